@@ -1,0 +1,27 @@
+package io.moc.codebook;
+
+/**
+ * Assigns M codes, one per codebook, to an embedding. Implementations are immutable and
+ * thread-safe, and assignment is plain Java over float arrays so that it can run on the hot path of
+ * a streaming job without a model runtime.
+ */
+public interface Codebook {
+
+  /** The method name, which also selects the artifact format (see {@link CodebookCodec}). */
+  String method();
+
+  /** Name of the embedding model whose vectors this codebook quantizes. */
+  String embeddingModel();
+
+  /** Dimension D of the input embeddings. */
+  int dimension();
+
+  /** Number M of codebooks, i.e. codes per item. */
+  int numCodebooks();
+
+  /** Number K of code vectors per codebook. */
+  int codebookSize();
+
+  /** The codes of {@code embedding} (length {@link #dimension()}) and the quantization error. */
+  Assignment assign(float[] embedding);
+}

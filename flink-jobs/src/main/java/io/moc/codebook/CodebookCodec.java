@@ -1,0 +1,123 @@
+package io.moc.codebook;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Reads and writes codebook artifacts: the bytes carried in {@code CodebookVersion.artifact}. The
+ * format is versioned by a magic number and the method name, so that other methods plug in here.
+ */
+public final class CodebookCodec {
+
+  private static final int MAGIC = 0x4d6f4331; // "MoC1"
+
+  private CodebookCodec() {}
+
+  public static byte[] serialize(Codebook codebook) {
+    if (!(codebook instanceof ProjectedKMeansCodebook pk)) {
+      throw new IllegalArgumentException("no artifact format for method " + codebook.method());
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(MAGIC);
+      out.writeUTF(pk.method());
+      out.writeUTF(pk.embeddingModel());
+      out.writeInt(pk.dimension());
+      out.writeInt(pk.numCodebooks());
+      out.writeInt(pk.codebookSize());
+      out.writeInt(pk.projectedDimension());
+      for (int m = 0; m < pk.numCodebooks(); m++) {
+        writeFloats(out, pk.projections()[m]);
+        writeFloats(out, pk.centroids()[m]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Decodes an artifact.
+   *
+   * @throws IllegalArgumentException when the bytes are not a valid artifact of {@code method}
+   *     (wrong magic, truncated, inconsistent sizes, NaN or infinite values)
+   */
+  public static Codebook deserialize(String method, byte[] artifact) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(artifact))) {
+      if (in.readInt() != MAGIC) {
+        throw new IllegalArgumentException("not a codebook artifact (bad magic number)");
+      }
+      String stored = in.readUTF();
+      if (!stored.equals(method)) {
+        throw new IllegalArgumentException("artifact is " + stored + ", declared " + method);
+      }
+      if (!ProjectedKMeansCodebook.METHOD.equals(method)) {
+        throw new IllegalArgumentException("unknown codebook method " + method);
+      }
+      String model = in.readUTF();
+      int dimension = positive(in.readInt(), "dimension");
+      int m = positive(in.readInt(), "num_codebooks");
+      int k = positive(in.readInt(), "codebook_size");
+      int d = positive(in.readInt(), "projected dimension");
+      float[][] projections = new float[m][];
+      float[][] centroids = new float[m][];
+      for (int i = 0; i < m; i++) {
+        projections[i] = readFloats(in, d * dimension);
+        centroids[i] = readFloats(in, k * d);
+      }
+      if (in.available() > 0) {
+        throw new IllegalArgumentException("artifact has trailing bytes");
+      }
+      return new ProjectedKMeansCodebook(model, dimension, k, d, projections, centroids);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("truncated codebook artifact", e);
+    }
+  }
+
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
+  }
+
+  public static String sha256(String text) {
+    return sha256(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static int positive(int value, String what) {
+    if (value < 1 || value > 1 << 20) {
+      throw new IllegalArgumentException(what + " out of range: " + value);
+    }
+    return value;
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    out.writeInt(values.length);
+    for (float v : values) {
+      out.writeFloat(v);
+    }
+  }
+
+  private static float[] readFloats(DataInputStream in, int expected) throws IOException {
+    int length = in.readInt();
+    if (length != expected) {
+      throw new IllegalArgumentException(
+          "expected " + expected + " values, artifact has " + length);
+    }
+    float[] values = new float[length];
+    for (int i = 0; i < length; i++) {
+      values[i] = in.readFloat();
+    }
+    return values;
+  }
+}

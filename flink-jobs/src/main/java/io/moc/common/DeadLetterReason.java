@@ -1,0 +1,19 @@
+package io.moc.common;
+
+/** Why a record went to the dead-letter topic; the name is the DeadLetter.reason string. */
+public enum DeadLetterReason {
+  /** The value is not a record of the topic's schema. */
+  UNDECODABLE,
+  /** No item id in the value, or a key that disagrees with it, or a tombstone without a key. */
+  MISSING_ID,
+  /** Neither text to embed nor a usable precomputed embedding. */
+  NO_TEXT_OR_EMBEDDING,
+  /** A precomputed embedding of the configured model with the wrong dimension. */
+  BAD_EMBEDDING_DIMENSION,
+  /** A precomputed embedding containing NaN or infinite values. */
+  NON_FINITE_EMBEDDING,
+  /** The text could not be embedded (the model failed on it). */
+  EMBEDDING_FAILED,
+  /** A codebook version that failed validation; the previous version stays active. */
+  INVALID_CODEBOOK
+}

@@ -1,0 +1,28 @@
+package io.moc.indexing;
+
+/** An item with its embedding, or a deletion. A Flink POJO. */
+public class EmbeddedItem {
+  public String itemId;
+  public boolean deleted;
+
+  /** Null when the text did not change: the embedding kept in keyed state is reused. */
+  public float[] embedding;
+
+  public long eventTime;
+  public long appendTime;
+
+  /** Set only for unchanged updates: the record to dead-letter if no embedding is held for them. */
+  public io.moc.common.RawRecord source;
+
+  public EmbeddedItem() {}
+
+  public static EmbeddedItem of(ItemUpdate update, float[] embedding) {
+    EmbeddedItem e = new EmbeddedItem();
+    e.itemId = update.itemId;
+    e.deleted = update.deleted;
+    e.embedding = embedding;
+    e.eventTime = update.eventTime;
+    e.appendTime = update.appendTime;
+    return e;
+  }
+}

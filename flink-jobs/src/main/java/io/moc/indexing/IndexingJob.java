@@ -1,0 +1,181 @@
+package io.moc.indexing;
+
+import io.moc.common.DeadLetterRecord;
+import io.moc.common.DeadLetterSerializer;
+import io.moc.common.DeadLetters;
+import io.moc.common.JobConfig;
+import io.moc.common.RawRecord;
+import io.moc.common.RawRecordDeserializer;
+import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.TextEmbedderFactory;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The indexing job: items from Kafka are validated, embedded in micro-batches and coded with the
+ * newest codebook version; codes go to the compacted item-codes topic, anything unusable to the
+ * dead letters, and the first codebook is trained from the job's own embeddings.
+ */
+public final class IndexingJob {
+
+  private IndexingJob() {}
+
+  /** Where the job writes; tests plug in their own. */
+  public record Sinks(
+      Sink<CodedItem> itemCodes,
+      Sink<CodebookEntry> codebooks,
+      Sink<DeadLetterRecord> deadLetters) {}
+
+  /** The topology, from raw item and codebook records to the sinks. */
+  public static void build(
+      IndexingSettings settings,
+      TextEmbedderFactory embedder,
+      DataStream<RawRecord> items,
+      DataStream<RawRecord> codebookRecords,
+      Sinks sinks) {
+
+    SingleOutputStreamOperator<ItemUpdate> validated =
+        items
+            .process(new ValidateItemFunction(settings))
+            .uid("validate-items")
+            .name("Validate items");
+
+    SingleOutputStreamOperator<ItemUpdate> changed =
+        validated
+            .keyBy(u -> u.itemId)
+            .process(new SkipUnchangedTextFunction())
+            .uid("skip-unchanged-text")
+            .name("Skip unchanged text");
+
+    SingleOutputStreamOperator<EmbeddedItem> embedded =
+        changed
+            .transform(
+                "Embed text (micro-batches)",
+                TypeInformation.of(EmbeddedItem.class),
+                new EmbedTextOperator(
+                    embedder, settings.embedBatchSize(), settings.embedMaxWaitMillis()))
+            .uid("embed-text")
+            .slotSharingGroup(settings.embedSlotSharingGroup());
+
+    SingleOutputStreamOperator<CodebookEntry> codebooks =
+        codebookRecords
+            .process(new ValidateCodebookFunction(settings))
+            .uid("validate-codebooks")
+            .name("Validate codebook versions")
+            .setParallelism(1);
+    BroadcastStream<CodebookEntry> broadcastCodebooks =
+        codebooks.broadcast(CodebookBroadcast.VERSIONS);
+
+    SingleOutputStreamOperator<CodedItem> coded =
+        embedded
+            .keyBy(e -> e.itemId)
+            .connect(broadcastCodebooks)
+            .process(new AssignCodesFunction())
+            .uid("assign-codes")
+            .name("Assign codes");
+
+    SingleOutputStreamOperator<CodebookEntry> trained =
+        embedded
+            .connect(codebooks)
+            .process(new TrainCodebookFunction(settings))
+            .uid("train-codebook")
+            .name("Train codebook")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+
+    coded.sinkTo(sinks.itemCodes()).uid("item-codes-sink").name("item-codes");
+    trained.sinkTo(sinks.codebooks()).uid("codebooks-sink").name("codebooks");
+    validated
+        .getSideOutput(DeadLetters.TAG)
+        .union(
+            embedded.getSideOutput(DeadLetters.TAG),
+            coded.getSideOutput(DeadLetters.TAG),
+            codebooks.getSideOutput(DeadLetters.TAG))
+        .sinkTo(sinks.deadLetters())
+        .uid("dead-letters-sink")
+        .name("dead-letters");
+  }
+
+  /** Kafka sources and sinks around {@link #build}: what a deployment runs. */
+  public static void buildWithKafka(
+      StreamExecutionEnvironment env, IndexingSettings settings, TextEmbedderFactory embedder) {
+    KafkaSource<RawRecord> itemsSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setTopics(settings.itemsTopic())
+            .setGroupId(settings.groupId())
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+    // Codebooks are published transactionally; only committed versions may become active.
+    KafkaSource<RawRecord> codebooksSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setTopics(settings.codebooksTopic())
+            .setGroupId(settings.groupId() + "-codebooks")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setProperty("isolation.level", "read_committed")
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+
+    DataStream<RawRecord> items =
+        env.fromSource(itemsSource, WatermarkStrategy.noWatermarks(), "items")
+            .uid("items-source")
+            .name("items");
+    DataStream<RawRecord> codebookRecords =
+        env.fromSource(codebooksSource, WatermarkStrategy.noWatermarks(), "codebooks-in")
+            .uid("codebooks-source")
+            .name("codebooks (read back)")
+            .setParallelism(1);
+
+    Sinks sinks =
+        new Sinks(
+            KafkaSink.<CodedItem>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new ItemCodesSerializer(settings.itemCodesTopic()))
+                // Idempotent upserts on a compacted topic: at-least-once is correct and fastest.
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setProperty("linger.ms", "2")
+                .build(),
+            KafkaSink.<CodebookEntry>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new CodebookVersionSerializer(settings.codebooksTopic()))
+                // A version number must never be published twice, also across failures.
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(settings.groupId() + "-codebooks")
+                .setProperty("transaction.timeout.ms", "600000")
+                .build(),
+            KafkaSink.<DeadLetterRecord>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build());
+    build(settings, embedder, items, codebookRecords, sinks);
+  }
+
+  /** The production embedder: MiniLM-L6-v2 int8, opened by each parallel instance. */
+  public static TextEmbedderFactory miniLm(IndexingSettings settings) {
+    int maxTokens = settings.embedMaxTokens();
+    return () -> MiniLmEmbedder.open(MiniLmEmbedder.Options.defaults().withMaxTokens(maxTokens));
+  }
+
+  /** Runs the job on a cluster: {@code IndexingJob [--config file.yaml] [-Dkey=value ...]}. */
+  public static void main(String[] args) throws Exception {
+    Configuration config = JobConfig.load(args);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    IndexingSettings settings = IndexingOptions.read(config);
+    buildWithKafka(env, settings, miniLm(settings));
+    env.execute("moc indexing");
+  }
+}

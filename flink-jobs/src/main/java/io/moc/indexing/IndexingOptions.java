@@ -1,0 +1,129 @@
+package io.moc.indexing;
+
+import io.moc.common.KafkaOptions;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+/** Options of the indexing job; {@link #read} is the one place they are read. */
+public final class IndexingOptions {
+
+  private IndexingOptions() {}
+
+  public static final ConfigOption<String> GROUP_ID =
+      ConfigOptions.key("moc.indexing.group-id")
+          .stringType()
+          .defaultValue("moc-indexing")
+          .withDescription(
+              "Kafka consumer group of the indexing job (offsets are also in checkpoints).");
+
+  public static final ConfigOption<String> EMBEDDING_MODEL =
+      ConfigOptions.key("moc.embedding.model")
+          .stringType()
+          .defaultValue("all-minilm-l6-v2-q")
+          .withDescription(
+              "Name of the text embedding model. Precomputed embeddings on items are used only when"
+                  + " they name this model; codebooks are accepted only for this model.");
+
+  public static final ConfigOption<Integer> EMBEDDING_DIMENSION =
+      ConfigOptions.key("moc.embedding.dimension")
+          .intType()
+          .defaultValue(384)
+          .withDescription("Dimension of the model's embeddings.");
+
+  public static final ConfigOption<Integer> EMBED_BATCH_SIZE =
+      ConfigOptions.key("moc.embedding.batch-size")
+          .intType()
+          .defaultValue(32)
+          .withDescription("Most texts embedded in one model call.");
+
+  public static final ConfigOption<Duration> EMBED_MAX_WAIT =
+      ConfigOptions.key("moc.embedding.max-wait")
+          .durationType()
+          .defaultValue(Duration.ofMillis(20))
+          .withDescription(
+              "Longest an item waits for its micro-batch to fill before the batch is embedded anyway.");
+
+  public static final ConfigOption<Integer> EMBED_MAX_TOKENS =
+      ConfigOptions.key("moc.embedding.max-tokens")
+          .intType()
+          .defaultValue(128)
+          .withDescription("Texts are truncated to this many tokens.");
+
+  public static final ConfigOption<String> EMBED_SLOT_SHARING_GROUP =
+      ConfigOptions.key("moc.embedding.slot-sharing-group")
+          .stringType()
+          .defaultValue("gpu")
+          .withDescription(
+              "Slot-sharing group of the embedding operator, so that a cluster can place it on GPU"
+                  + " TaskManagers.");
+
+  public static final ConfigOption<Integer> NUM_CODEBOOKS =
+      ConfigOptions.key("moc.codebook.num-codebooks")
+          .intType()
+          .defaultValue(4)
+          .withDescription("Number M of codebooks, i.e. codes per item.");
+
+  public static final ConfigOption<Integer> CODEBOOK_SIZE =
+      ConfigOptions.key("moc.codebook.size")
+          .intType()
+          .defaultValue(256)
+          .withDescription("Number K of code vectors per codebook.");
+
+  public static final ConfigOption<Integer> PROJECTED_DIMENSION =
+      ConfigOptions.key("moc.codebook.projected-dimension")
+          .intType()
+          .defaultValue(32)
+          .withDescription("Dimension each codebook's random projection maps embeddings to.");
+
+  public static final ConfigOption<Integer> TRAIN_AFTER_ITEMS =
+      ConfigOptions.key("moc.codebook.train-after-items")
+          .intType()
+          .defaultValue(1000)
+          .withDescription(
+              "The first codebook version is trained once this many items are embedded.");
+
+  public static final ConfigOption<Integer> RESERVOIR_SIZE =
+      ConfigOptions.key("moc.codebook.reservoir-size")
+          .intType()
+          .defaultValue(10000)
+          .withDescription("Size of the uniform sample of embeddings the codebook trainer keeps.");
+
+  public static final ConfigOption<Integer> KMEANS_ITERATIONS =
+      ConfigOptions.key("moc.codebook.kmeans-iterations")
+          .intType()
+          .defaultValue(25)
+          .withDescription("Lloyd iterations per codebook.");
+
+  public static final ConfigOption<Long> SEED =
+      ConfigOptions.key("moc.codebook.seed")
+          .longType()
+          .defaultValue(42L)
+          .withDescription(
+              "Seed of codebook training, so a version is reproducible from its sample.");
+
+  /** Reads every option of the job, with the topics, into immutable settings. */
+  public static IndexingSettings read(ReadableConfig config) {
+    return new IndexingSettings(
+        config.get(KafkaOptions.BOOTSTRAP_SERVERS),
+        config.get(KafkaOptions.ITEMS_TOPIC),
+        config.get(KafkaOptions.ITEM_CODES_TOPIC),
+        config.get(KafkaOptions.CODEBOOKS_TOPIC),
+        config.get(KafkaOptions.DEAD_LETTERS_TOPIC),
+        config.get(GROUP_ID),
+        config.get(EMBEDDING_MODEL),
+        config.get(EMBEDDING_DIMENSION),
+        config.get(EMBED_BATCH_SIZE),
+        config.get(EMBED_MAX_WAIT).toMillis(),
+        config.get(EMBED_MAX_TOKENS),
+        config.get(EMBED_SLOT_SHARING_GROUP),
+        config.get(NUM_CODEBOOKS),
+        config.get(CODEBOOK_SIZE),
+        config.get(PROJECTED_DIMENSION),
+        config.get(TRAIN_AFTER_ITEMS),
+        config.get(RESERVOIR_SIZE),
+        config.get(KMEANS_ITERATIONS),
+        config.get(SEED));
+  }
+}

@@ -1,0 +1,45 @@
+package io.moc.indexing;
+
+import io.moc.common.RawRecord;
+
+/** A validated item change (or deletion) on its way to embedding. A Flink POJO. */
+public class ItemUpdate {
+  public String itemId;
+  public boolean deleted;
+
+  /** The text to embed; null when a precomputed embedding is used. */
+  public String text;
+
+  /** Fingerprint of what the codes depend on: text, or the precomputed embedding. */
+  public String fingerprint;
+
+  /** A precomputed embedding of the configured model, used as is. */
+  public float[] embedding;
+
+  /** True when an earlier update of this item had the same fingerprint: its embedding is reused. */
+  public boolean unchanged;
+
+  public long eventTime;
+
+  /** The broker's append time of the item record, for latency measurements. */
+  public long appendTime;
+
+  /** The record it came from, for a dead letter if embedding fails. */
+  public RawRecord source;
+
+  public ItemUpdate() {}
+
+  public static ItemUpdate deletion(String itemId, RawRecord source) {
+    ItemUpdate u = new ItemUpdate();
+    u.itemId = itemId;
+    u.deleted = true;
+    u.appendTime = source.timestamp;
+    u.source = source;
+    return u;
+  }
+
+  /** True when this update needs the text embedding model. */
+  public boolean needsEmbedding() {
+    return !deleted && !unchanged && embedding == null;
+  }
+}

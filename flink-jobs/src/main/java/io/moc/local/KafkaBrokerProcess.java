@@ -1,0 +1,168 @@
+package io.moc.local;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one) in its own JVM, started
+ * from this JVM's class path: no Kafka download, no Docker. Its log goes to {@code
+ * <dir>/broker.log}.
+ */
+public final class KafkaBrokerProcess implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
+
+  private final Process process;
+  private final String bootstrapServers;
+
+  private KafkaBrokerProcess(Process process, String bootstrapServers) {
+    this.process = process;
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /**
+   * Formats {@code dir} (a fresh cluster each time) and starts the broker; returns once it answers.
+   */
+  public static KafkaBrokerProcess start(Path dir, int port, int controllerPort, Duration timeout)
+      throws Exception {
+    Path data = dir.resolve("data");
+    deleteRecursively(data);
+    Files.createDirectories(data);
+    Path properties = dir.resolve("server.properties");
+    Properties p = new Properties();
+    p.setProperty("process.roles", "broker,controller");
+    p.setProperty("node.id", "1");
+    p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+    p.setProperty(
+        "listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+    p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + port);
+    p.setProperty("controller.listener.names", "CONTROLLER");
+    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.setProperty("log.dirs", data.toAbsolutePath().toString());
+    p.setProperty("num.partitions", "4");
+    p.setProperty("offsets.topic.replication.factor", "1");
+    p.setProperty("transaction.state.log.replication.factor", "1");
+    p.setProperty("transaction.state.log.min.isr", "1");
+    p.setProperty("group.initial.rebalance.delay.ms", "0");
+    p.setProperty("log.cleaner.min.cleanable.ratio", "0.1");
+    try (Writer w = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
+      p.store(w, "written by moc local");
+    }
+    String classPath = System.getProperty("java.class.path");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path log = dir.resolve("broker.log");
+
+    Process format =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                classPath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                Uuid.randomUuid().toString(),
+                "-c",
+                properties.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+      throw new IOException("formatting Kafka storage failed; see " + log);
+    }
+    Process broker =
+        new ProcessBuilder(
+                java,
+                "-Xmx512m",
+                "-cp",
+                classPath,
+                "-Dlog4j2.configurationFile=" + writeBrokerLog4j(dir),
+                "kafka.Kafka",
+                properties.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    KafkaBrokerProcess started = new KafkaBrokerProcess(broker, "localhost:" + port);
+    try {
+      started.awaitReady(timeout, log);
+    } catch (Exception e) {
+      started.close();
+      throw e;
+    }
+    LOG.info("Kafka broker (pid {}) ready at {}", broker.pid(), started.bootstrapServers);
+    return started;
+  }
+
+  private void awaitReady(Duration timeout, Path log) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IOException("Kafka broker exited with " + process.exitValue() + "; see " + log);
+      }
+      try (Admin admin = Admin.create(props)) {
+        admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+        return;
+      } catch (Exception notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("Kafka broker not ready after " + timeout + "; see " + log, notYet);
+        }
+      }
+    }
+  }
+
+  private static String writeBrokerLog4j(Path dir) throws IOException {
+    Path file = dir.resolve("broker-log4j2.properties");
+    Files.write(
+        file,
+        List.of(
+            "rootLogger.level = WARN",
+            "rootLogger.appenderRef.console.ref = console",
+            "appender.console.type = Console",
+            "appender.console.name = console",
+            "appender.console.layout.type = PatternLayout",
+            "appender.console.layout.pattern = %d %p %c{1} - %m%n",
+            "logger.kafka.name = kafka.server.KafkaRaftServer",
+            "logger.kafka.level = INFO"));
+    return file.toString();
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (var walk = Files.walk(path)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+}
