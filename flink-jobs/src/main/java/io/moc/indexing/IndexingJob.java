@@ -166,8 +166,10 @@ public final class IndexingJob {
 
   /** The production embedder: MiniLM-L6-v2 int8, opened by each parallel instance. */
   public static TextEmbedderFactory miniLm(IndexingSettings settings) {
-    int maxTokens = settings.embedMaxTokens();
-    return () -> MiniLmEmbedder.open(MiniLmEmbedder.Options.defaults().withMaxTokens(maxTokens));
+    return MiniLmEmbedder.factory(
+        MiniLmEmbedder.Options.defaults()
+            .withMaxTokens(settings.embedMaxTokens())
+            .withBatchInvariant(settings.embedBatchInvariant()));
   }
 
   /** Runs the job on a cluster: {@code IndexingJob [--config file.yaml] [-Dkey=value ...]}. */

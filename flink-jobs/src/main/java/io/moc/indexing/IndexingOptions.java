@@ -51,6 +51,15 @@ public final class IndexingOptions {
           .defaultValue(128)
           .withDescription("Texts are truncated to this many tokens.");
 
+  public static final ConfigOption<Boolean> EMBED_BATCH_INVARIANT =
+      ConfigOptions.key("moc.embedding.batch-invariant")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Run the model once per text inside a micro-batch. The int8 model quantizes"
+                  + " activations per call, so a text's vector depends on its batch-mates otherwise;"
+                  + " per-text runs make an item's codes reproducible on replay.");
+
   public static final ConfigOption<String> EMBED_SLOT_SHARING_GROUP =
       ConfigOptions.key("moc.embedding.slot-sharing-group")
           .stringType()
@@ -117,6 +126,7 @@ public final class IndexingOptions {
         config.get(EMBED_BATCH_SIZE),
         config.get(EMBED_MAX_WAIT).toMillis(),
         config.get(EMBED_MAX_TOKENS),
+        config.get(EMBED_BATCH_INVARIANT),
         config.get(EMBED_SLOT_SHARING_GROUP),
         config.get(NUM_CODEBOOKS),
         config.get(CODEBOOK_SIZE),

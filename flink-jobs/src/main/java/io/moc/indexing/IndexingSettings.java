@@ -17,6 +17,7 @@ public record IndexingSettings(
     int embedBatchSize,
     long embedMaxWaitMillis,
     int embedMaxTokens,
+    boolean embedBatchInvariant,
     String embedSlotSharingGroup,
     int numCodebooks,
     int codebookSize,

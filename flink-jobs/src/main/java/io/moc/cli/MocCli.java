@@ -1,0 +1,152 @@
+package io.moc.cli;
+
+import io.moc.common.JobConfig;
+import io.moc.local.LocalStack;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.TimeUtils;
+
+/** {@code bin/moc <command> [options]}. */
+public final class MocCli {
+
+  private static final String USAGE =
+      """
+      Usage: bin/moc <command> [options]
+
+      Commands:
+        local     Start a Kafka broker, a Flink MiniCluster with the dashboard and the indexing job,
+                  and feed it the built-in synthetic catalog or a real dataset.
+        help      Show this text.
+
+      Options of 'local':
+        --data DIR                 Replay a dataset in the ../shared/data format (amazon-beauty,
+                                   movielens-100k) instead of the synthetic catalog.
+        --speedup X                Event-time speedup of a --data replay (default 2000000; 0 = as fast
+                                   as possible).
+        --items-per-second N       Synthetic catalog: new items per second (default 20).
+        --impressions-per-second N Synthetic catalog: impressions per second (default 100).
+        --seed N                   Seed of the catalog, click model and negative sampling (default 7).
+        --duration D               Run for D (Flink durations: 90s, 5min) then stop; default until Ctrl-C.
+        --report FILE              At the end, write a JSON report (counts, codebook version, latency).
+        --config FILE              Job options in YAML (default config/local.yaml when present).
+        -Dkey=value                Set one job option (see flink-jobs/README.md), e.g.
+                                   -Dmoc.codebook.train-after-items=200.
+        --kafka-port N             Broker port (default 9092; the controller uses N+1).
+        --ui-port N                Flink dashboard port (default 8081).
+        --parallelism N            Job parallelism (default 1).
+        --work-dir DIR             Broker data, checkpoints (default .moc/local).
+      """;
+
+  private MocCli() {}
+
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (args.length == 0 || List.of("help", "--help", "-h").contains(args[0])) {
+      out.print(USAGE);
+      return args.length == 0 ? 1 : 0;
+    }
+    Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
+    try {
+      switch (args[0]) {
+        case "local" -> new LocalStack(localOptions(rest), out).run();
+        default -> {
+          err.println("Unknown command '" + args[0] + "'.");
+          err.print(USAGE);
+          return 2;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    return 0;
+  }
+
+  static LocalStack.Options localOptions(Deque<String> args) throws Exception {
+    Path data = null;
+    double speedup = 2_000_000;
+    double itemsPerSecond = 20;
+    double impressionsPerSecond = 100;
+    long seed = 7;
+    Duration duration = null;
+    Path report = null;
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Path config = home.resolve("config/local.yaml");
+    boolean configGiven = false;
+    int kafkaPort = 9092;
+    int uiPort = 8081;
+    int parallelism = 1;
+    Path workDir = home.resolve(".moc/local");
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (arg.startsWith("-D") && arg.contains("=")) {
+        overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        continue;
+      }
+      switch (arg) {
+        case "--data" -> data = Path.of(value(arg, args));
+        case "--speedup" -> speedup = Double.parseDouble(value(arg, args));
+        case "--items-per-second" -> itemsPerSecond = Double.parseDouble(value(arg, args));
+        case "--impressions-per-second" ->
+            impressionsPerSecond = Double.parseDouble(value(arg, args));
+        case "--seed" -> seed = Long.parseLong(value(arg, args));
+        case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--config" -> {
+          config = Path.of(value(arg, args));
+          configGiven = true;
+        }
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        case "--ui-port" -> uiPort = Integer.parseInt(value(arg, args));
+        case "--parallelism" -> parallelism = Integer.parseInt(value(arg, args));
+        case "--work-dir" -> workDir = Path.of(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    if (data != null && !Files.isDirectory(data)) {
+      throw new IllegalArgumentException("--data " + data + " is not a directory");
+    }
+    if (configGiven && !Files.isRegularFile(config)) {
+      throw new IllegalArgumentException("--config " + config + " does not exist");
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    if (Files.isRegularFile(config)) {
+      values.putAll(JobConfig.readYaml(new File(config.toString())));
+    }
+    values.putAll(overrides);
+    return new LocalStack.Options(
+        workDir,
+        data,
+        speedup,
+        itemsPerSecond,
+        impressionsPerSecond,
+        seed,
+        duration,
+        report,
+        kafkaPort,
+        uiPort,
+        parallelism,
+        Configuration.fromMap(values));
+  }
+
+  private static String value(String option, Deque<String> args) {
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return args.pop();
+  }
+}

@@ -1,0 +1,180 @@
+package io.moc.local;
+
+import io.moc.avro.ItemCodes;
+import io.moc.common.AvroBytes;
+import io.moc.common.DeadLetterSerializer;
+import io.moc.indexing.CodebookEntry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Watches the output topics the way a downstream consumer sees them, and measures the latency from
+ * an item's append to {@code items} to the append of its codes to {@code item-codes}: both are
+ * broker append times (the topics use LogAppendTime), so one clock measures both ends.
+ */
+public final class CodesMonitor implements Runnable, AutoCloseable {
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String itemCodesTopic;
+  private final String deadLettersTopic;
+  private final String codebooksTopic;
+  private final Map<String, Long> appendTimes;
+
+  // Guarded by this.
+  private final Map<String, Long> matchedAppend = new HashMap<>();
+  private final Map<String, Long> versionOfItem = new HashMap<>();
+  private final Map<String, Long> deadLettersByReason = new TreeMap<>();
+  private final List<Long> latencies = new ArrayList<>();
+  private long codesRecords;
+  private long deadLetters;
+  private long codebookVersion = -1;
+  private long firstCodebookAppend = Long.MAX_VALUE;
+  private long lastCodesAppend;
+  private volatile boolean closed;
+
+  /**
+   * @param appendTimes live map from item id to the append time of its latest publication, kept by
+   *     the feeder
+   */
+  public CodesMonitor(
+      String bootstrapServers,
+      String itemCodesTopic,
+      String deadLettersTopic,
+      String codebooksTopic,
+      Map<String, Long> appendTimes) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "moc-monitor-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    this.consumer = new KafkaConsumer<>(p);
+    this.itemCodesTopic = itemCodesTopic;
+    this.deadLettersTopic = deadLettersTopic;
+    this.codebooksTopic = codebooksTopic;
+    this.appendTimes = appendTimes;
+  }
+
+  @Override
+  public void run() {
+    consumer.subscribe(List.of(itemCodesTopic, deadLettersTopic, codebooksTopic));
+    try {
+      while (!closed) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        synchronized (this) {
+          // Codebooks first: codes of a version may come in the same poll as the version itself.
+          for (ConsumerRecord<byte[], byte[]> r : records.records(codebooksTopic)) {
+            onCodebook(r);
+          }
+          for (ConsumerRecord<byte[], byte[]> r : records.records(itemCodesTopic)) {
+            onCodes(r);
+          }
+          for (ConsumerRecord<byte[], byte[]> r : records.records(deadLettersTopic)) {
+            String reason = DeadLetterSerializer.decode(r.value()).getReason();
+            deadLettersByReason.merge(reason, 1L, Long::sum);
+            deadLetters++;
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      if (!closed) {
+        throw e;
+      }
+    } finally {
+      consumer.close();
+    }
+  }
+
+  private void onCodebook(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      CodebookEntry entry = CodebookEntry.decode(r.value());
+      codebookVersion = Math.max(codebookVersion, entry.version);
+      firstCodebookAppend = Math.min(firstCodebookAppend, r.timestamp());
+    } catch (RuntimeException invalid) {
+      // An invalid version is reported by the job on dead-letters; it never becomes active.
+    }
+  }
+
+  private void onCodes(ConsumerRecord<byte[], byte[]> r) {
+    String itemId = new String(r.key(), StandardCharsets.UTF_8);
+    if (r.value() == null) {
+      versionOfItem.remove(itemId);
+      return;
+    }
+    codesRecords++;
+    lastCodesAppend = r.timestamp();
+    ItemCodes codes = AvroBytes.decode(ItemCodes::fromByteBuffer, r.value());
+    versionOfItem.put(itemId, codes.getCodebookVersion());
+    Long appended = appendTimes.get(itemId);
+    if (appended == null
+        || appended > r.timestamp()
+        || appended.equals(matchedAppend.get(itemId))) {
+      return;
+    }
+    matchedAppend.put(itemId, appended);
+    // Items published before the first codebook waited for it by design: not indexing latency.
+    if (appended >= firstCodebookAppend) {
+      latencies.add(r.timestamp() - appended);
+    }
+  }
+
+  /** What the monitor has seen so far. */
+  public synchronized Snapshot snapshot() {
+    long[] sorted = latencies.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(sorted);
+    return new Snapshot(
+        versionOfItem.size(),
+        codesRecords,
+        deadLetters,
+        new TreeMap<>(deadLettersByReason),
+        codebookVersion,
+        sorted.length,
+        percentile(sorted, 0.50),
+        percentile(sorted, 0.99),
+        lastCodesAppend);
+  }
+
+  static long percentile(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return -1;
+    }
+    int index = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  /**
+   * @param itemsCoded distinct items whose latest record on item-codes is codes, not a deletion
+   * @param latencySamples items whose latency was measured (published after the first codebook)
+   */
+  public record Snapshot(
+      long itemsCoded,
+      long codesRecords,
+      long deadLetters,
+      Map<String, Long> deadLettersByReason,
+      long codebookVersion,
+      long latencySamples,
+      long latencyP50,
+      long latencyP99,
+      long lastCodesAppend) {}
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+  }
+}

@@ -1,0 +1,292 @@
+package io.moc.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.moc.common.JobConfig;
+import io.moc.common.KafkaOptions;
+import io.moc.indexing.IndexingJob;
+import io.moc.indexing.IndexingOptions;
+import io.moc.indexing.IndexingSettings;
+import io.moc.source.CatalogSource;
+import io.moc.source.DatasetReplay;
+import io.moc.source.KafkaFeeder;
+import io.moc.source.Pacing;
+import io.moc.source.SyntheticCatalog;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/**
+ * {@code bin/moc local}: a Kafka broker JVM, the topics, a Flink MiniCluster with the dashboard,
+ * the indexing job, and a feeder publishing the synthetic catalog or a real dataset, with progress
+ * on the console and, optionally, a JSON report.
+ */
+public final class LocalStack {
+
+  /** What the user chose on the command line. */
+  public record Options(
+      Path workDir,
+      Path data,
+      double speedup,
+      double itemsPerSecond,
+      double impressionsPerSecond,
+      long seed,
+      Duration duration,
+      Path report,
+      int kafkaPort,
+      int uiPort,
+      int parallelism,
+      Configuration jobConfig) {}
+
+  private final Options options;
+  private final PrintStream console;
+
+  public LocalStack(Options options, PrintStream console) {
+    this.options = options;
+    this.console = console;
+  }
+
+  public void run() throws Exception {
+    Path workDir = options.workDir().toAbsolutePath();
+    Files.createDirectories(workDir.resolve("kafka"));
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.set(true);
+              try {
+                finished.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "moc-local-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    console.println("Starting Kafka broker (KRaft) on localhost:" + options.kafkaPort() + " ...");
+    try (KafkaBrokerProcess broker =
+        KafkaBrokerProcess.start(
+            workDir.resolve("kafka"),
+            options.kafkaPort(),
+            options.kafkaPort() + 1,
+            Duration.ofSeconds(90))) {
+      Configuration jobConfig = new Configuration(options.jobConfig());
+      jobConfig.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+      jobConfig.set(
+          CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+          workDir.resolve("checkpoints").toUri().toString());
+      jobConfig = JobConfig.withRuntimeDefaults(jobConfig);
+      Topics.create(broker.bootstrapServers(), Topics.definitions(jobConfig, 4));
+      IndexingSettings settings = IndexingOptions.read(jobConfig);
+
+      try (MiniCluster cluster = startCluster()) {
+        String dashboard = cluster.getRestAddress().get().toString();
+        JobID job = submitIndexingJob(cluster, jobConfig, settings);
+        console.println("Flink dashboard: " + dashboard + "  (job 'moc indexing', " + job + ")");
+        console.println(
+            "Topics on "
+                + broker.bootstrapServers()
+                + ": "
+                + settings.itemsTopic()
+                + " -> "
+                + settings.itemCodesTopic()
+                + ", "
+                + settings.codebooksTopic()
+                + ", "
+                + settings.deadLettersTopic());
+        runFeed(broker.bootstrapServers(), jobConfig, settings, stop);
+        cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      finished.countDown();
+      if (!stop.get()) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
+    }
+  }
+
+  private MiniCluster startCluster() throws Exception {
+    Configuration c = new Configuration();
+    c.set(RestOptions.PORT, options.uiPort());
+    c.set(RestOptions.ADDRESS, "localhost");
+    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                // The embedding operator has a slot-sharing group of its own.
+                .setNumSlotsPerTaskManager(2 * options.parallelism() + 2)
+                .build());
+    cluster.start();
+    return cluster;
+  }
+
+  private JobID submitIndexingJob(
+      MiniCluster cluster, Configuration jobConfig, IndexingSettings settings) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+    env.setParallelism(options.parallelism());
+    IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName("moc indexing");
+    JobGraph jobGraph = graph.getJobGraph();
+    return cluster.submitJob(jobGraph).get().getJobID();
+  }
+
+  private CatalogSource source() throws Exception {
+    if (options.data() != null) {
+      return new DatasetReplay(options.data(), options.seed());
+    }
+    return SyntheticCatalog.builder()
+        .seed(options.seed())
+        .startTime(Instant.now())
+        .itemsPerSecond(options.itemsPerSecond())
+        .impressionsPerSecond(options.impressionsPerSecond())
+        .build();
+  }
+
+  private void runFeed(
+      String bootstrap, Configuration jobConfig, IndexingSettings settings, AtomicBoolean stop)
+      throws Exception {
+    Pacing pacing =
+        options.data() != null
+            ? Pacing.eventTime(options.speedup())
+            : Pacing.itemsPerSecond(options.itemsPerSecond());
+    CatalogSource source = source();
+    console.println("Publishing " + source.describe());
+    try (KafkaFeeder feeder =
+            new KafkaFeeder(
+                bootstrap,
+                source,
+                pacing,
+                settings.itemsTopic(),
+                jobConfig.get(KafkaOptions.IMPRESSIONS_TOPIC));
+        CodesMonitor monitor =
+            new CodesMonitor(
+                bootstrap,
+                settings.itemCodesTopic(),
+                settings.deadLettersTopic(),
+                settings.codebooksTopic(),
+                feeder.appendTimes())) {
+      Thread monitorThread = new Thread(monitor, "moc-monitor");
+      monitorThread.setDaemon(true);
+      monitorThread.start();
+      long start = System.nanoTime();
+      Duration limit = options.duration() == null ? Duration.ofDays(3650) : options.duration();
+      Thread feedThread =
+          new Thread(
+              () -> {
+                try {
+                  feeder.run(limit, stop::get);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "moc-feeder");
+      feedThread.start();
+      long lastCoded = 0;
+      long lastPrint = start;
+      while (feedThread.isAlive() && !stop.get()) {
+        feedThread.join(2000);
+        long now = System.nanoTime();
+        CodesMonitor.Snapshot s = monitor.snapshot();
+        double rate = (s.codesRecords() - lastCoded) / ((now - lastPrint) / 1e9);
+        lastCoded = s.codesRecords();
+        lastPrint = now;
+        console.println(progressLine(Duration.ofNanos(now - start), feeder, s, rate));
+      }
+      stop.set(true);
+      feedThread.join(10_000);
+      CodesMonitor.Snapshot last = drain(monitor);
+      console.println(progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, 0));
+      if (options.report() != null) {
+        writeReport(feeder, last, Duration.ofNanos(System.nanoTime() - start));
+        console.println("Report written to " + options.report());
+      }
+    }
+  }
+
+  /**
+   * Waits until item-codes has been quiet for 3 s (at most 30 s), so the report counts the tail.
+   */
+  private static CodesMonitor.Snapshot drain(CodesMonitor monitor) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    CodesMonitor.Snapshot previous = monitor.snapshot();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      CodesMonitor.Snapshot now = monitor.snapshot();
+      if (now.codesRecords() != previous.codesRecords()
+          || now.deadLetters() != previous.deadLetters()) {
+        quietSince = System.nanoTime();
+        previous = now;
+      } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(3)) {
+        break;
+      }
+    }
+    return monitor.snapshot();
+  }
+
+  private static String progressLine(
+      Duration elapsed, KafkaFeeder feeder, CodesMonitor.Snapshot s, double codesPerSecond) {
+    return String.format(
+        "[%5ds] published %d items, %d impressions | coded %d items (%.1f codes/s) | dead letters %d"
+            + " | codebook %s | latency p50 %s p99 %s",
+        elapsed.toSeconds(),
+        feeder.itemsPublished(),
+        feeder.impressionsPublished(),
+        s.itemsCoded(),
+        codesPerSecond,
+        s.deadLetters(),
+        s.codebookVersion() < 0 ? "none yet" : "v" + s.codebookVersion(),
+        s.latencyP50() < 0 ? "-" : s.latencyP50() + " ms",
+        s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms");
+  }
+
+  private void writeReport(KafkaFeeder feeder, CodesMonitor.Snapshot s, Duration elapsed)
+      throws Exception {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("source", options.data() == null ? "synthetic" : options.data().toString());
+    report.put("duration_s", elapsed.toMillis() / 1000.0);
+    report.put("items_published", feeder.itemsPublished());
+    report.put("impressions_published", feeder.impressionsPublished());
+    report.put("items_coded", s.itemsCoded());
+    report.put("item_codes_records", s.codesRecords());
+    report.put("dead_letters", s.deadLetters());
+    report.put("dead_letters_by_reason", s.deadLettersByReason());
+    report.put("codebook_version", s.codebookVersion());
+    report.put("codes_latency_ms_p50", s.latencyP50());
+    report.put("codes_latency_ms_p99", s.latencyP99());
+    report.put("codes_latency_samples", s.latencySamples());
+    report.put("codes_per_s", s.codesRecords() / Math.max(1e-9, elapsed.toMillis() / 1000.0));
+    Path file = options.report().toAbsolutePath();
+    if (file.getParent() != null) {
+      Files.createDirectories(file.getParent());
+    }
+    Files.writeString(
+        file,
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report)
+            + "\n",
+        StandardCharsets.UTF_8);
+  }
+}

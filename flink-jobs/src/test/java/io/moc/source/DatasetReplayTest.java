@@ -1,0 +1,177 @@
+package io.moc.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.moc.avro.ImpressionEvent;
+import io.moc.avro.ItemEvent;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetReplayTest {
+
+  private static final Path SHARED_DATA =
+      Path.of(System.getProperty("moc.shared.data", "../../shared/data"));
+
+  private static Path dataset(String name) {
+    Path dir = SHARED_DATA.resolve(name);
+    assumeTrue(Files.isDirectory(dir), "dataset not available at " + dir.toAbsolutePath());
+    return dir;
+  }
+
+  private static List<SourceEvent> drain(CatalogSource source) {
+    List<SourceEvent> events = new ArrayList<>();
+    while (source.hasNext()) {
+      events.add(source.next());
+    }
+    return events;
+  }
+
+  private static long dataRows(Path gzipped) throws IOException {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(gzipped)), StandardCharsets.UTF_8))) {
+      return reader.lines().skip(1).filter(l -> !l.isEmpty()).count();
+    }
+  }
+
+  /**
+   * Checks the invariants every replay must keep and returns the clicked and unclicked impression
+   * counts.
+   */
+  private static long[] checkReplay(List<SourceEvent> events, boolean negativesAreUnseen) {
+    Set<String> published = new HashSet<>();
+    Map<String, Set<String>> clickedByUser = new HashMap<>();
+    Set<String> impressionIds = new HashSet<>();
+    long clicked = 0;
+    long unclicked = 0;
+    long previousTime = Long.MIN_VALUE;
+    for (SourceEvent e : events) {
+      assertTrue(previousTime <= e.eventTimeMs(), "event time went backwards at " + e);
+      previousTime = e.eventTimeMs();
+      if (e instanceof SourceEvent.Item item) {
+        assertTrue(published.add(item.key()), "item published twice: " + item.key());
+        assertEquals(item.eventTimeMs(), item.item().getEventTime().toEpochMilli());
+        continue;
+      }
+      ImpressionEvent impression = ((SourceEvent.Impression) e).impression();
+      assertTrue(
+          published.contains(impression.getItemId()),
+          "impression before its item was published: " + impression);
+      assertTrue(impressionIds.add(impression.getImpressionId()), "duplicate impression id");
+      assertEquals(e.eventTimeMs(), impression.getEventTime().toEpochMilli());
+      Set<String> seen =
+          clickedByUser.computeIfAbsent(impression.getUserId(), u -> new HashSet<>());
+      if (impression.getClicked()) {
+        clicked++;
+        seen.add(impression.getItemId());
+      } else {
+        unclicked++;
+        if (negativesAreUnseen) {
+          assertFalse(
+              seen.contains(impression.getItemId()),
+              "negative for an item the user already interacted with: " + impression);
+        }
+      }
+    }
+    return new long[] {clicked, unclicked, published.size()};
+  }
+
+  @Test
+  void shouldReplayAmazonBeautyWithOneUnseenNegativePerInteraction() throws IOException {
+    Path dir = dataset("amazon-beauty");
+    long rows = dataRows(dir.resolve("interactions.tsv.gz"));
+    DatasetReplay replay = new DatasetReplay(dir, 1);
+    assertEquals(DatasetReplay.Format.AMAZON_BEAUTY, replay.format());
+    assertEquals(rows, replay.interactionCount());
+
+    List<SourceEvent> events = drain(replay);
+    long[] counts = checkReplay(events, true);
+    assertEquals(rows, counts[0], "one clicked impression per interaction");
+    // Only the very first interactions can lack a negative: the user saw every published item.
+    assertTrue(counts[1] >= rows - 10 && counts[1] <= rows, "unclicked: " + counts[1]);
+    assertEquals(12_101, counts[2], "every item of the 5-core data is interacted with");
+  }
+
+  @Test
+  void shouldMapAmazonItemFields() throws IOException {
+    Map<String, ItemEvent> items = new HashMap<>();
+    for (SourceEvent e : drain(new DatasetReplay(dataset("amazon-beauty"), 1))) {
+      if (e instanceof SourceEvent.Item item) {
+        items.put(item.key(), item.item());
+      }
+    }
+    ItemEvent opi = items.get("1");
+    assertEquals("OPI Nail Lacquer, Simmer and Shimmer, 0.5-Fluid Ounce", opi.getTitle());
+    assertEquals("OPI", opi.getBrand());
+    assertEquals(List.of("Beauty", "Makeup", "Nails", "Nail Polish"), opi.getCategories());
+    assertNull(items.get("3").getBrand(), "brand Unknown maps to null");
+    ItemEvent untitled = items.get("305");
+    assertEquals("nail art polish gold metallic foil sticker patch wraps", untitled.getTitle());
+    assertNull(untitled.getBrand());
+    assertEquals(List.of(), untitled.getCategories());
+    for (ItemEvent item : items.values()) {
+      assertNotNull(item.getTitle());
+      assertFalse(item.getTitle().isBlank(), item.getItemId());
+    }
+  }
+
+  @Test
+  void shouldReplayMovieLensWithClicksForHighRatings() throws IOException {
+    Path dir = dataset("movielens-100k");
+    DatasetReplay replay = new DatasetReplay(dir, 1);
+    assertEquals(DatasetReplay.Format.MOVIELENS_100K, replay.format());
+    List<SourceEvent> events = drain(replay);
+    long[] counts = checkReplay(events, false);
+    assertEquals(100_000, counts[0] + counts[1], "one impression per rating");
+    assertEquals(55_375, counts[0], "ratings of 4 or 5");
+    assertEquals(1_682, counts[2]);
+
+    ItemEvent toyStory =
+        events.stream()
+            .filter(e -> e instanceof SourceEvent.Item && e.key().equals("1"))
+            .map(e -> ((SourceEvent.Item) e).item())
+            .findFirst()
+            .orElseThrow();
+    assertEquals("Toy Story", toyStory.getTitle());
+    assertEquals("released 1995", toyStory.getDescription());
+    assertEquals(List.of("Animation", "Children's", "Comedy"), toyStory.getCategories());
+    assertNull(toyStory.getBrand());
+  }
+
+  @Test
+  void shouldBeDeterministicForASeedAndLimitInteractions() throws IOException {
+    Path dir = dataset("amazon-beauty");
+    List<SourceEvent> a = drain(new DatasetReplay(dir, 5, 2_000));
+    List<SourceEvent> b = drain(new DatasetReplay(dir, 5, 2_000));
+    List<SourceEvent> c = drain(new DatasetReplay(dir, 6, 2_000));
+    assertEquals(a, b);
+    assertNotEquals(a, c, "negatives are sampled with the seed");
+    assertEquals(2_000, checkReplay(a, true)[0]);
+  }
+
+  @Test
+  void shouldRejectADirectoryWithoutADataset(@TempDir Path empty) {
+    assertThrows(IllegalArgumentException.class, () -> new DatasetReplay(empty, 1));
+  }
+}
