@@ -32,6 +32,7 @@ final class TestItems {
         4,
         20,
         128,
+        true,
         "gpu",
         2,
         4,
