@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.YamlParserUtils;
 
@@ -57,8 +58,9 @@ public final class JobConfig {
   }
 
   /**
-   * RocksDB with incremental checkpoints every 10 s unless configured otherwise: item state grows
-   * with the catalog, and re-coding must not make checkpoints copy all of it each time.
+   * RocksDB with incremental checkpoints every 10 s and a 5 ms buffer timeout unless configured
+   * otherwise: item state grows with the catalog, and re-coding must not make checkpoints copy all
+   * of it each time.
    */
   public static Configuration withRuntimeDefaults(Configuration config) {
     Configuration c = new Configuration(config);
@@ -70,6 +72,11 @@ public final class JobConfig {
     }
     if (!c.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
+    }
+    if (!c.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+      // Codes are due within a second of an item's arrival: do not let network buffers wait 100 ms
+      // per shuffle for more records.
+      c.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
     }
     return c;
   }

@@ -1,10 +1,14 @@
 package io.moc.indexing;
 
 import io.moc.avro.CodebookVersion;
+import io.moc.codebook.CodeStatistics;
+import io.moc.codebook.Codebook;
+import io.moc.codebook.CodebookCodec;
 import io.moc.common.AvroBytes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +30,23 @@ public class CodebookEntry {
   public double[] metricValues = new double[0];
 
   public CodebookEntry() {}
+
+  /** A new version of {@code codebook}, with its checksum and its code statistics on the sample. */
+  public static CodebookEntry of(long version, Codebook codebook, List<float[]> trainedOn) {
+    CodebookEntry entry = new CodebookEntry();
+    entry.version = version;
+    entry.method = codebook.method();
+    entry.embeddingModel = codebook.embeddingModel();
+    entry.dimension = codebook.dimension();
+    entry.numCodebooks = codebook.numCodebooks();
+    entry.codebookSize = codebook.codebookSize();
+    entry.createdTime = System.currentTimeMillis();
+    entry.trainedOn = trainedOn.size();
+    entry.artifact = CodebookCodec.serialize(codebook);
+    entry.sha256 = CodebookCodec.sha256(entry.artifact);
+    entry.setMetrics(CodeStatistics.of(codebook, trainedOn));
+    return entry;
+  }
 
   public Map<String, Double> metrics() {
     Map<String, Double> m = new LinkedHashMap<>();

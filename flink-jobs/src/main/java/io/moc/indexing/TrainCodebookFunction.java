@@ -1,8 +1,5 @@
 package io.moc.indexing;
 
-import io.moc.codebook.CodeStatistics;
-import io.moc.codebook.Codebook;
-import io.moc.codebook.CodebookCodec;
 import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.codebook.ProjectedKMeansTrainer;
 import java.util.ArrayList;
@@ -85,29 +82,13 @@ public class TrainCodebookFunction
             settings.seed());
     ProjectedKMeansCodebook codebook = trainer.train(settings.embeddingModel(), reservoir);
     newestVersion = version;
-    CodebookEntry entry = toEntry(version, codebook, reservoir);
+    CodebookEntry entry = CodebookEntry.of(version, codebook, reservoir);
     LOG.info(
         "Trained codebook version {} on {} items in {} ms: {}",
         version,
         reservoir.size(),
         System.currentTimeMillis() - start,
         entry.metrics());
-    return entry;
-  }
-
-  static CodebookEntry toEntry(long version, Codebook codebook, List<float[]> trainedOn) {
-    CodebookEntry entry = new CodebookEntry();
-    entry.version = version;
-    entry.method = codebook.method();
-    entry.embeddingModel = codebook.embeddingModel();
-    entry.dimension = codebook.dimension();
-    entry.numCodebooks = codebook.numCodebooks();
-    entry.codebookSize = codebook.codebookSize();
-    entry.createdTime = System.currentTimeMillis();
-    entry.trainedOn = trainedOn.size();
-    entry.artifact = CodebookCodec.serialize(codebook);
-    entry.sha256 = CodebookCodec.sha256(entry.artifact);
-    entry.setMetrics(CodeStatistics.of(codebook, trainedOn));
     return entry;
   }
 

@@ -77,7 +77,6 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       while (!closed) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
         synchronized (this) {
-          // Codebooks first: codes of a version may come in the same poll as the version itself.
           for (ConsumerRecord<byte[], byte[]> r : records.records(codebooksTopic)) {
             onCodebook(r);
           }
@@ -104,7 +103,6 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     try {
       CodebookEntry entry = CodebookEntry.decode(r.value());
       codebookVersion = Math.max(codebookVersion, entry.version);
-      firstCodebookAppend = Math.min(firstCodebookAppend, r.timestamp());
     } catch (RuntimeException invalid) {
       // An invalid version is reported by the job on dead-letters; it never becomes active.
     }
@@ -118,6 +116,9 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     }
     codesRecords++;
     lastCodesAppend = r.timestamp();
+    // The first codes show when a codebook became active in the job: a transactional codebook is
+    // appended before the checkpoint that commits it, so its own timestamp is too early.
+    firstCodebookAppend = Math.min(firstCodebookAppend, r.timestamp());
     ItemCodes codes = AvroBytes.decode(ItemCodes::fromByteBuffer, r.value());
     versionOfItem.put(itemId, codes.getCodebookVersion());
     Long appended = appendTimes.get(itemId);

@@ -26,14 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /**
  * {@code bin/moc local}: a Kafka broker JVM, the topics, a Flink MiniCluster with the dashboard,
@@ -99,9 +92,15 @@ public final class LocalStack {
       Topics.create(broker.bootstrapServers(), Topics.definitions(jobConfig, 4));
       IndexingSettings settings = IndexingOptions.read(jobConfig);
 
-      try (MiniCluster cluster = startCluster()) {
-        String dashboard = cluster.getRestAddress().get().toString();
-        JobID job = submitIndexingJob(cluster, jobConfig, settings);
+      // The embedding operator has a slot-sharing group of its own.
+      try (LocalFlinkCluster cluster =
+          LocalFlinkCluster.start(2 * options.parallelism() + 2, options.uiPort())) {
+        String dashboard = cluster.dashboardUrl();
+        StreamExecutionEnvironment env =
+            StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+        env.setParallelism(options.parallelism());
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+        JobID job = cluster.submit(env, "moc indexing");
         console.println("Flink dashboard: " + dashboard + "  (job 'moc indexing', " + job + ")");
         console.println(
             "Topics on "
@@ -115,7 +114,7 @@ public final class LocalStack {
                 + ", "
                 + settings.deadLettersTopic());
         runFeed(broker.bootstrapServers(), jobConfig, settings, stop);
-        cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
+        cluster.cancel(job);
       }
     } finally {
       finished.countDown();
@@ -123,34 +122,6 @@ public final class LocalStack {
         Runtime.getRuntime().removeShutdownHook(hook);
       }
     }
-  }
-
-  private MiniCluster startCluster() throws Exception {
-    Configuration c = new Configuration();
-    c.set(RestOptions.PORT, options.uiPort());
-    c.set(RestOptions.ADDRESS, "localhost");
-    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
-    MiniCluster cluster =
-        new MiniCluster(
-            new MiniClusterConfiguration.Builder()
-                .setConfiguration(c)
-                .setNumTaskManagers(1)
-                // The embedding operator has a slot-sharing group of its own.
-                .setNumSlotsPerTaskManager(2 * options.parallelism() + 2)
-                .build());
-    cluster.start();
-    return cluster;
-  }
-
-  private JobID submitIndexingJob(
-      MiniCluster cluster, Configuration jobConfig, IndexingSettings settings) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
-    env.setParallelism(options.parallelism());
-    IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
-    StreamGraph graph = env.getStreamGraph();
-    graph.setJobName("moc indexing");
-    JobGraph jobGraph = graph.getJobGraph();
-    return cluster.submitJob(jobGraph).get().getJobID();
   }
 
   private CatalogSource source() throws Exception {

@@ -94,6 +94,6 @@ final class TestItems {
       sample.add(vector(seed * 1000 + i));
     }
     Codebook codebook = new ProjectedKMeansTrainer(2, 4, 3, 10, seed).train(MODEL, sample);
-    return TrainCodebookFunction.toEntry(version, codebook, sample);
+    return CodebookEntry.of(version, codebook, sample);
   }
 }

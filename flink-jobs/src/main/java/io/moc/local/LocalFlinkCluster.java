@@ -1,0 +1,68 @@
+package io.moc.local;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/**
+ * A Flink MiniCluster with the web dashboard that several jobs can be submitted to, unlike the
+ * per-job cluster of a local environment.
+ */
+public final class LocalFlinkCluster implements AutoCloseable {
+
+  private final MiniCluster cluster;
+
+  private LocalFlinkCluster(MiniCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /**
+   * @param uiPort dashboard and REST port; 0 picks a free one
+   */
+  public static LocalFlinkCluster start(int slots, int uiPort) throws Exception {
+    Configuration c = new Configuration();
+    c.set(RestOptions.PORT, uiPort);
+    c.set(RestOptions.ADDRESS, "localhost");
+    c.set(RestOptions.BIND_ADDRESS, "localhost");
+    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
+    cluster.start();
+    return new LocalFlinkCluster(cluster);
+  }
+
+  public String dashboardUrl() throws Exception {
+    return cluster.getRestAddress().get().toString();
+  }
+
+  /** Submits what {@code env} holds as one job and returns without waiting for it. */
+  public JobID submit(StreamExecutionEnvironment env, String jobName) throws Exception {
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(jobName);
+    return cluster.submitJob(graph.getJobGraph()).get().getJobID();
+  }
+
+  public org.apache.flink.api.common.JobStatus status(JobID job) throws Exception {
+    return cluster.getJobStatus(job).get();
+  }
+
+  public void cancel(JobID job) throws Exception {
+    cluster.cancelJob(job).get();
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.close();
+  }
+}

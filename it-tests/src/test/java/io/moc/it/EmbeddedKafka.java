@@ -1,0 +1,98 @@
+package io.moc.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/** A real single-node KRaft Kafka cluster inside the test JVM, and clients for it. */
+final class EmbeddedKafka implements AutoCloseable {
+
+  private final KafkaClusterTestKit cluster;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster) {
+    this.cluster = cluster;
+  }
+
+  static EmbeddedKafka start() throws Exception {
+    KafkaClusterTestKit cluster =
+        new KafkaClusterTestKit.Builder(
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+            .setConfigProp("offsets.topic.replication.factor", "1")
+            .setConfigProp("transaction.state.log.replication.factor", "1")
+            .setConfigProp("transaction.state.log.min.isr", "1")
+            .setConfigProp("group.initial.rebalance.delay.ms", "0")
+            .build();
+    cluster.format();
+    cluster.startup();
+    cluster.waitForReadyBrokers();
+    return new EmbeddedKafka(cluster);
+  }
+
+  String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  /**
+   * Reads {@code topic} from the beginning (committed records only) until {@code done} holds for
+   * everything read so far, or fails after {@code timeout}.
+   */
+  List<ConsumerRecord<byte[], byte[]>> readUntil(
+      String topic, Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      while (!done.test(records)) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(
+              "condition on topic "
+                  + topic
+                  + " not met within "
+                  + timeout
+                  + " ("
+                  + records.size()
+                  + " records read)");
+        }
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.close();
+  }
+}
