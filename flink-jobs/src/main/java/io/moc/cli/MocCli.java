@@ -52,7 +52,8 @@ public final class MocCli {
     System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+  /** Runs one command; returns the process exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0 || List.of("help", "--help", "-h").contains(args[0])) {
       out.print(USAGE);
       return args.length == 0 ? 1 : 0;

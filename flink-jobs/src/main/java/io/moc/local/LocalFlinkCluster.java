@@ -43,7 +43,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
   }
 
   public String dashboardUrl() throws Exception {
-    return cluster.getRestAddress().get().toString();
+    return "http://localhost:" + cluster.getRestAddress().get().getPort();
   }
 
   /** Submits what {@code env} holds as one job and returns without waiting for it. */

@@ -1,0 +1,82 @@
+package io.moc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moc.cli.MocCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/moc local} as a user runs it: a broker in its own JVM, the MiniCluster with the
+ * dashboard, the synthetic catalog, and the JSON report at the end.
+ */
+class LocalStackITCase {
+
+  /** A port that is free, with the next one (the broker's controller port) free too. */
+  private static int freePortPair() throws Exception {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      try (ServerSocket next = new ServerSocket(port + 1)) {
+        return port;
+      } catch (java.io.IOException taken) {
+        // try another pair
+      }
+    }
+    throw new IllegalStateException("no free port pair");
+  }
+
+  @Test
+  void shouldCodeSyntheticItemsEndToEndAndWriteTheReport(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("report.json");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    int rc =
+        MocCli.run(
+            new String[] {
+              "local",
+              "--duration",
+              "40s",
+              "--report",
+              report.toString(),
+              "--kafka-port",
+              String.valueOf(freePortPair()),
+              "--ui-port",
+              "0",
+              "--work-dir",
+              dir.resolve("work").toString(),
+              "--items-per-second",
+              "25",
+              "-Dmoc.codebook.train-after-items=150",
+              "-Dmoc.codebook.size=32",
+              "-Dexecution.checkpointing.interval=2s"
+            },
+            new PrintStream(console, true, StandardCharsets.UTF_8),
+            System.err);
+    String output = console.toString(StandardCharsets.UTF_8);
+    assertEquals(0, rc, output);
+    assertTrue(output.contains("Flink dashboard: http://localhost:"), output);
+
+    JsonNode r = new ObjectMapper().readTree(report.toFile());
+    long published = r.get("items_published").asLong();
+    long coded = r.get("items_coded").asLong();
+    assertTrue(published >= 500, "published " + published);
+    assertEquals(1, r.get("codebook_version").asLong(), r.toString());
+    // Re-publications and title changes reuse item ids, so distinct coded items are a bit fewer.
+    assertTrue(coded >= published * 0.9 && coded <= published, r.toString());
+    assertEquals(0, r.get("dead_letters").asLong());
+    long p50 = r.get("codes_latency_ms_p50").asLong();
+    long p99 = r.get("codes_latency_ms_p99").asLong();
+    assertTrue(r.get("codes_latency_samples").asLong() > 100, r.toString());
+    assertTrue(p50 > 0 && p50 <= p99, r.toString());
+  }
+}
