@@ -1,5 +1,6 @@
 package io.moc.cli;
 
+import io.moc.bench.IndexingBenchmark;
 import io.moc.common.JobConfig;
 import io.moc.local.LocalStack;
 import java.io.File;
@@ -25,6 +26,10 @@ public final class MocCli {
       Commands:
         local     Start a Kafka broker, a Flink MiniCluster with the dashboard and the indexing job,
                   and feed it the built-in synthetic catalog or a real dataset.
+        bench indexing
+                  Benchmark the indexing job through a real broker and MiniCluster: latency at a
+                  steady rate, throughput with text embedding next to the raw embedder, and with
+                  precomputed embeddings.
         help      Show this text.
 
       Options of 'local':
@@ -44,6 +49,16 @@ public final class MocCli {
         --ui-port N                Flink dashboard port (default 8081).
         --parallelism N            Job parallelism (default 1).
         --work-dir DIR             Broker data, checkpoints (default .moc/local).
+
+      Options of 'bench indexing':
+        --report FILE              Write the figures as JSON.
+        --rate N                   Steady item rate for the latency phase (default 100).
+        --steady D                 Length of the latency phase (default 60s).
+        --embed-items N            Items of the text-embedding throughput phase (default 3000).
+        --precomputed-items N      Items of the precomputed-embedding phase (default 20000).
+        --kafka-port N             Broker port (default 9192).
+        --parallelism N            Job parallelism (default 1).
+        -Dkey=value                A job option, as for 'local'.
       """;
 
   private MocCli() {}
@@ -62,6 +77,12 @@ public final class MocCli {
     try {
       switch (args[0]) {
         case "local" -> new LocalStack(localOptions(rest), out).run();
+        case "bench" -> {
+          if (rest.isEmpty() || !rest.pop().equals("indexing")) {
+            throw new IllegalArgumentException("usage: bin/moc bench indexing [options]");
+          }
+          new IndexingBenchmark(benchOptions(rest), out).run();
+        }
         default -> {
           err.println("Unknown command '" + args[0] + "'.");
           err.print(USAGE);
@@ -142,6 +163,46 @@ public final class MocCli {
         uiPort,
         parallelism,
         Configuration.fromMap(values));
+  }
+
+  static IndexingBenchmark.Options benchOptions(Deque<String> args) {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Path report = null;
+    double rate = 100;
+    Duration steady = Duration.ofSeconds(60);
+    int embedItems = 3000;
+    int precomputedItems = 20000;
+    int kafkaPort = 9192;
+    int parallelism = 1;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (arg.startsWith("-D") && arg.contains("=")) {
+        overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        continue;
+      }
+      switch (arg) {
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--rate" -> rate = Double.parseDouble(value(arg, args));
+        case "--steady" -> steady = TimeUtils.parseDuration(value(arg, args));
+        case "--embed-items" -> embedItems = Integer.parseInt(value(arg, args));
+        case "--precomputed-items" -> precomputedItems = Integer.parseInt(value(arg, args));
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        case "--parallelism" -> parallelism = Integer.parseInt(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    return new IndexingBenchmark.Options(
+        home.resolve(".moc/bench"),
+        report,
+        kafkaPort,
+        rate,
+        steady,
+        embedItems,
+        precomputedItems,
+        parallelism,
+        Configuration.fromMap(overrides));
   }
 
   private static String value(String option, Deque<String> args) {
