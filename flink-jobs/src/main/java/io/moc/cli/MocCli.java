@@ -37,6 +37,8 @@ public final class MocCli {
                                    movielens-100k) instead of the synthetic catalog.
         --speedup X                Event-time speedup of a --data replay (default 2000000; 0 = as fast
                                    as possible).
+        --max-gap MS               Longest wall-clock pause between two replayed events (default 10):
+                                   sparse years of a dataset are not waited through.
         --items-per-second N       Synthetic catalog: new items per second (default 20).
         --impressions-per-second N Synthetic catalog: impressions per second (default 100).
         --seed N                   Seed of the catalog, click model and negative sampling (default 7).
@@ -99,6 +101,7 @@ public final class MocCli {
   static LocalStack.Options localOptions(Deque<String> args) throws Exception {
     Path data = null;
     double speedup = 2_000_000;
+    double maxGapMs = 10;
     double itemsPerSecond = 20;
     double impressionsPerSecond = 100;
     long seed = 7;
@@ -121,6 +124,7 @@ public final class MocCli {
       switch (arg) {
         case "--data" -> data = Path.of(value(arg, args));
         case "--speedup" -> speedup = Double.parseDouble(value(arg, args));
+        case "--max-gap" -> maxGapMs = Double.parseDouble(value(arg, args));
         case "--items-per-second" -> itemsPerSecond = Double.parseDouble(value(arg, args));
         case "--impressions-per-second" ->
             impressionsPerSecond = Double.parseDouble(value(arg, args));
@@ -154,6 +158,7 @@ public final class MocCli {
         workDir,
         data,
         speedup,
+        maxGapMs,
         itemsPerSecond,
         impressionsPerSecond,
         seed,

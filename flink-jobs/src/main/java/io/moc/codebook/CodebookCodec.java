@@ -1,15 +1,12 @@
 package io.moc.codebook;
 
+import io.moc.util.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Reads and writes codebook artifacts: the bytes carried in {@code CodebookVersion.artifact}. The
@@ -82,16 +79,9 @@ public final class CodebookCodec {
     }
   }
 
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every JVM", e);
-    }
-  }
-
-  public static String sha256(String text) {
-    return sha256(text.getBytes(StandardCharsets.UTF_8));
+  /** The checksum carried with an artifact. */
+  public static String sha256(byte[] artifact) {
+    return Sha256.hex(artifact);
   }
 
   private static int positive(int value, String what) {

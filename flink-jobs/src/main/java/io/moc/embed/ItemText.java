@@ -1,11 +1,8 @@
 package io.moc.embed;
 
 import io.moc.avro.ItemEvent;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.moc.util.Sha256;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -47,13 +44,7 @@ public final class ItemText {
 
   /** SHA-256 (hex) of {@code text} in UTF-8. */
   public static String fingerprint(String text) {
-    Objects.requireNonNull(text, "text");
-    try {
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.hex(Objects.requireNonNull(text, "text"));
   }
 
   private static String categoryPath(List<String> categories) {

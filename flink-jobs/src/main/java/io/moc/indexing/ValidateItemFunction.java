@@ -6,6 +6,7 @@ import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
 import io.moc.common.RawRecord;
 import io.moc.embed.ItemText;
+import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -111,7 +112,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
     update.source = raw;
     if (embedding != null) {
       update.embedding = embedding;
-      update.fingerprint = ItemText.fingerprint(java.util.Arrays.toString(embedding));
+      update.fingerprint = Sha256.hex(embedding);
     } else {
       update.text = text;
       update.fingerprint = ItemText.fingerprint(event);

@@ -40,6 +40,7 @@ public final class LocalStack {
       Path workDir,
       Path data,
       double speedup,
+      double maxGapMs,
       double itemsPerSecond,
       double impressionsPerSecond,
       long seed,
@@ -141,7 +142,7 @@ public final class LocalStack {
       throws Exception {
     Pacing pacing =
         options.data() != null
-            ? Pacing.eventTime(options.speedup())
+            ? Pacing.eventTime(options.speedup(), options.maxGapMs())
             : Pacing.itemsPerSecond(options.itemsPerSecond());
     CatalogSource source = source();
     console.println("Publishing " + source.describe());

@@ -34,6 +34,18 @@ class PacingTest {
   }
 
   @Test
+  void shouldShrinkOnlyIdleGapsLongerThanTheCap() {
+    Pacing pacing = Pacing.eventTime(1000, 10);
+    assertEquals(0, pacing.dueNanos(T0, item(T0), 0));
+    // 5 s of event time at 1000x is 5 ms: under the cap, kept.
+    assertEquals(5_000_000L, pacing.dueNanos(T0, item(T0 + 5_000), 1));
+    // A year-long gap costs only the 10 ms cap.
+    assertEquals(15_000_000L, pacing.dueNanos(T0, impression(T0 + 5_000 + 31_536_000_000L), 2));
+    // A new run starts from zero again.
+    assertEquals(0, pacing.dueNanos(T0 + 99, item(T0 + 99), 0));
+  }
+
+  @Test
   void shouldScaleEventTimeBySpeedup() {
     Pacing pacing = Pacing.eventTime(60);
     assertEquals(0, pacing.dueNanos(T0, item(T0), 0));

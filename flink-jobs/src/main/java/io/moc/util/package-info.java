@@ -1,0 +1,2 @@
+/** Small helpers shared by the pure and the Flink code; no Flink imports. */
+package io.moc.util;
