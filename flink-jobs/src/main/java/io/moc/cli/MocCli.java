@@ -35,14 +35,15 @@ public final class MocCli {
       Options of 'local':
         --data DIR                 Replay a dataset in the ../shared/data format (amazon-beauty,
                                    movielens-100k) instead of the synthetic catalog.
-        --speedup X                Event-time speedup of a --data replay (default 2000000; 0 = as fast
+        --speedup X                Event-time speedup of a --data replay (default 1000000; 0 = as fast
                                    as possible).
         --max-gap MS               Longest wall-clock pause between two replayed events (default 10):
                                    sparse years of a dataset are not waited through.
         --items-per-second N       Synthetic catalog: new items per second (default 20).
         --impressions-per-second N Synthetic catalog: impressions per second (default 100).
         --seed N                   Seed of the catalog, click model and negative sampling (default 7).
-        --duration D               Run for D (Flink durations: 90s, 5min) then stop; default until Ctrl-C.
+        --duration D               Stop after D (Flink durations: 90s, 5min) or when a replay ends;
+                                   default: run until Ctrl-C.
         --report FILE              At the end, write a JSON report (counts, codebook version, latency).
         --config FILE              Job options in YAML (default config/local.yaml when present).
         -Dkey=value                Set one job option (see flink-jobs/README.md), e.g.
@@ -100,7 +101,7 @@ public final class MocCli {
 
   static LocalStack.Options localOptions(Deque<String> args) throws Exception {
     Path data = null;
-    double speedup = 2_000_000;
+    double speedup = 1_000_000;
     double maxGapMs = 10;
     double itemsPerSecond = 20;
     double impressionsPerSecond = 100;

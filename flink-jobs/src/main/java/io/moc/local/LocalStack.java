@@ -178,14 +178,32 @@ public final class LocalStack {
       feedThread.start();
       long lastCoded = 0;
       long lastPrint = start;
-      while (feedThread.isAlive() && !stop.get()) {
+      long lastDeadLetters = 0;
+      boolean finishedNoticed = false;
+      while (!stop.get()) {
         feedThread.join(2000);
         long now = System.nanoTime();
         CodesMonitor.Snapshot s = monitor.snapshot();
         double rate = (s.codesRecords() - lastCoded) / ((now - lastPrint) / 1e9);
+        // Once the feed is over, print only while output still arrives.
+        if (feedThread.isAlive()
+            || s.codesRecords() != lastCoded
+            || s.deadLetters() != lastDeadLetters) {
+          console.println(progressLine(Duration.ofNanos(now - start), feeder, s, rate));
+        }
         lastCoded = s.codesRecords();
+        lastDeadLetters = s.deadLetters();
         lastPrint = now;
-        console.println(progressLine(Duration.ofNanos(now - start), feeder, s, rate));
+        if (!feedThread.isAlive()) {
+          if (options.duration() != null) {
+            break;
+          }
+          if (!finishedNoticed) {
+            finishedNoticed = true;
+            console.println(
+                "The replay is over; the stack keeps running for the dashboard. Ctrl-C stops it.");
+          }
+        }
       }
       stop.set(true);
       feedThread.join(10_000);
