@@ -198,7 +198,7 @@ public final class LocalStack {
           if (options.duration() != null) {
             break;
           }
-          if (!finishedNoticed) {
+          if (!finishedNoticed && !stop.get()) {
             finishedNoticed = true;
             console.println(
                 "The replay is over; the stack keeps running for the dashboard. Ctrl-C stops it.");
