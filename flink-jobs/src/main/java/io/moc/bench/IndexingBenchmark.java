@@ -1,7 +1,5 @@
 package io.moc.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
 import io.moc.codebook.Codebook;
@@ -16,6 +14,7 @@ import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
 import io.moc.local.CodesMonitor;
+import io.moc.local.JsonReport;
 import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
@@ -160,15 +159,7 @@ public final class IndexingBenchmark {
       }
     }
     if (options.report() != null) {
-      Path file = options.report().toAbsolutePath();
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(
-          file,
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report)
-              + "\n");
-      console.println("Report written to " + file);
+      console.println("Report written to " + JsonReport.write(options.report(), report));
     }
     return report;
   }
@@ -208,16 +199,7 @@ public final class IndexingBenchmark {
                 Pacing.itemsPerSecond(options.steadyRate()),
                 settings.itemsTopic(),
                 "impressions");
-        CodesMonitor monitor =
-            new CodesMonitor(
-                bootstrap,
-                settings.itemCodesTopic(),
-                settings.deadLettersTopic(),
-                settings.codebooksTopic(),
-                feeder.appendTimes())) {
-      Thread t = new Thread(monitor, "bench-monitor");
-      t.setDaemon(true);
-      t.start();
+        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes())) {
       feeder.run(duration, () -> false);
       long target = feeder.itemsPublished();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

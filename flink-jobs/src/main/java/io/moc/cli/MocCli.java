@@ -118,8 +118,7 @@ public final class MocCli {
     Map<String, String> overrides = new LinkedHashMap<>();
     while (!args.isEmpty()) {
       String arg = args.pop();
-      if (arg.startsWith("-D") && arg.contains("=")) {
-        overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      if (isOverride(arg, overrides)) {
         continue;
       }
       switch (arg) {
@@ -183,8 +182,7 @@ public final class MocCli {
     Map<String, String> overrides = new LinkedHashMap<>();
     while (!args.isEmpty()) {
       String arg = args.pop();
-      if (arg.startsWith("-D") && arg.contains("=")) {
-        overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      if (isOverride(arg, overrides)) {
         continue;
       }
       switch (arg) {
@@ -209,6 +207,16 @@ public final class MocCli {
         precomputedItems,
         parallelism,
         Configuration.fromMap(overrides));
+  }
+
+  /** Takes {@code -Dkey=value} into {@code overrides}; false for any other argument. */
+  private static boolean isOverride(String arg, Map<String, String> overrides) {
+    int eq = arg.indexOf('=');
+    if (!arg.startsWith("-D") || eq < 0) {
+      return false;
+    }
+    overrides.put(arg.substring(2, eq), arg.substring(eq + 1));
+    return true;
   }
 
   private static String value(String option, Deque<String> args) {

@@ -70,6 +70,24 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     this.appendTimes = appendTimes;
   }
 
+  /** A monitor of the job's output topics, already running on a daemon thread. */
+  public static CodesMonitor start(
+      String bootstrapServers,
+      io.moc.indexing.IndexingSettings settings,
+      Map<String, Long> appendTimes) {
+    CodesMonitor monitor =
+        new CodesMonitor(
+            bootstrapServers,
+            settings.itemCodesTopic(),
+            settings.deadLettersTopic(),
+            settings.codebooksTopic(),
+            appendTimes);
+    Thread thread = new Thread(monitor, "moc-monitor");
+    thread.setDaemon(true);
+    thread.start();
+    return monitor;
+  }
+
   @Override
   public void run() {
     consumer.subscribe(List.of(itemCodesTopic, deadLettersTopic, codebooksTopic));

@@ -1,7 +1,5 @@
 package io.moc.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
@@ -13,7 +11,6 @@ import io.moc.source.KafkaFeeder;
 import io.moc.source.Pacing;
 import io.moc.source.SyntheticCatalog;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,16 +150,7 @@ public final class LocalStack {
                 pacing,
                 settings.itemsTopic(),
                 jobConfig.get(KafkaOptions.IMPRESSIONS_TOPIC));
-        CodesMonitor monitor =
-            new CodesMonitor(
-                bootstrap,
-                settings.itemCodesTopic(),
-                settings.deadLettersTopic(),
-                settings.codebooksTopic(),
-                feeder.appendTimes())) {
-      Thread monitorThread = new Thread(monitor, "moc-monitor");
-      monitorThread.setDaemon(true);
-      monitorThread.start();
+        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes())) {
       long start = System.nanoTime();
       Duration limit = options.duration() == null ? Duration.ofDays(3650) : options.duration();
       Thread feedThread =
@@ -269,14 +257,6 @@ public final class LocalStack {
     report.put("codes_latency_ms_p99", s.latencyP99());
     report.put("codes_latency_samples", s.latencySamples());
     report.put("codes_per_s", s.codesRecords() / Math.max(1e-9, elapsed.toMillis() / 1000.0));
-    Path file = options.report().toAbsolutePath();
-    if (file.getParent() != null) {
-      Files.createDirectories(file.getParent());
-    }
-    Files.writeString(
-        file,
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report)
-            + "\n",
-        StandardCharsets.UTF_8);
+    JsonReport.write(options.report(), report);
   }
 }
