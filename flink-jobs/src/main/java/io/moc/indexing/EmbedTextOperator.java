@@ -6,6 +6,9 @@ import io.moc.embed.TextEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
@@ -18,27 +21,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Embeds item text in micro-batches bounded by size and by wait time: the model is far cheaper per
- * item in a batch, and the wait bound keeps latency low when traffic is light.
+ * Embeds item text in micro-batches bounded by size and by wait time, on a stream keyed by item.
+ *
+ * <p>It remembers, per item, the fingerprint of the text it last embedded successfully: catalogs
+ * re-publish unchanged items all the time (price, stock), and those are passed on as unchanged so
+ * that code assignment reuses the embedding it holds. The fingerprint is stored only after the
+ * model succeeded, so a text whose embedding failed is tried again when it is published again.
  *
  * <p>The buffer is never checkpointed: it is flushed before every checkpoint barrier, so no item is
- * lost or embedded twice across a restore. Updates that need no embedding go through the same
- * buffer so that per-item order (an update, then its deletion) is kept.
+ * lost or embedded twice across a restore. Records that need no model go through the same buffer so
+ * that per-item order (an update, then its deletion) is kept.
  */
 public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     implements OneInputStreamOperator<ItemUpdate, EmbeddedItem> {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbedTextOperator.class);
 
+  static final ValueStateDescriptor<String> FINGERPRINT =
+      new ValueStateDescriptor<>("embedded-text-fingerprint", Types.STRING);
+
   private final TextEmbedderFactory embedderFactory;
+  private final String embeddingModel;
+  private final int dimension;
   private final int maxBatchSize;
   private final long maxWaitMillis;
 
   private transient TextEmbedder embedder;
+  private transient ValueState<String> fingerprint;
   private transient List<ItemUpdate> buffer;
   private transient int textsBuffered;
   private transient boolean timerPending;
   private transient Counter embedded;
+  private transient Counter unchanged;
   private transient Histogram batchSize;
   private transient Histogram batchLatency;
   private transient DeadLetters deadLetters;
@@ -46,8 +60,14 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   private transient volatile long lastBatchMillis;
 
   public EmbedTextOperator(
-      TextEmbedderFactory embedderFactory, int maxBatchSize, long maxWaitMillis) {
+      TextEmbedderFactory embedderFactory,
+      String embeddingModel,
+      int dimension,
+      int maxBatchSize,
+      long maxWaitMillis) {
     this.embedderFactory = embedderFactory;
+    this.embeddingModel = embeddingModel;
+    this.dimension = dimension;
     this.maxBatchSize = maxBatchSize;
     this.maxWaitMillis = maxWaitMillis;
   }
@@ -56,9 +76,25 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   public void open() throws Exception {
     super.open();
     embedder = embedderFactory.open();
+    if (!embedder.modelName().equals(embeddingModel) || embedder.dimension() != dimension) {
+      // Codebooks and precomputed embeddings are checked against the configured model: a
+      // different model here would label its vectors with another model's name.
+      throw new IllegalStateException(
+          "configured model "
+              + embeddingModel
+              + " ("
+              + dimension
+              + "-d), but the embedder is "
+              + embedder.modelName()
+              + " ("
+              + embedder.dimension()
+              + "-d)");
+    }
+    fingerprint = getPartitionedState(FINGERPRINT);
     buffer = new ArrayList<>();
     embedded = getMetricGroup().counter("itemsEmbedded");
     getMetricGroup().meter("itemsEmbeddedPerSecond", new MeterView(embedded));
+    unchanged = getMetricGroup().counter("itemsUnchanged");
     batchSize =
         getMetricGroup().histogram("embedBatchSize", new DescriptiveStatisticsHistogram(1000));
     batchLatency =
@@ -71,6 +107,14 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   @Override
   public void processElement(StreamRecord<ItemUpdate> element) throws Exception {
     ItemUpdate update = element.getValue();
+    if (update.deleted) {
+      fingerprint.clear();
+    } else if (update.fingerprint != null && update.fingerprint.equals(fingerprint.value())) {
+      unchanged.inc();
+      update.unchanged = true;
+      update.text = null;
+      update.embedding = null;
+    }
     if (!update.needsEmbedding() && buffer.isEmpty()) {
       emit(update, update.embedding);
       return;
@@ -122,8 +166,8 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     }
   }
 
-  private void flush() {
-    if (buffer.isEmpty()) {
+  private void flush() throws Exception {
+    if (buffer == null || buffer.isEmpty()) {
       return;
     }
     List<ItemUpdate> batch = buffer;
@@ -138,19 +182,30 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     float[][] vectors = texts.isEmpty() ? new float[0][] : embedBatch(batch, texts);
     int next = 0;
     for (ItemUpdate u : batch) {
-      if (!u.needsEmbedding()) {
-        emit(u, u.embedding);
-        continue;
+      float[] vector = u.needsEmbedding() ? vectors[next++] : u.embedding;
+      if (u.needsEmbedding() && vector == null) {
+        continue; // dead-lettered in embedBatch
       }
-      float[] vector = vectors[next++];
-      if (vector != null) {
+      // In buffer order, so that an update flushed together with its later deletion is forgotten.
+      if (u.deleted) {
+        setCurrentKey(u.itemId);
+        fingerprint.clear();
+      } else if (!u.unchanged) {
+        setCurrentKey(u.itemId);
+        fingerprint.update(u.fingerprint);
+      }
+      if (u.needsEmbedding()) {
         embedded.inc();
-        emit(u, vector);
       }
+      emit(u, vector);
     }
   }
 
-  /** One model call; if the batch fails, each text alone, so one bad text fails only itself. */
+  /**
+   * One model call; if the batch fails, each text alone, so that one bad text fails only itself. If
+   * every text fails alone too, the model is broken, not the input: the job must restart rather
+   * than dead-letter the whole catalog.
+   */
   private float[][] embedBatch(List<ItemUpdate> batch, List<String> texts) {
     long start = System.nanoTime();
     try {
@@ -161,10 +216,12 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
       lastBatchSize = texts.size();
       lastBatchMillis = millis;
       return vectors;
-    } catch (Exception batchFailure) {
+    } catch (RuntimeException batchFailure) {
       LOG.warn("Embedding a batch of {} failed; embedding one by one", texts.size(), batchFailure);
     }
     float[][] vectors = new float[texts.size()][];
+    List<StreamRecord<io.moc.common.DeadLetterRecord>> rejected = new ArrayList<>();
+    RuntimeException last = null;
     int i = 0;
     for (ItemUpdate u : batch) {
       if (!u.needsEmbedding()) {
@@ -172,15 +229,20 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
       }
       try {
         vectors[i] = embedder.embed(List.of(u.text))[0];
-      } catch (Exception e) {
-        output.collect(
-            DeadLetters.TAG,
+      } catch (RuntimeException e) {
+        last = e;
+        rejected.add(
             new StreamRecord<>(
                 deadLetters.reject(
                     u.source, DeadLetterReason.EMBEDDING_FAILED, String.valueOf(e))));
       }
       i++;
     }
+    if (texts.size() > 1 && rejected.size() == texts.size()) {
+      throw new IllegalStateException(
+          "the embedding model failed on all " + texts.size() + " texts", last);
+    }
+    rejected.forEach(r -> output.collect(DeadLetters.TAG, r));
     return vectors;
   }
 

@@ -51,20 +51,20 @@ public final class IndexingJob {
             .uid("validate-items")
             .name("Validate items");
 
-    SingleOutputStreamOperator<ItemUpdate> changed =
+    // Keyed by item so that per-item order holds even when the embedding pool (slot-sharing
+    // group "gpu") runs with another parallelism than the rest of the job.
+    SingleOutputStreamOperator<EmbeddedItem> embedded =
         validated
             .keyBy(u -> u.itemId)
-            .process(new SkipUnchangedTextFunction())
-            .uid("skip-unchanged-text")
-            .name("Skip unchanged text");
-
-    SingleOutputStreamOperator<EmbeddedItem> embedded =
-        changed
             .transform(
                 "Embed text (micro-batches)",
                 TypeInformation.of(EmbeddedItem.class),
                 new EmbedTextOperator(
-                    embedder, settings.embedBatchSize(), settings.embedMaxWaitMillis()))
+                    embedder,
+                    settings.embeddingModel(),
+                    settings.embeddingDimension(),
+                    settings.embedBatchSize(),
+                    settings.embedMaxWaitMillis()))
             .uid("embed-text")
             .slotSharingGroup(settings.embedSlotSharingGroup());
 

@@ -23,6 +23,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
 
   private final String embeddingModel;
   private final int dimension;
+  private final int maxTokens;
 
   private transient Counter itemsIn;
   private transient DeadLetters deadLetters;
@@ -30,6 +31,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
   public ValidateItemFunction(IndexingSettings settings) {
     this.embeddingModel = settings.embeddingModel();
     this.dimension = settings.embeddingDimension();
+    this.maxTokens = settings.embedMaxTokens();
   }
 
   @Override
@@ -115,7 +117,8 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
       update.fingerprint = Sha256.hex(embedding);
     } else {
       update.text = text;
-      update.fingerprint = ItemText.fingerprint(event);
+      // The same text embedded by another model, or truncated elsewhere, is another embedding.
+      update.fingerprint = Sha256.hex(embeddingModel + '\u0000' + maxTokens + '\u0000' + text);
     }
     out.collect(update);
   }
