@@ -15,6 +15,9 @@ import java.io.UncheckedIOException;
 public final class CodebookCodec {
 
   private static final int MAGIC = 0x4d6f4331; // "MoC1"
+  private static final int MAX_DIMENSION = 8192;
+  private static final int MAX_CODEBOOKS = 64;
+  private static final int MAX_CODEBOOK_SIZE = 1 << 16;
 
   private CodebookCodec() {}
 
@@ -60,10 +63,16 @@ public final class CodebookCodec {
         throw new IllegalArgumentException("unknown codebook method " + method);
       }
       String model = in.readUTF();
-      int dimension = positive(in.readInt(), "dimension");
-      int m = positive(in.readInt(), "num_codebooks");
-      int k = positive(in.readInt(), "codebook_size");
-      int d = positive(in.readInt(), "projected dimension");
+      int dimension = bounded(in.readInt(), MAX_DIMENSION, "dimension");
+      int m = bounded(in.readInt(), MAX_CODEBOOKS, "num_codebooks");
+      int k = bounded(in.readInt(), MAX_CODEBOOK_SIZE, "codebook_size");
+      int d = bounded(in.readInt(), MAX_DIMENSION, "projected dimension");
+      long floats = (long) m * ((long) d * dimension + (long) k * d);
+      if (floats * Float.BYTES > in.available()) {
+        // Checked before allocating: a short artifact must not make the job allocate gigabytes.
+        throw new IllegalArgumentException(
+            "artifact declares " + floats + " values but is too short");
+      }
       float[][] projections = new float[m][];
       float[][] centroids = new float[m][];
       for (int i = 0; i < m; i++) {
@@ -84,8 +93,8 @@ public final class CodebookCodec {
     return Sha256.hex(artifact);
   }
 
-  private static int positive(int value, String what) {
-    if (value < 1 || value > 1 << 20) {
+  private static int bounded(int value, int max, String what) {
+    if (value < 1 || value > max) {
       throw new IllegalArgumentException(what + " out of range: " + value);
     }
     return value;

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.YamlParserUtils;
 
@@ -58,9 +59,9 @@ public final class JobConfig {
   }
 
   /**
-   * RocksDB with incremental checkpoints every 10 s and a 5 ms buffer timeout unless configured
-   * otherwise: item state grows with the catalog, and re-coding must not make checkpoints copy all
-   * of it each time.
+   * RocksDB with incremental checkpoints every 10 s, a 5 ms buffer timeout and no Kryo fallback
+   * unless configured otherwise: item state grows with the catalog, and re-coding must not make
+   * checkpoints copy all of it each time.
    */
   public static Configuration withRuntimeDefaults(Configuration config) {
     Configuration c = new Configuration(config);
@@ -72,6 +73,11 @@ public final class JobConfig {
     }
     if (!c.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
+    }
+    if (!c.contains(PipelineOptions.GENERIC_TYPES)) {
+      // Every type in flight or in state is a Flink POJO: fail at submission rather than let a
+      // new field fall back to Kryo, whose state cannot evolve.
+      c.set(PipelineOptions.GENERIC_TYPES, false);
     }
     if (!c.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
       // Codes are due within a second of an item's arrival: do not let network buffers wait 100 ms

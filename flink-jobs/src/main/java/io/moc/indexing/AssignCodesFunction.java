@@ -40,7 +40,8 @@ public class AssignCodesFunction
   private transient AtomicLong activeVersionGauge;
   private transient Counter coded;
   private transient Counter recoded;
-  private transient Counter waiting;
+  // Updates held since start while no codebook is active; a gauge, 0 once one is.
+  private transient volatile long waiting;
   private transient DeadLetters deadLetters;
 
   @Override
@@ -53,7 +54,7 @@ public class AssignCodesFunction
     coded = metrics.counter("itemsCoded");
     metrics.meter("itemsCodedPerSecond", new MeterView(coded));
     recoded = metrics.counter("itemsRecoded");
-    waiting = metrics.counter("itemsHeldForCodebook");
+    metrics.gauge("updatesHeldForCodebook", () -> waiting);
     metrics.gauge("activeCodebookVersion", activeVersionGauge::get);
     deadLetters = new DeadLetters(metrics);
   }
@@ -86,7 +87,9 @@ public class AssignCodesFunction
     item.update(held);
     Codebook codebook = active(ctx.getBroadcastState(CodebookBroadcast.VERSIONS));
     if (codebook == null) {
-      waiting.inc();
+      if (e.embedding != null) {
+        waiting++;
+      }
       return;
     }
     coded.inc();
@@ -109,6 +112,7 @@ public class AssignCodesFunction
     }
     Codebook codebook = decode(entry);
     long version = entry.version;
+    waiting = 0;
     activeVersion = version;
     activeVersionGauge.set(version);
     ctx.applyToKeyedState(

@@ -37,10 +37,16 @@ public final class IndexingJob {
       Sink<CodebookEntry> codebooks,
       Sink<DeadLetterRecord> deadLetters) {}
 
-  /** The topology, from raw item and codebook records to the sinks. */
+  /**
+   * The topology, from raw item and codebook records to the sinks.
+   *
+   * @param publishedVersions where the codebook trainer learns, when it starts without state, the
+   *     highest version already published
+   */
   public static void build(
       IndexingSettings settings,
       TextEmbedderFactory embedder,
+      PublishedVersions publishedVersions,
       DataStream<RawRecord> items,
       DataStream<RawRecord> codebookRecords,
       Sinks sinks) {
@@ -88,7 +94,7 @@ public final class IndexingJob {
     SingleOutputStreamOperator<CodebookEntry> trained =
         embedded
             .connect(codebooks)
-            .process(new TrainCodebookFunction(settings))
+            .process(new TrainCodebookFunction(settings, publishedVersions))
             .uid("train-codebook")
             .name("Train codebook")
             .setParallelism(1)
@@ -161,7 +167,13 @@ public final class IndexingJob {
                 .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build());
-    build(settings, embedder, items, codebookRecords, sinks);
+    build(
+        settings,
+        embedder,
+        PublishedVersions.onTopic(settings.bootstrapServers(), settings.codebooksTopic()),
+        items,
+        codebookRecords,
+        sinks);
   }
 
   /** The production embedder: MiniLM-L6-v2 int8, opened by each parallel instance. */

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a uniform reservoir sample of embedded items and trains the first codebook version once
- * enough items are seen. It also reads the versions already on the codebooks topic, so that a fresh
- * job does not publish a second "first" version or reuse a version number. Runs with parallelism 1.
+ * enough items are seen. A job that starts without state first asks the codebooks topic for the
+ * highest version on it, and also follows the versions stream, so that it never publishes a second
+ * "first" version or reuses a version number. Runs with parallelism 1.
  */
 public class TrainCodebookFunction
     extends CoProcessFunction<EmbeddedItem, CodebookEntry, CodebookEntry>
@@ -35,16 +36,25 @@ public class TrainCodebookFunction
       new ListStateDescriptor<>("counters", Types.LONG);
 
   private final IndexingSettings settings;
+  private final PublishedVersions publishedVersions;
 
   private transient List<float[]> reservoir;
   private transient long seen;
   private transient long newestVersion;
   private transient Random random;
+  private transient long nextTrainingAt;
+  private transient org.apache.flink.metrics.Counter trainingFailures;
   private transient ListState<float[]> reservoirState;
   private transient ListState<Long> countersState;
 
-  public TrainCodebookFunction(IndexingSettings settings) {
+  public TrainCodebookFunction(IndexingSettings settings, PublishedVersions publishedVersions) {
     this.settings = settings;
+    this.publishedVersions = publishedVersions;
+  }
+
+  @Override
+  public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    trainingFailures = getRuntimeContext().getMetricGroup().counter("codebookTrainingFailures");
   }
 
   @Override
@@ -61,8 +71,19 @@ public class TrainCodebookFunction
         reservoir.set((int) slot, item.embedding);
       }
     }
-    if (newestVersion < 0 && seen >= settings.trainAfterItems()) {
-      out.collect(train(1));
+    if (newestVersion < 0 && seen >= nextTrainingAt) {
+      try {
+        out.collect(train(1));
+      } catch (RuntimeException e) {
+        // Never fail the indexing path for the trainer: try again on a larger sample.
+        trainingFailures.inc();
+        nextTrainingAt = seen + settings.trainAfterItems();
+        LOG.warn(
+            "Training the first codebook on {} items failed; trying again after {} items",
+            reservoir.size(),
+            nextTrainingAt,
+            e);
+      }
     }
   }
 
@@ -106,7 +127,11 @@ public class TrainCodebookFunction
     seen = 0;
     newestVersion = -1;
     random = new Random(settings.seed());
-    if (context.isRestored()) {
+    nextTrainingAt = settings.trainAfterItems();
+    if (!context.isRestored()) {
+      // The versions stream races the items stream: ask the topic itself before training.
+      newestVersion = publishedVersions.highest();
+    } else {
       reservoirState.get().forEach(reservoir::add);
       List<Long> counters = new ArrayList<>();
       countersState.get().forEach(counters::add);

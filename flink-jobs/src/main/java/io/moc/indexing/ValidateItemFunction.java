@@ -21,6 +21,12 @@ import org.apache.flink.util.Collector;
  */
 public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate> {
 
+  /**
+   * Text embedding models give vectors of norm about 1; a vector far longer than that was not made
+   * by one, and would overflow the float arithmetic of codebook training and assignment.
+   */
+  static final double MAX_EMBEDDING_NORM = 1000;
+
   private final String embeddingModel;
   private final int dimension;
   private final int maxTokens;
@@ -65,12 +71,16 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
       reject(ctx, raw, DeadLetterReason.MISSING_ID, "item_id is empty");
       return;
     }
-    if (key != null && !key.equals(itemId)) {
+    if (key == null) {
+      reject(ctx, raw, DeadLetterReason.MISSING_KEY, "record for item '" + itemId + "' has no key");
+      return;
+    }
+    if (!key.equals(itemId)) {
       // Compaction keeps the latest record per key: a key that is not the item would corrupt it.
       reject(
           ctx,
           raw,
-          DeadLetterReason.MISSING_ID,
+          DeadLetterReason.KEY_MISMATCH,
           "key '" + key + "' is not item_id '" + itemId + "'");
       return;
     }
@@ -86,6 +96,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
         return;
       }
       embedding = new float[dimension];
+      double squaredNorm = 0;
       for (int i = 0; i < dimension; i++) {
         Float v = values.get(i);
         if (v == null || !Float.isFinite(v)) {
@@ -93,6 +104,12 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
           return;
         }
         embedding[i] = v;
+        squaredNorm += (double) v * v;
+      }
+      double norm = Math.sqrt(squaredNorm);
+      if (norm == 0 || norm > MAX_EMBEDDING_NORM) {
+        reject(ctx, raw, DeadLetterReason.BAD_EMBEDDING_NORM, "embedding norm is " + norm);
+        return;
       }
     }
     String text = ItemText.compose(event);

@@ -40,6 +40,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
   private final Map<String, Long> deadLettersByReason = new TreeMap<>();
   private final List<Long> latencies = new ArrayList<>();
   private long codesRecords;
+  private long unreadable;
   private long deadLetters;
   private long codebookVersion = -1;
   private long firstCodebookAppend = Long.MAX_VALUE;
@@ -99,10 +100,20 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
             onCodebook(r);
           }
           for (ConsumerRecord<byte[], byte[]> r : records.records(itemCodesTopic)) {
-            onCodes(r);
+            try {
+              onCodes(r);
+            } catch (RuntimeException e) {
+              // A record the monitor cannot read must not freeze progress and the report.
+              unreadable++;
+            }
           }
           for (ConsumerRecord<byte[], byte[]> r : records.records(deadLettersTopic)) {
-            String reason = DeadLetterSerializer.decode(r.value()).getReason();
+            String reason;
+            try {
+              reason = DeadLetterSerializer.decode(r.value()).getReason();
+            } catch (RuntimeException e) {
+              reason = "<unreadable>";
+            }
             deadLettersByReason.merge(reason, 1L, Long::sum);
             deadLetters++;
           }
@@ -165,7 +176,8 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
         sorted.length,
         percentile(sorted, 0.50),
         percentile(sorted, 0.99),
-        lastCodesAppend);
+        lastCodesAppend,
+        unreadable);
   }
 
   static long percentile(long[] sorted, double q) {
@@ -189,7 +201,8 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       long latencySamples,
       long latencyP50,
       long latencyP99,
-      long lastCodesAppend) {}
+      long lastCodesAppend,
+      long unreadableCodes) {}
 
   @Override
   public void close() {

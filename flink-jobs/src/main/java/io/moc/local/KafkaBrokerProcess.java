@@ -41,6 +41,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(Path dir, int port, int controllerPort, Duration timeout)
       throws Exception {
+    stopStaleBroker(dir.resolve("broker.pid"));
     Path data = dir.resolve("data");
     deleteRecursively(data);
     Files.createDirectories(data);
@@ -97,6 +98,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
+    Files.writeString(dir.resolve("broker.pid"), Long.toString(broker.pid()));
+    // The launcher closes the broker on a normal stop; if it cannot (killed, or stuck while
+    // shutting down), the broker must not outlive it holding the ports.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    broker.waitFor(45, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  broker.destroyForcibly();
+                },
+                "moc-broker-reaper"));
     KafkaBrokerProcess started = new KafkaBrokerProcess(broker, "localhost:" + port);
     try {
       started.awaitReady(timeout, log);
@@ -143,6 +159,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             "logger.kafka.name = kafka.server.KafkaRaftServer",
             "logger.kafka.level = INFO"));
     return file.toString();
+  }
+
+  /** A broker left running by a launcher that was killed would hold the ports and the data. */
+  private static void stopStaleBroker(Path pidFile) throws Exception {
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    var stale =
+        ProcessHandle.of(pid)
+            .filter(p -> p.info().commandLine().map(c -> c.contains("kafka.Kafka")).orElse(false));
+    if (stale.isPresent()) {
+      LOG.warn("Stopping a Kafka broker left running by an earlier launcher (pid {})", pid);
+      stale.get().destroy();
+      stale.get().onExit().get(30, TimeUnit.SECONDS);
+    }
+    Files.delete(pidFile);
   }
 
   private static void deleteRecursively(Path path) throws IOException {

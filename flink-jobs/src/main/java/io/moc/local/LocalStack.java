@@ -193,9 +193,10 @@ public final class LocalStack {
           }
         }
       }
-      stop.set(true);
+      boolean interrupted = stop.getAndSet(true);
       feedThread.join(10_000);
-      CodesMonitor.Snapshot last = drain(monitor);
+      // On Ctrl-C, stop promptly; otherwise let the tail of the output arrive for the report.
+      CodesMonitor.Snapshot last = interrupted ? monitor.snapshot() : drain(monitor);
       console.println(progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, 0));
       if (options.report() != null) {
         writeReport(feeder, last, Duration.ofNanos(System.nanoTime() - start));

@@ -120,6 +120,26 @@ class ProjectedKMeansCodebookTest {
   }
 
   @Test
+  void shouldRejectAnArtifactDeclaringMoreValuesThanItHoldsWithoutAllocatingThem()
+      throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(0x4d6f4331);
+      out.writeUTF(ProjectedKMeansCodebook.METHOD);
+      out.writeUTF("m");
+      out.writeInt(8192);
+      out.writeInt(64);
+      out.writeInt(65536);
+      out.writeInt(8192);
+    }
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CodebookCodec.deserialize(ProjectedKMeansCodebook.METHOD, bytes.toByteArray()));
+    assertTrue(e.getMessage().contains("too short"), e.getMessage());
+  }
+
+  @Test
   void shouldRefuseEmbeddingsOfTheWrongDimension() {
     Codebook codebook =
         new ProjectedKMeansTrainer(1, 4, 4, 5, 1).train("m", clustered(50, 8, 2, 0.1, 1));

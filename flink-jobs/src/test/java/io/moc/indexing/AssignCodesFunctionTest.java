@@ -33,7 +33,6 @@ class AssignCodesFunctionTest {
     harness =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
             new AssignCodesFunction(), e -> e.itemId, Types.STRING, CodebookBroadcast.VERSIONS);
-    harness.open();
   }
 
   @AfterEach
@@ -171,6 +170,47 @@ class AssignCodesFunctionTest {
     assertEquals(1, deadLetters.size());
     assertEquals("EMBEDDING_FAILED", deadLetters.peek().getValue().reason);
     assertEquals(17, deadLetters.peek().getValue().offset);
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<String, EmbeddedItem, CodebookEntry, CodedItem>
+      restored(org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
+    var harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator<>(
+                new AssignCodesFunction(), List.of(CodebookBroadcast.VERSIONS)),
+            (EmbeddedItem e) -> e.itemId,
+            Types.STRING,
+            1,
+            1,
+            0);
+    harness.setup();
+    harness.initializeState(snapshot);
+    harness.open();
+    return harness;
+  }
+
+  @Test
+  void shouldCodeWithTheRestoredVersionAndRecodeRestoredItemsAfterARestore() throws Exception {
+    CodebookEntry v1 = codebookVersion(1, 1);
+    harness.processBroadcastElement(v1, 0);
+    harness.processElement(embedded("a", vector(1), 1), 0);
+    var snapshot = harness.snapshot(1, 1);
+    harness.close();
+
+    harness = restored(snapshot);
+    // The active version is known again from broadcast state alone.
+    harness.processElement(embedded("b", vector(2), 2), 0);
+    assertEquals(1, harness.extractOutputValues().get(0).codebookVersion);
+    assertArrayEquals(expectedCodes(v1, vector(2)), harness.extractOutputValues().get(0).codes);
+
+    CodebookEntry v2 = codebookVersion(2, 2);
+    harness.processBroadcastElement(v2, 0);
+    Map<String, CodedItem> recoded =
+        harness.extractOutputValues().stream()
+            .filter(c -> c.codebookVersion == 2)
+            .collect(Collectors.toMap(c -> c.itemId, c -> c));
+    assertEquals(java.util.Set.of("a", "b"), recoded.keySet(), "restored items are re-coded too");
+    assertArrayEquals(expectedCodes(v2, vector(1)), recoded.get("a").codes);
   }
 
   @Test

@@ -18,7 +18,6 @@ class ValidateCodebookFunctionTest {
     try (OneInputStreamOperatorTestHarness<RawRecord, CodebookEntry> harness =
         ProcessFunctionTestHarnesses.forProcessFunction(
             new ValidateCodebookFunction(TestItems.settings()))) {
-      harness.open();
       harness.processElement(new RawRecord("codebooks", 0, 1, 0, null, value), 0);
       var letters = harness.getSideOutput(DeadLetters.TAG);
       if (letters == null || letters.isEmpty()) {

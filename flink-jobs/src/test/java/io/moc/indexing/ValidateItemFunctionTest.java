@@ -31,7 +31,6 @@ class ValidateItemFunctionTest {
     harness =
         ProcessFunctionTestHarnesses.forProcessFunction(
             new ValidateItemFunction(TestItems.settings()));
-    harness.open();
   }
 
   @AfterEach
@@ -95,7 +94,36 @@ class ValidateItemFunctionTest {
   void shouldDeadLetterAKeyThatIsNotTheItemId() throws Exception {
     harness.processElement(
         raw("other", io.moc.common.AvroBytes.encode(item("i1", "t").build()), 1), 0);
-    assertEquals("MISSING_ID", onlyDeadLetter().reason);
+    assertEquals("KEY_MISMATCH", onlyDeadLetter().reason);
+  }
+
+  @Test
+  void shouldDeadLetterAnItemWithoutKey() throws Exception {
+    harness.processElement(
+        raw(null, io.moc.common.AvroBytes.encode(item("i1", "t").build()), 1), 0);
+    assertEquals("MISSING_KEY", onlyDeadLetter().reason);
+  }
+
+  @Test
+  void shouldDeadLetterAnEmbeddingTooLargeForCodebookArithmetic() throws Exception {
+    ItemEvent e =
+        item("i1", "t")
+            .setEmbedding(floats(TestItems.DIM, 3e38f))
+            .setEmbeddingModel(TestItems.MODEL)
+            .build();
+    harness.processElement(raw(e, 1), 0);
+    assertEquals("BAD_EMBEDDING_NORM", onlyDeadLetter().reason);
+  }
+
+  @Test
+  void shouldDeadLetterAnAllZeroEmbedding() throws Exception {
+    ItemEvent e =
+        item("i1", "t")
+            .setEmbedding(floats(TestItems.DIM, 0f))
+            .setEmbeddingModel(TestItems.MODEL)
+            .build();
+    harness.processElement(raw(e, 1), 0);
+    assertEquals("BAD_EMBEDDING_NORM", onlyDeadLetter().reason);
   }
 
   @Test

@@ -25,7 +25,6 @@ import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
 import io.moc.source.DatasetReplay;
 import io.moc.source.SourceEvent;
-import io.moc.source.SyntheticCatalog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +74,7 @@ class IndexingJobITCase {
   private static final Map<String, ItemEvent> validItems = new LinkedHashMap<>();
   private static final Map<String, String> expectedDeadLetters = new TreeMap<>();
   private static int recordsIn;
+  private static String deletedId;
 
   @BeforeAll
   static void startJob() throws Exception {
@@ -115,14 +115,10 @@ class IndexingJobITCase {
     Path beauty =
         Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
             .resolve("amazon-beauty");
-    Iterator<SourceEvent> source =
-        Files.isDirectory(beauty)
-            ? new DatasetReplay(beauty, 1)
-            : SyntheticCatalog.builder()
-                .seed(1)
-                .republishFraction(0)
-                .titleChangeFraction(0)
-                .build();
+    assertTrue(
+        Files.isDirectory(beauty),
+        "this test replays real Amazon Beauty items from " + beauty + " (-Dmoc.shared.data=DIR)");
+    Iterator<SourceEvent> source = new DatasetReplay(beauty, 1);
     List<ItemEvent> items = new ArrayList<>();
     while (items.size() < ITEMS && source.hasNext()) {
       if (source.next() instanceof SourceEvent.Item item) {
@@ -146,6 +142,10 @@ class IndexingJobITCase {
 
   private static ItemEvent.Builder bad(String id) {
     return ItemEvent.newBuilder().setItemId(id).setTitle("Bad " + id).setEventTime(Instant.now());
+  }
+
+  private static boolean isDeletion(ConsumerRecord<byte[], byte[]> r) {
+    return r.value() == null && new String(r.key(), StandardCharsets.UTF_8).equals(deletedId);
   }
 
   private static Map<String, ItemCodes> latestCodes(List<ConsumerRecord<byte[], byte[]>> records) {
@@ -195,10 +195,18 @@ class IndexingJobITCase {
               .build();
       validItems.put("precomputed", withEmbedding);
       send(producer, "precomputed", AvroBytes.encode(withEmbedding));
+      // A tombstone deletes an item: its codes are deleted from the compacted topic too.
+      deletedId = slice.get(0).getItemId();
+      validItems.remove(deletedId);
+      send(producer, deletedId, null);
     }
 
     List<ConsumerRecord<byte[], byte[]>> codes =
-        kafka.readUntil(settings.itemCodesTopic(), TIMEOUT, everyValidItemAt(1));
+        kafka.readUntil(
+            settings.itemCodesTopic(),
+            TIMEOUT,
+            everyValidItemAt(1)
+                .and(records -> records.stream().anyMatch(IndexingJobITCase::isDeletion)));
     List<ConsumerRecord<byte[], byte[]>> deadLetters =
         kafka.readUntil(
             settings.deadLettersTopic(), TIMEOUT, r -> r.size() >= expectedDeadLetters.size());
@@ -221,9 +229,10 @@ class IndexingJobITCase {
           d.getReason());
     }
     assertEquals(expectedDeadLetters, reasons);
-    // Nothing is lost: every record read is coded or dead-lettered, and nothing else is coded.
+    // Nothing is lost: every record read is coded, deleted or dead-lettered, and nothing else is
+    // coded (the deleted item was sent twice: its update and its tombstone).
     assertEquals(validItems.keySet(), latest.keySet());
-    assertEquals(recordsIn, latest.size() + deadLetters.size());
+    assertEquals(recordsIn, latest.size() + deadLetters.size() + 2);
   }
 
   private static void sendBadRecords(KafkaProducer<byte[], byte[]> producer, List<Float> nan)
@@ -241,7 +250,16 @@ class IndexingJobITCase {
     send(producer, "bad-schema", AvroBytes.encode(impression));
     expectedDeadLetters.put("bad-schema", "UNDECODABLE");
     send(producer, "bad-key", AvroBytes.encode(bad("someone-else").build()));
-    expectedDeadLetters.put("bad-key", "MISSING_ID");
+    expectedDeadLetters.put("bad-key", "KEY_MISMATCH");
+    send(
+        producer,
+        "bad-norm",
+        AvroBytes.encode(
+            bad("bad-norm")
+                .setEmbedding(new ArrayList<>(Collections.nCopies(MiniLmEmbedder.DIMENSION, 1e30f)))
+                .setEmbeddingModel(MiniLmEmbedder.MODEL_NAME)
+                .build()));
+    expectedDeadLetters.put("bad-norm", "BAD_EMBEDDING_NORM");
     send(producer, "bad-no-text", AvroBytes.encode(bad("bad-no-text").setTitle(null).build()));
     expectedDeadLetters.put("bad-no-text", "NO_TEXT_OR_EMBEDDING");
     send(
@@ -294,6 +312,7 @@ class IndexingJobITCase {
     List<ConsumerRecord<byte[], byte[]>> codes =
         kafka.readUntil(settings.itemCodesTopic(), TIMEOUT, everyValidItemAt(2));
     Map<String, ItemCodes> latest = latestCodes(codes);
+    assertTrue(!latest.containsKey(deletedId), "a deleted item is not re-coded");
     for (Map.Entry<String, float[]> e : embeddings.entrySet()) {
       int[] expected = v2.assign(e.getValue()).codes();
       int[] actual =
