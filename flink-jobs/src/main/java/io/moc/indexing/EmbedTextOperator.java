@@ -21,7 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Embeds item text in micro-batches bounded by size and by wait time, on a stream keyed by item.
+ * Embeds item text in micro-batches bounded by size and by wait time, on a stream keyed by item. A
+ * batch is one model call, or one call per text when the embedder is batch-invariant (the int8
+ * model's vectors depend on their batch-mates otherwise): either way the batch bounds how long an
+ * item waits and amortises the operator's per-call costs.
  *
  * <p>It remembers, per item, the fingerprint of the text it last embedded successfully: catalogs
  * re-publish unchanged items all the time (price, stock), and those are passed on as unchanged so
