@@ -256,7 +256,7 @@ public final class IndexingBenchmark {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           String id = new String(r.key(), StandardCharsets.UTF_8);
           if (r.value() != null && id.startsWith(prefix) && seen.add(id)) {
-            AvroBytes.decode(ItemCodes::fromByteBuffer, r.value());
+            AvroBytes.decode(ItemCodes.class, r.value());
             last = Math.max(last, r.timestamp());
           }
         }

@@ -1,16 +1,19 @@
 package io.moc.common;
 
+import io.moc.avro.SchemaHistory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
- * Avro single-object encoding: each message carries its schema's fingerprint, so consumers need no
- * schema registry (none is reachable here, see STACK.md).
+ * Avro single-object encoding: each message carries its writer schema's fingerprint, so consumers
+ * need no schema registry (none is reachable here, see STACK.md) and read older producers' messages
+ * through the released schemas.
  */
 public final class AvroBytes {
 
@@ -34,21 +37,25 @@ public final class AvroBytes {
     }
   }
 
-  /** For the generated {@code fromByteBuffer} methods, which throw checked IOExceptions. */
-  public interface Decoder<T> {
-    T decode(ByteBuffer buffer) throws IOException;
-  }
+  private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
 
   /**
-   * Decodes with a generated {@code fromByteBuffer}.
+   * Decodes a message written with the current or any released schema of {@code type} (see {@link
+   * SchemaHistory}).
    *
-   * @throws UncheckedIOException when the bytes are not a message of that schema
+   * @throws UncheckedIOException when the bytes are not a message of a known schema of that type
    */
-  public static <T> T decode(Decoder<T> decoder, byte[] bytes) {
+  @SuppressWarnings("unchecked")
+  public static <T extends SpecificRecordBase> T decode(Class<T> type, byte[] bytes) {
+    BinaryMessageDecoder<T> decoder =
+        (BinaryMessageDecoder<T>) DECODERS.computeIfAbsent(type, t -> SchemaHistory.decoder(type));
     try {
       return decoder.decode(ByteBuffer.wrap(bytes));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      // Avro signals unknown fingerprints and corrupt bodies with several runtime exceptions.
+      throw new UncheckedIOException(new IOException(e.getMessage(), e));
     }
   }
 }

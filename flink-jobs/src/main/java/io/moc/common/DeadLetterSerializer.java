@@ -34,6 +34,6 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
 
   /** Decodes a dead letter as published on the topic (for tests and tools). */
   public static DeadLetter decode(byte[] value) {
-    return AvroBytes.decode(DeadLetter::fromByteBuffer, value);
+    return AvroBytes.decode(DeadLetter.class, value);
   }
 }

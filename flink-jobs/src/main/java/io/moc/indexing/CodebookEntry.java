@@ -97,6 +97,6 @@ public class CodebookEntry {
   }
 
   public static CodebookEntry decode(byte[] value) {
-    return fromAvro(AvroBytes.decode(CodebookVersion::fromByteBuffer, value));
+    return fromAvro(AvroBytes.decode(CodebookVersion.class, value));
   }
 }

@@ -61,7 +61,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
     }
     ItemEvent event;
     try {
-      event = AvroBytes.decode(ItemEvent::fromByteBuffer, raw.value);
+      event = AvroBytes.decode(ItemEvent.class, raw.value);
     } catch (RuntimeException e) {
       reject(ctx, raw, DeadLetterReason.UNDECODABLE, String.valueOf(e.getMessage()));
       return;

@@ -148,7 +148,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     // The first codes show when a codebook became active in the job: a transactional codebook is
     // appended before the checkpoint that commits it, so its own timestamp is too early.
     firstCodebookAppend = Math.min(firstCodebookAppend, r.timestamp());
-    ItemCodes codes = AvroBytes.decode(ItemCodes::fromByteBuffer, r.value());
+    ItemCodes codes = AvroBytes.decode(ItemCodes.class, r.value());
     versionOfItem.put(itemId, codes.getCodebookVersion());
     Long appended = appendTimes.get(itemId);
     if (appended == null

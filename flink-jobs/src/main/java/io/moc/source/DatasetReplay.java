@@ -30,12 +30,17 @@ import java.util.zip.GZIPInputStream;
  * <p>The format is detected from the files present:
  *
  * <ul>
- *   <li>Amazon Beauty ({@code items.tsv.gz} and {@code interactions.tsv.gz}): every interaction is
- *       a positive, so it becomes a clicked impression followed by one unclicked impression of a
- *       random item already published that the user has not interacted with so far (the usual CTR
- *       protocol for this data);
+ *   <li>Amazon Beauty ({@code items.tsv.gz} and {@code interactions.tsv.gz}): the data has no
+ *       ratings and every interaction is a positive, so each one becomes a clicked impression
+ *       followed, at the same time, by one sampled negative: an unclicked impression of a random
+ *       item that is already published at that time and that the user never interacts with anywhere
+ *       in the dataset (the usual CTR protocol for this data). The exclusion is over the user's
+ *       interactions in the whole file, future ones included, even when only the first {@code
+ *       maxInteractions} are replayed: an item the user buys later is not a negative now.
  *   <li>MovieLens 100K ({@code ml-100k.inter.gz} and {@code ml-100k.item}): every rating becomes
- *       one impression, clicked when the rating is at least 4.
+ *       exactly one impression of the rated movie, clicked when the rating is at least 4 and
+ *       unclicked otherwise (ratings 1 to 3 are the negatives). No negatives are sampled, so the
+ *       replay holds as many impressions as the file holds ratings.
  * </ul>
  *
  * <p>An item is published the first time it appears in an interaction, with that interaction's
@@ -52,7 +57,7 @@ public final class DatasetReplay implements CatalogSource {
   }
 
   // The sampled negative is drawn at random among published items; with a catalog of thousands
-  // of items and users who touched a few dozen, a handful of tries almost always succeeds.
+  // of items and users who touch a few dozen, a handful of tries almost always succeeds.
   private static final int NEGATIVE_TRIES = 32;
 
   private final Path directory;
@@ -62,7 +67,8 @@ public final class DatasetReplay implements CatalogSource {
   private final Random random;
   private final Set<String> published = new HashSet<>();
   private final List<String> publishedOrder = new ArrayList<>();
-  private final Map<String, Set<String>> seenByUser = new HashMap<>();
+  // Amazon only: per user, every item the user interacts with anywhere in the file.
+  private final Map<String, Set<String>> interactedByUser;
   private final ArrayDeque<SourceEvent> pending = new ArrayDeque<>();
   private int nextInteraction;
   private long impressionSeq;
@@ -93,6 +99,7 @@ public final class DatasetReplay implements CatalogSource {
     }
     // List.sort is stable, which keeps the file order among equal timestamps.
     all.sort(Comparator.comparingLong(Interaction::timeMs));
+    interactedByUser = format == Format.AMAZON_BEAUTY ? interactedByUser(all) : Map.of();
     interactions = all.size() > maxInteractions ? all.subList(0, maxInteractions) : all;
   }
 
@@ -163,37 +170,43 @@ public final class DatasetReplay implements CatalogSource {
       }
       pending.add(SourceEvent.of(ItemEvent.newBuilder(item).setEventTime(time).build()));
     }
-    Set<String> seen = seenByUser.computeIfAbsent(interaction.userId, u -> new HashSet<>());
-    seen.add(interaction.itemId);
     pending.add(
         SourceEvent.of(
             impression(interaction.userId, interaction.itemId, time, interaction.clicked)));
     if (format == Format.AMAZON_BEAUTY) {
-      String negative = sampleNegative(seen);
+      String negative = sampleNegative(interactedByUser.get(interaction.userId));
       if (negative != null) {
         pending.add(SourceEvent.of(impression(interaction.userId, negative, time, false)));
       }
     }
   }
 
-  // Null when the user has interacted with every published item, which happens only at the very
-  // start of the replay.
-  private String sampleNegative(Set<String> seen) {
+  // A random published item not in interacted, or null when every published item is in it, which
+  // happens only near the very start of the replay.
+  private String sampleNegative(Set<String> interacted) {
     int n = publishedOrder.size();
     for (int i = 0; i < NEGATIVE_TRIES; i++) {
       String candidate = publishedOrder.get(random.nextInt(n));
-      if (!seen.contains(candidate)) {
+      if (!interacted.contains(candidate)) {
         return candidate;
       }
     }
     int offset = random.nextInt(n);
     for (int i = 0; i < n; i++) {
       String candidate = publishedOrder.get((offset + i) % n);
-      if (!seen.contains(candidate)) {
+      if (!interacted.contains(candidate)) {
         return candidate;
       }
     }
     return null;
+  }
+
+  private static Map<String, Set<String>> interactedByUser(List<Interaction> interactions) {
+    Map<String, Set<String>> byUser = new HashMap<>();
+    for (Interaction i : interactions) {
+      byUser.computeIfAbsent(i.userId, u -> new HashSet<>()).add(i.itemId);
+    }
+    return byUser;
   }
 
   private ImpressionEvent impression(String userId, String itemId, Instant time, boolean clicked) {

@@ -155,7 +155,7 @@ class IndexingJobITCase {
       if (r.value() == null) {
         latest.remove(id);
       } else {
-        latest.put(id, AvroBytes.decode(ItemCodes::fromByteBuffer, r.value()));
+        latest.put(id, AvroBytes.decode(ItemCodes.class, r.value()));
       }
     }
     return latest;
