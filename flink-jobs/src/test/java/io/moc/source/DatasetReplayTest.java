@@ -55,13 +55,36 @@ class DatasetReplayTest {
     }
   }
 
+  /** Per user, every item the user interacts with anywhere in an Amazon interactions file. */
+  private static Map<String, Set<String>> interactedByUser(Path interactionsFile)
+      throws IOException {
+    Map<String, Set<String>> byUser = new HashMap<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(interactionsFile)),
+                StandardCharsets.UTF_8))) {
+      // user_id reviewer_id item_id ...
+      reader
+          .lines()
+          .skip(1)
+          .filter(l -> !l.isEmpty())
+          .map(l -> l.split("\t", -1))
+          .forEach(row -> byUser.computeIfAbsent(row[0], u -> new HashSet<>()).add(row[2]));
+    }
+    return byUser;
+  }
+
   /**
    * Checks the invariants every replay must keep and returns the clicked and unclicked impression
-   * counts.
+   * counts and the number of published items.
+   *
+   * @param interactedInFile when not null, every unclicked impression must be of an item its user
+   *     interacts with nowhere in the file (sampled negatives)
    */
-  private static long[] checkReplay(List<SourceEvent> events, boolean negativesAreUnseen) {
+  private static long[] checkReplay(
+      List<SourceEvent> events, Map<String, Set<String>> interactedInFile) {
     Set<String> published = new HashSet<>();
-    Map<String, Set<String>> clickedByUser = new HashMap<>();
     Set<String> impressionIds = new HashSet<>();
     long clicked = 0;
     long unclicked = 0;
@@ -80,17 +103,23 @@ class DatasetReplayTest {
           "impression before its item was published: " + impression);
       assertTrue(impressionIds.add(impression.getImpressionId()), "duplicate impression id");
       assertEquals(e.eventTimeMs(), impression.getEventTime().toEpochMilli());
-      Set<String> seen =
-          clickedByUser.computeIfAbsent(impression.getUserId(), u -> new HashSet<>());
       if (impression.getClicked()) {
         clicked++;
-        seen.add(impression.getItemId());
+        if (interactedInFile != null) {
+          assertTrue(
+              interactedInFile
+                  .getOrDefault(impression.getUserId(), Set.of())
+                  .contains(impression.getItemId()),
+              "click that is no interaction of the file: " + impression);
+        }
       } else {
         unclicked++;
-        if (negativesAreUnseen) {
+        if (interactedInFile != null) {
           assertFalse(
-              seen.contains(impression.getItemId()),
-              "negative for an item the user already interacted with: " + impression);
+              interactedInFile
+                  .getOrDefault(impression.getUserId(), Set.of())
+                  .contains(impression.getItemId()),
+              "negative for an item the user interacts with somewhere in the file: " + impression);
         }
       }
     }
@@ -98,7 +127,7 @@ class DatasetReplayTest {
   }
 
   @Test
-  void shouldReplayAmazonBeautyWithOneUnseenNegativePerInteraction() throws IOException {
+  void shouldReplayAmazonBeautyWithOneNeverInteractedNegativePerInteraction() throws IOException {
     Path dir = dataset("amazon-beauty");
     long rows = dataRows(dir.resolve("interactions.tsv.gz"));
     DatasetReplay replay = new DatasetReplay(dir, 1);
@@ -106,9 +135,10 @@ class DatasetReplayTest {
     assertEquals(rows, replay.interactionCount());
 
     List<SourceEvent> events = drain(replay);
-    long[] counts = checkReplay(events, true);
+    long[] counts = checkReplay(events, interactedByUser(dir.resolve("interactions.tsv.gz")));
     assertEquals(rows, counts[0], "one clicked impression per interaction");
-    // Only the very first interactions can lack a negative: the user saw every published item.
+    // Only the very first interactions can lack a negative: the user interacts with every item
+    // published so far.
     assertTrue(counts[1] >= rows - 10 && counts[1] <= rows, "unclicked: " + counts[1]);
     assertEquals(12_101, counts[2], "every item of the 5-core data is interacted with");
   }
@@ -142,7 +172,7 @@ class DatasetReplayTest {
     DatasetReplay replay = new DatasetReplay(dir, 1);
     assertEquals(DatasetReplay.Format.MOVIELENS_100K, replay.format());
     List<SourceEvent> events = drain(replay);
-    long[] counts = checkReplay(events, false);
+    long[] counts = checkReplay(events, null);
     assertEquals(100_000, counts[0] + counts[1], "one impression per rating");
     assertEquals(55_375, counts[0], "ratings of 4 or 5");
     assertEquals(1_682, counts[2]);
@@ -167,7 +197,8 @@ class DatasetReplayTest {
     List<SourceEvent> c = drain(new DatasetReplay(dir, 6, 2_000));
     assertEquals(a, b);
     assertNotEquals(a, c, "negatives are sampled with the seed");
-    assertEquals(2_000, checkReplay(a, true)[0]);
+    // Negatives exclude the user's later interactions too, beyond the replayed 2,000.
+    assertEquals(2_000, checkReplay(a, interactedByUser(dir.resolve("interactions.tsv.gz")))[0]);
   }
 
   @Test
