@@ -11,6 +11,7 @@ import io.moc.embed.TextEmbedderFactory;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -187,6 +188,13 @@ public final class IndexingJob {
   /** Runs the job on a cluster: {@code IndexingJob [--config file.yaml] [-Dkey=value ...]}. */
   public static void main(String[] args) throws Exception {
     Configuration config = JobConfig.load(args);
+    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      // Without it checkpoints live in the JobManager's memory: a failover would lose item state.
+      throw new IllegalArgumentException(
+          "set "
+              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
+              + " (for example s3://bucket/moc)");
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     IndexingSettings settings = IndexingOptions.read(config);
     buildWithKafka(env, settings, miniLm(settings));
