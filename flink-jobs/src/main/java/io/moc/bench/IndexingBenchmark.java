@@ -3,7 +3,6 @@ package io.moc.bench;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
 import io.moc.codebook.Codebook;
-import io.moc.codebook.ProjectedKMeansTrainer;
 import io.moc.common.AvroBytes;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
@@ -92,12 +91,8 @@ public final class IndexingBenchmark {
     double rawBefore = rawEmbedder(settings, texts, sample);
     console.printf("raw embedder: %.0f texts/s (batch %d)%n", rawBefore, settings.embedBatchSize());
     Codebook codebook =
-        new ProjectedKMeansTrainer(
-                settings.numCodebooks(),
-                settings.codebookSize(),
-                settings.projectedDimension(),
-                settings.kmeansIterations(),
-                settings.seed())
+        settings
+            .codebookTrainer()
             .train(settings.embeddingModel(), sample.subList(0, Math.min(2000, sample.size())));
 
     try (KafkaBrokerProcess broker =

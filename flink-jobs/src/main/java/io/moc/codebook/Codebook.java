@@ -5,7 +5,7 @@ package io.moc.codebook;
  * thread-safe, and assignment is plain Java over float arrays so that it can run on the hot path of
  * a streaming job without a model runtime.
  */
-public interface Codebook {
+public interface Codebook extends AutoCloseable {
 
   /** The method name, which also selects the artifact format (see {@link CodebookCodec}). */
   String method();
@@ -24,4 +24,8 @@ public interface Codebook {
 
   /** The codes of {@code embedding} (length {@link #dimension()}) and the quantization error. */
   Assignment assign(float[] embedding);
+
+  /** Releases what the codebook holds outside the heap (none for plain-array codebooks). */
+  @Override
+  default void close() {}
 }

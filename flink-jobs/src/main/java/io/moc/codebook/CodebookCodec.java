@@ -7,37 +7,59 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
 
 /**
- * Reads and writes codebook artifacts: the bytes carried in {@code CodebookVersion.artifact}. The
- * format is versioned by a magic number and the method name, so that other methods plug in here.
+ * Reads and writes codebook artifacts: the bytes carried in {@code CodebookVersion.artifact}. A
+ * common header (magic number, method, embedding model, D, M, K) is followed by a body in the
+ * method's {@link CodebookFormat}, found with {@link ServiceLoader}.
  */
 public final class CodebookCodec {
 
   private static final int MAGIC = 0x4d6f4331; // "MoC1"
-  private static final int MAX_DIMENSION = 8192;
-  private static final int MAX_CODEBOOKS = 64;
-  private static final int MAX_CODEBOOK_SIZE = 1 << 16;
+  static final int MAX_DIMENSION = 8192;
+  static final int MAX_CODEBOOKS = 64;
+  static final int MAX_CODEBOOK_SIZE = 1 << 16;
+
+  private static final Map<String, CodebookFormat> FORMATS = loadFormats();
 
   private CodebookCodec() {}
 
-  public static byte[] serialize(Codebook codebook) {
-    if (!(codebook instanceof ProjectedKMeansCodebook pk)) {
-      throw new IllegalArgumentException("no artifact format for method " + codebook.method());
+  /** The header every artifact starts with. */
+  public record Header(
+      String method, String embeddingModel, int dimension, int numCodebooks, int codebookSize) {}
+
+  private static Map<String, CodebookFormat> loadFormats() {
+    Map<String, CodebookFormat> formats = new TreeMap<>();
+    for (CodebookFormat f :
+        ServiceLoader.load(CodebookFormat.class, CodebookCodec.class.getClassLoader())) {
+      formats.put(f.method(), f);
     }
+    return formats;
+  }
+
+  private static CodebookFormat format(String method) {
+    CodebookFormat format = FORMATS.get(method);
+    if (format == null) {
+      throw new IllegalArgumentException(
+          "unknown codebook method " + method + "; known: " + FORMATS.keySet());
+    }
+    return format;
+  }
+
+  public static byte[] serialize(Codebook codebook) {
+    CodebookFormat format = format(codebook.method());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
-      out.writeUTF(pk.method());
-      out.writeUTF(pk.embeddingModel());
-      out.writeInt(pk.dimension());
-      out.writeInt(pk.numCodebooks());
-      out.writeInt(pk.codebookSize());
-      out.writeInt(pk.projectedDimension());
-      for (int m = 0; m < pk.numCodebooks(); m++) {
-        writeFloats(out, pk.projections()[m]);
-        writeFloats(out, pk.centroids()[m]);
-      }
+      out.writeUTF(codebook.method());
+      out.writeUTF(codebook.embeddingModel());
+      out.writeInt(codebook.dimension());
+      out.writeInt(codebook.numCodebooks());
+      out.writeInt(codebook.codebookSize());
+      format.write(codebook, out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -59,30 +81,19 @@ public final class CodebookCodec {
       if (!stored.equals(method)) {
         throw new IllegalArgumentException("artifact is " + stored + ", declared " + method);
       }
-      if (!ProjectedKMeansCodebook.METHOD.equals(method)) {
-        throw new IllegalArgumentException("unknown codebook method " + method);
-      }
-      String model = in.readUTF();
-      int dimension = bounded(in.readInt(), MAX_DIMENSION, "dimension");
-      int m = bounded(in.readInt(), MAX_CODEBOOKS, "num_codebooks");
-      int k = bounded(in.readInt(), MAX_CODEBOOK_SIZE, "codebook_size");
-      int d = bounded(in.readInt(), MAX_DIMENSION, "projected dimension");
-      long floats = (long) m * ((long) d * dimension + (long) k * d);
-      if (floats * Float.BYTES > in.available()) {
-        // Checked before allocating: a short artifact must not make the job allocate gigabytes.
-        throw new IllegalArgumentException(
-            "artifact declares " + floats + " values but is too short");
-      }
-      float[][] projections = new float[m][];
-      float[][] centroids = new float[m][];
-      for (int i = 0; i < m; i++) {
-        projections[i] = readFloats(in, d * dimension);
-        centroids[i] = readFloats(in, k * d);
-      }
+      CodebookFormat format = format(method);
+      Header header =
+          new Header(
+              method,
+              in.readUTF(),
+              bounded(in.readInt(), MAX_DIMENSION, "dimension"),
+              bounded(in.readInt(), MAX_CODEBOOKS, "num_codebooks"),
+              bounded(in.readInt(), MAX_CODEBOOK_SIZE, "codebook_size"));
+      Codebook codebook = format.read(header, in);
       if (in.available() > 0) {
         throw new IllegalArgumentException("artifact has trailing bytes");
       }
-      return new ProjectedKMeansCodebook(model, dimension, k, d, projections, centroids);
+      return codebook;
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated codebook artifact", e);
     }
@@ -93,21 +104,29 @@ public final class CodebookCodec {
     return Sha256.hex(artifact);
   }
 
-  private static int bounded(int value, int max, String what) {
+  static int bounded(int value, int max, String what) {
     if (value < 1 || value > max) {
       throw new IllegalArgumentException(what + " out of range: " + value);
     }
     return value;
   }
 
-  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+  /** Checked before allocating: a short artifact must not make the job allocate gigabytes. */
+  static void requireAvailable(DataInputStream in, long floats) throws IOException {
+    if (floats * Float.BYTES > in.available()) {
+      throw new IllegalArgumentException(
+          "artifact declares " + floats + " values but is too short");
+    }
+  }
+
+  static void writeFloats(DataOutputStream out, float[] values) throws IOException {
     out.writeInt(values.length);
     for (float v : values) {
       out.writeFloat(v);
     }
   }
 
-  private static float[] readFloats(DataInputStream in, int expected) throws IOException {
+  static float[] readFloats(DataInputStream in, int expected) throws IOException {
     int length = in.readInt();
     if (length != expected) {
       throw new IllegalArgumentException(

@@ -7,7 +7,7 @@ import java.util.Random;
  * Trains a {@link ProjectedKMeansCodebook}: one Gaussian random projection and k-means per
  * codebook.
  */
-public final class ProjectedKMeansTrainer {
+public final class ProjectedKMeansTrainer implements CodebookTrainer {
 
   private final int numCodebooks;
   private final int codebookSize;
@@ -27,6 +27,12 @@ public final class ProjectedKMeansTrainer {
     this.seed = seed;
   }
 
+  @Override
+  public String method() {
+    return ProjectedKMeansCodebook.METHOD;
+  }
+
+  @Override
   public ProjectedKMeansCodebook train(String embeddingModel, List<float[]> embeddings) {
     if (embeddings.isEmpty()) {
       throw new IllegalArgumentException("no embeddings to train on");

@@ -135,8 +135,19 @@ public class AssignCodesFunction
     all.sort(java.util.Comparator.reverseOrder());
     for (int i = VERSIONS_KEPT; i < all.size(); i++) {
       versions.remove(all.get(i));
-      decoded.remove(all.get(i));
+      Codebook retired = decoded.remove(all.get(i));
+      if (retired != null) {
+        retired.close();
+      }
     }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (decoded != null) {
+      decoded.values().forEach(Codebook::close);
+    }
+    super.close();
   }
 
   /** The newest version in broadcast state, or null before the first one. */

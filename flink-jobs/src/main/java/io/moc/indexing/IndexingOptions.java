@@ -68,6 +68,12 @@ public final class IndexingOptions {
               "Slot-sharing group of the embedding operator, so that a cluster can place it on GPU"
                   + " TaskManagers.");
 
+  public static final ConfigOption<String> CODEBOOK_METHOD =
+      ConfigOptions.key("moc.codebook.method")
+          .stringType()
+          .defaultValue("projected-kmeans")
+          .withDescription("How codebook versions are trained (projected-kmeans).");
+
   public static final ConfigOption<Integer> NUM_CODEBOOKS =
       ConfigOptions.key("moc.codebook.num-codebooks")
           .intType()
@@ -134,6 +140,7 @@ public final class IndexingOptions {
         config.get(TRAIN_AFTER_ITEMS),
         config.get(RESERVOIR_SIZE),
         config.get(KMEANS_ITERATIONS),
-        config.get(SEED));
+        config.get(SEED),
+        config.get(CODEBOOK_METHOD));
   }
 }

@@ -1,5 +1,8 @@
 package io.moc.indexing;
 
+import io.moc.codebook.CodebookTrainer;
+import io.moc.codebook.ProjectedKMeansCodebook;
+import io.moc.codebook.ProjectedKMeansTrainer;
 import java.io.Serializable;
 
 /**
@@ -25,5 +28,20 @@ public record IndexingSettings(
     int trainAfterItems,
     int reservoirSize,
     int kmeansIterations,
-    long seed)
-    implements Serializable {}
+    long seed,
+    String codebookMethod)
+    implements Serializable {
+
+  /** The trainer of the configured codebook method. */
+  public CodebookTrainer codebookTrainer() {
+    if (codebookMethod.equals(ProjectedKMeansCodebook.METHOD)) {
+      return new ProjectedKMeansTrainer(
+          numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
+    }
+    throw new IllegalArgumentException(
+        "unknown moc.codebook.method "
+            + codebookMethod
+            + "; known: "
+            + ProjectedKMeansCodebook.METHOD);
+  }
+}

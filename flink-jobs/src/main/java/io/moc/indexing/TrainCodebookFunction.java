@@ -1,7 +1,6 @@
 package io.moc.indexing;
 
-import io.moc.codebook.ProjectedKMeansCodebook;
-import io.moc.codebook.ProjectedKMeansTrainer;
+import io.moc.codebook.Codebook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -94,14 +93,7 @@ public class TrainCodebookFunction
 
   CodebookEntry train(long version) {
     long start = System.currentTimeMillis();
-    ProjectedKMeansTrainer trainer =
-        new ProjectedKMeansTrainer(
-            settings.numCodebooks(),
-            settings.codebookSize(),
-            settings.projectedDimension(),
-            settings.kmeansIterations(),
-            settings.seed());
-    ProjectedKMeansCodebook codebook = trainer.train(settings.embeddingModel(), reservoir);
+    Codebook codebook = settings.codebookTrainer().train(settings.embeddingModel(), reservoir);
     newestVersion = version;
     CodebookEntry entry = CodebookEntry.of(version, codebook, reservoir);
     LOG.info(

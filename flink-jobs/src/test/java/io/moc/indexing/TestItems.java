@@ -40,7 +40,8 @@ final class TestItems {
         10,
         100,
         10,
-        42);
+        42,
+        "projected-kmeans");
   }
 
   static ItemEvent.Builder item(String id, String title) {
