@@ -57,6 +57,21 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return cluster.getJobStatus(job).get();
   }
 
+  /** Checkpoints of {@code job} completed so far. */
+  public long completedCheckpoints(JobID job) throws Exception {
+    var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+    return stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
+  }
+
+  /**
+   * Kills the TaskManager, as a machine failure would, and starts a fresh one: running jobs fail
+   * over and restore from their last checkpoint.
+   */
+  public void replaceTaskManager() throws Exception {
+    cluster.terminateTaskManager(0).get();
+    cluster.startTaskManager();
+  }
+
   public void cancel(JobID job) throws Exception {
     cluster.cancelJob(job).get();
   }
