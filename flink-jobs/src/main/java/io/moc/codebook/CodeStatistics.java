@@ -1,50 +1,85 @@
 package io.moc.codebook;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Code-quality figures of a codebook over a set of embeddings, as carried in
- * CodebookVersion.metrics.
+ * Code-quality figures of a codebook over a set of item embeddings, as carried in {@code
+ * CodebookVersion.metrics}: the Mixture-of-Codes paper's discriminability and dimension-robustness
+ * analyses, computed on our own items.
  */
 public final class CodeStatistics {
 
   private CodeStatistics() {}
 
   /**
-   * Usage (mean share of each codebook's codes that are used), collision rate (share of items whose
-   * whole code tuple is shared with another item) and mean quantization error.
+   *
+   *
+   * <ul>
+   *   <li>{@code usage}: mean over codebooks of the share of codes used;
+   *   <li>{@code perplexity}: mean over codebooks of exp(entropy of the code distribution), in
+   *       codes;
+   *   <li>{@code collision_rate}: share of items whose whole code tuple another item has too;
+   *   <li>{@code distinct_tuples}: number of different code tuples;
+   *   <li>{@code discriminability}: mutual information between item identity and code tuple over
+   *       the item entropy, I(item; tuple) / H(item) = H(tuple) / log n, 1 when no two items share
+   *       a tuple;
+   *   <li>{@code information_abundance}: sum of the singular values of the items' semantic
+   *       representations ({@link Codebook#represent}) over the largest one;
+   *   <li>{@code quantization_error}: mean quantization error.
+   * </ul>
    */
   public static Map<String, Double> of(Codebook codebook, List<float[]> embeddings) {
     int m = codebook.numCodebooks();
     int k = codebook.codebookSize();
-    boolean[][] used = new boolean[m][k];
-    Map<String, Integer> tuples = new java.util.HashMap<>();
+    long[][] counts = new long[m][k];
+    Map<String, Integer> tuples = new HashMap<>();
+    List<float[]> representations = new ArrayList<>(embeddings.size());
     double error = 0;
     for (float[] x : embeddings) {
       Assignment a = codebook.assign(x);
       for (int i = 0; i < m; i++) {
-        used[i][a.codes()[i]] = true;
+        counts[i][a.codes()[i]]++;
       }
       tuples.merge(Arrays.toString(a.codes()), 1, Integer::sum);
+      representations.add(codebook.represent(x));
       error += a.error();
     }
+    int n = embeddings.size();
     double usage = 0;
-    for (boolean[] codes : used) {
-      int count = 0;
-      for (boolean u : codes) {
-        count += u ? 1 : 0;
+    double perplexity = 0;
+    for (long[] c : counts) {
+      int used = 0;
+      double entropy = 0;
+      for (long count : c) {
+        if (count > 0) {
+          used++;
+          double p = (double) count / n;
+          entropy -= p * Math.log(p);
+        }
       }
-      usage += (double) count / k;
+      usage += (double) used / k;
+      perplexity += Math.exp(entropy);
     }
     long colliding = tuples.values().stream().filter(c -> c > 1).mapToLong(c -> c).sum();
-    int n = embeddings.size();
+    double tupleEntropy = 0;
+    for (int c : tuples.values()) {
+      double p = (double) c / n;
+      tupleEntropy -= p * Math.log(p);
+    }
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("usage", usage / m);
+    metrics.put("usage", n == 0 ? 0.0 : usage / m);
+    metrics.put("perplexity", n == 0 ? 0.0 : perplexity / m);
     metrics.put("collision_rate", n == 0 ? 0.0 : (double) colliding / n);
     metrics.put("distinct_tuples", (double) tuples.size());
+    metrics.put("discriminability", n < 2 ? 0.0 : tupleEntropy / Math.log(n));
+    metrics.put(
+        "information_abundance",
+        Spectrum.informationAbundance(Spectrum.singularValues(representations)));
     metrics.put("quantization_error", n == 0 ? 0.0 : error / n);
     return metrics;
   }

@@ -25,6 +25,12 @@ public interface Codebook extends AutoCloseable {
   /** The codes of {@code embedding} (length {@link #dimension()}) and the quantization error. */
   Assignment assign(float[] embedding);
 
+  /**
+   * The item's semantic representation: its chosen code vectors, concatenated in codebook order.
+   * Its singular spectrum measures how many dimensions the codes really use.
+   */
+  float[] represent(float[] embedding);
+
   /** Releases what the codebook holds outside the heap (none for plain-array codebooks). */
   @Override
   default void close() {}

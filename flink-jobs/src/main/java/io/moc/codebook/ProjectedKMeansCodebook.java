@@ -112,6 +112,21 @@ public final class ProjectedKMeansCodebook implements Codebook {
     return new Assignment(codes, error / numCodebooks);
   }
 
+  @Override
+  public float[] represent(float[] embedding) {
+    int[] codes = assign(embedding).codes();
+    float[] out = new float[numCodebooks * projectedDimension];
+    for (int m = 0; m < numCodebooks; m++) {
+      System.arraycopy(
+          centroids[m],
+          codes[m] * projectedDimension,
+          out,
+          m * projectedDimension,
+          projectedDimension);
+    }
+    return out;
+  }
+
   static void project(float[] matrix, float[] x, int in, int out, float[] target, int offset) {
     for (int r = 0; r < out; r++) {
       float sum = 0f;

@@ -30,6 +30,10 @@ public class AssignCodesFunction
   static final ValueStateDescriptor<HeldItem> ITEM =
       new ValueStateDescriptor<>("item", TypeInformation.of(HeldItem.class));
 
+  static final java.util.List<String> QUALITY_METRICS =
+      java.util.List.of(
+          "usage", "perplexity", "collision_rate", "discriminability", "information_abundance");
+
   /** How many versions broadcast state keeps: the active one and a few before it, for rollback. */
   static final int VERSIONS_KEPT = 3;
 
@@ -38,6 +42,7 @@ public class AssignCodesFunction
   private transient Map<Long, Codebook> decoded;
   private transient long activeVersion;
   private transient AtomicLong activeVersionGauge;
+  private transient volatile Map<String, Double> activeQuality;
   private transient Counter coded;
   private transient Counter recoded;
   // Updates held since start while no codebook is active; a gauge, 0 once one is.
@@ -56,6 +61,11 @@ public class AssignCodesFunction
     recoded = metrics.counter("itemsRecoded");
     metrics.gauge("updatesHeldForCodebook", () -> waiting);
     metrics.gauge("activeCodebookVersion", activeVersionGauge::get);
+    // The active version's code quality on the items it was trained on.
+    activeQuality = Map.of();
+    for (String name : QUALITY_METRICS) {
+      metrics.gauge("codebook_" + name, () -> activeQuality.getOrDefault(name, Double.NaN));
+    }
     deadLetters = new DeadLetters(metrics);
   }
 
@@ -115,6 +125,7 @@ public class AssignCodesFunction
     waiting = 0;
     activeVersion = version;
     activeVersionGauge.set(version);
+    activeQuality = entry.metrics();
     ctx.applyToKeyedState(
         ITEM,
         (key, state) -> {
@@ -165,6 +176,7 @@ public class AssignCodesFunction
       }
       activeVersion = newest.version;
       activeVersionGauge.set(activeVersion);
+      activeQuality = newest.metrics();
       return decode(newest);
     }
     Codebook codebook = decoded.get(activeVersion);
