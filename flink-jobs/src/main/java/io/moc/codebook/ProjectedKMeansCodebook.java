@@ -8,7 +8,10 @@ package io.moc.codebook;
 public final class ProjectedKMeansCodebook implements Codebook {
 
   public static final String METHOD = "projected-kmeans";
+  public static final String PQ = "pq";
+  public static final String KMEANS = "kmeans";
 
+  private final String method;
   private final String embeddingModel;
   private final int dimension;
   private final int numCodebooks;
@@ -20,6 +23,25 @@ public final class ProjectedKMeansCodebook implements Codebook {
   private final float[][] centroids;
 
   public ProjectedKMeansCodebook(
+      String embeddingModel,
+      int dimension,
+      int codebookSize,
+      int projectedDimension,
+      float[][] projections,
+      float[][] centroids) {
+    this(
+        METHOD,
+        embeddingModel,
+        dimension,
+        codebookSize,
+        projectedDimension,
+        projections,
+        centroids);
+  }
+
+  /** A codebook of {@code method}: {@link #METHOD}, {@link #PQ} or {@link #KMEANS}. */
+  public ProjectedKMeansCodebook(
+      String method,
       String embeddingModel,
       int dimension,
       int codebookSize,
@@ -39,6 +61,7 @@ public final class ProjectedKMeansCodebook implements Codebook {
       requireFinite(projections[m], "projection " + m);
       requireFinite(centroids[m], "codebook " + m);
     }
+    this.method = method;
     this.embeddingModel = embeddingModel;
     this.dimension = dimension;
     this.numCodebooks = projections.length;
@@ -58,7 +81,7 @@ public final class ProjectedKMeansCodebook implements Codebook {
 
   @Override
   public String method() {
-    return METHOD;
+    return method;
   }
 
   @Override

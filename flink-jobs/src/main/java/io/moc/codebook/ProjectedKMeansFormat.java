@@ -6,12 +6,37 @@ import java.io.IOException;
 
 /**
  * Artifact body of a {@link ProjectedKMeansCodebook}: per codebook, its projection and centroids.
+ * One format per method name, all with this layout.
  */
-public final class ProjectedKMeansFormat implements CodebookFormat {
+public class ProjectedKMeansFormat implements CodebookFormat {
+
+  private final String method;
+
+  public ProjectedKMeansFormat() {
+    this(ProjectedKMeansCodebook.METHOD);
+  }
+
+  ProjectedKMeansFormat(String method) {
+    this.method = method;
+  }
+
+  /** Product quantization: sub-vector selections as projections. */
+  public static final class ProductQuantization extends ProjectedKMeansFormat {
+    public ProductQuantization() {
+      super(ProjectedKMeansCodebook.PQ);
+    }
+  }
+
+  /** Plain k-means: one codebook, the identity as projection. */
+  public static final class PlainKMeans extends ProjectedKMeansFormat {
+    public PlainKMeans() {
+      super(ProjectedKMeansCodebook.KMEANS);
+    }
+  }
 
   @Override
   public String method() {
-    return ProjectedKMeansCodebook.METHOD;
+    return method;
   }
 
   @Override
@@ -36,6 +61,6 @@ public final class ProjectedKMeansFormat implements CodebookFormat {
       centroids[i] = CodebookCodec.readFloats(in, h.codebookSize() * d);
     }
     return new ProjectedKMeansCodebook(
-        h.embeddingModel(), h.dimension(), h.codebookSize(), d, projections, centroids);
+        method, h.embeddingModel(), h.dimension(), h.codebookSize(), d, projections, centroids);
   }
 }

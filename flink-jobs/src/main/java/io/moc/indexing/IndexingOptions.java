@@ -72,7 +72,9 @@ public final class IndexingOptions {
       ConfigOptions.key("moc.codebook.method")
           .stringType()
           .defaultValue("projected-kmeans")
-          .withDescription("How codebook versions are trained (projected-kmeans).");
+          .withDescription(
+              "How codebook versions are trained: projected-kmeans (M random projections), pq"
+                  + " (product quantization, M sub-vectors) or kmeans (one codebook).");
 
   public static final ConfigOption<Integer> NUM_CODEBOOKS =
       ConfigOptions.key("moc.codebook.num-codebooks")

@@ -34,14 +34,20 @@ public record IndexingSettings(
 
   /** The trainer of the configured codebook method. */
   public CodebookTrainer codebookTrainer() {
-    if (codebookMethod.equals(ProjectedKMeansCodebook.METHOD)) {
-      return new ProjectedKMeansTrainer(
-          numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
-    }
-    throw new IllegalArgumentException(
-        "unknown moc.codebook.method "
-            + codebookMethod
-            + "; known: "
-            + ProjectedKMeansCodebook.METHOD);
+    return switch (codebookMethod) {
+      case ProjectedKMeansCodebook.METHOD ->
+          new ProjectedKMeansTrainer(
+              numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
+      case ProjectedKMeansCodebook.PQ ->
+          ProjectedKMeansTrainer.productQuantization(
+              numCodebooks, codebookSize, kmeansIterations, seed);
+      case ProjectedKMeansCodebook.KMEANS ->
+          ProjectedKMeansTrainer.kmeans(codebookSize, kmeansIterations, seed);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown moc.codebook.method "
+                  + codebookMethod
+                  + "; known: projected-kmeans, pq, kmeans");
+    };
   }
 }
