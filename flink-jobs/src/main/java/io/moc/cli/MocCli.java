@@ -30,6 +30,11 @@ public final class MocCli {
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
                   precomputed embeddings.
+        codebook train --data DIR --method M --codebooks N --size K --out DIR
+                  Train one codebook offline on a dataset's item text (embedded once, cached).
+        codebook eval --data DIR --report FILE
+                  Compare the codebook methods at several scales over seeds: JSON rows and an SVG
+                  figure (discriminability and information abundance against scale, spectra).
         help      Show this text.
 
       Options of 'local':
@@ -52,6 +57,15 @@ public final class MocCli {
         --ui-port N                Flink dashboard port (default 8081).
         --parallelism N            Job parallelism (default 1).
         --work-dir DIR             Broker data, checkpoints (default .moc/local).
+
+      Options of 'codebook train' and 'codebook eval':
+        --data DIR                 Dataset in the ../shared/data format (required).
+        --size K                   Codes per codebook (default 256).
+        --projected-dimension D    Projection size of projected-kmeans (default 32).
+        --iterations N             k-means iterations (default 25).
+        --limit N                  Use only the first N items (by id), for a quick look.
+        train: --method M (kmeans, pq, projected-kmeans), --codebooks N, --seed S, --out DIR
+        eval:  --report FILE, --methods a,b (default all), --scales 1,2,3,7, --seeds N (default 3)
 
       Options of 'bench indexing':
         --report FILE              Write the figures as JSON.
@@ -80,6 +94,7 @@ public final class MocCli {
     try {
       switch (args[0]) {
         case "local" -> new LocalStack(localOptions(rest), out).run();
+        case "codebook" -> codebook(rest, out);
         case "bench" -> {
           if (rest.isEmpty() || !rest.pop().equals("indexing")) {
             throw new IllegalArgumentException("usage: bin/moc bench indexing [options]");
@@ -168,6 +183,67 @@ public final class MocCli {
         uiPort,
         parallelism,
         Configuration.fromMap(values));
+  }
+
+  private static void codebook(Deque<String> args, PrintStream out) throws Exception {
+    String sub = args.isEmpty() ? "" : args.pop();
+    if (!sub.equals("train") && !sub.equals("eval")) {
+      throw new IllegalArgumentException("usage: bin/moc codebook train|eval [options]");
+    }
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Path data = null;
+    int size = 256;
+    int projected = 32;
+    int iterations = 25;
+    int limit = 0;
+    String method = null;
+    int codebooks = 4;
+    long seed = 1;
+    Path outDir = null;
+    Path report = null;
+    List<String> methods = io.moc.codebook.CodebookMethods.ALL;
+    List<Integer> scales = List.of(1, 2, 3, 7);
+    int seeds = 3;
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      switch (arg) {
+        case "--data" -> data = Path.of(value(arg, args));
+        case "--size" -> size = Integer.parseInt(value(arg, args));
+        case "--projected-dimension" -> projected = Integer.parseInt(value(arg, args));
+        case "--iterations" -> iterations = Integer.parseInt(value(arg, args));
+        case "--limit" -> limit = Integer.parseInt(value(arg, args));
+        case "--method" -> method = value(arg, args);
+        case "--codebooks" -> codebooks = Integer.parseInt(value(arg, args));
+        case "--seed" -> seed = Long.parseLong(value(arg, args));
+        case "--out" -> outDir = Path.of(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--methods" -> methods = List.of(value(arg, args).split(","));
+        case "--scales" ->
+            scales =
+                java.util.Arrays.stream(value(arg, args).split(",")).map(Integer::valueOf).toList();
+        case "--seeds" -> seeds = Integer.parseInt(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    if (data == null || !Files.isDirectory(data)) {
+      throw new IllegalArgumentException("--data DIR is required and must be a dataset directory");
+    }
+    CodebookCommand.Common common =
+        new CodebookCommand.Common(
+            data, size, projected, iterations, limit, home.resolve(".moc/cache"));
+    CodebookCommand command = new CodebookCommand(out);
+    if (sub.equals("train")) {
+      if (method == null || outDir == null) {
+        throw new IllegalArgumentException("codebook train needs --method and --out");
+      }
+      command.train(common, method, codebooks, seed, outDir);
+    } else {
+      if (report == null) {
+        throw new IllegalArgumentException("codebook eval needs --report FILE");
+      }
+      command.eval(common, methods, scales, seeds, report);
+    }
   }
 
   static IndexingBenchmark.Options benchOptions(Deque<String> args) {

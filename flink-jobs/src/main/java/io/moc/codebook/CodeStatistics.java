@@ -33,6 +33,11 @@ public final class CodeStatistics {
    *   <li>{@code quantization_error}: mean quantization error.
    * </ul>
    */
+  /** Singular values of the items' semantic representations, largest first. */
+  public static double[] spectrum(Codebook codebook, List<float[]> embeddings) {
+    return Spectrum.singularValues(embeddings.stream().map(codebook::represent).toList());
+  }
+
   public static Map<String, Double> of(Codebook codebook, List<float[]> embeddings) {
     int m = codebook.numCodebooks();
     int k = codebook.codebookSize();

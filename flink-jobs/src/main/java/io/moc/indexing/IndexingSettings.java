@@ -1,8 +1,7 @@
 package io.moc.indexing;
 
+import io.moc.codebook.CodebookMethods;
 import io.moc.codebook.CodebookTrainer;
-import io.moc.codebook.ProjectedKMeansCodebook;
-import io.moc.codebook.ProjectedKMeansTrainer;
 import java.io.Serializable;
 
 /**
@@ -34,20 +33,7 @@ public record IndexingSettings(
 
   /** The trainer of the configured codebook method. */
   public CodebookTrainer codebookTrainer() {
-    return switch (codebookMethod) {
-      case ProjectedKMeansCodebook.METHOD ->
-          new ProjectedKMeansTrainer(
-              numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
-      case ProjectedKMeansCodebook.PQ ->
-          ProjectedKMeansTrainer.productQuantization(
-              numCodebooks, codebookSize, kmeansIterations, seed);
-      case ProjectedKMeansCodebook.KMEANS ->
-          ProjectedKMeansTrainer.kmeans(codebookSize, kmeansIterations, seed);
-      default ->
-          throw new IllegalArgumentException(
-              "unknown moc.codebook.method "
-                  + codebookMethod
-                  + "; known: projected-kmeans, pq, kmeans");
-    };
+    return CodebookMethods.trainer(
+        codebookMethod, numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
   }
 }

@@ -123,6 +123,11 @@ public final class DatasetReplay implements CatalogSource {
             + " (Amazon Beauty) or ml-100k.inter.gz and ml-100k.item (MovieLens 100K)");
   }
 
+  /** Every item of the dataset, whether or not it is ever interacted with. */
+  public List<ItemEvent> items() {
+    return new ArrayList<>(catalog.values());
+  }
+
   public Format format() {
     return format;
   }

@@ -1,0 +1,41 @@
+package io.moc.codebook;
+
+import java.util.List;
+
+/** The codebook methods by name, for the job's option and the offline commands. */
+public final class CodebookMethods {
+
+  private CodebookMethods() {}
+
+  /** Every method the trainers know, in the order reports list them. */
+  public static final List<String> ALL =
+      List.of(
+          ProjectedKMeansCodebook.KMEANS,
+          ProjectedKMeansCodebook.PQ,
+          ProjectedKMeansCodebook.METHOD);
+
+  /**
+   * @param projectedDimension used by {@code projected-kmeans} only
+   * @throws IllegalArgumentException for an unknown method
+   */
+  public static CodebookTrainer trainer(
+      String method,
+      int numCodebooks,
+      int codebookSize,
+      int projectedDimension,
+      int iterations,
+      long seed) {
+    return switch (method) {
+      case ProjectedKMeansCodebook.METHOD ->
+          new ProjectedKMeansTrainer(
+              numCodebooks, codebookSize, projectedDimension, iterations, seed);
+      case ProjectedKMeansCodebook.PQ ->
+          ProjectedKMeansTrainer.productQuantization(numCodebooks, codebookSize, iterations, seed);
+      case ProjectedKMeansCodebook.KMEANS ->
+          ProjectedKMeansTrainer.kmeans(codebookSize, iterations, seed);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown codebook method " + method + "; known: " + ALL);
+    };
+  }
+}
