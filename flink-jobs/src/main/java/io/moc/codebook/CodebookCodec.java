@@ -19,7 +19,7 @@ import java.util.TreeMap;
 public final class CodebookCodec {
 
   private static final int MAGIC = 0x4d6f4331; // "MoC1"
-  static final int MAX_DIMENSION = 8192;
+  public static final int MAX_DIMENSION = 8192;
   static final int MAX_CODEBOOKS = 64;
   static final int MAX_CODEBOOK_SIZE = 1 << 16;
 
@@ -104,7 +104,7 @@ public final class CodebookCodec {
     return Sha256.hex(artifact);
   }
 
-  static int bounded(int value, int max, String what) {
+  public static int bounded(int value, int max, String what) {
     if (value < 1 || value > max) {
       throw new IllegalArgumentException(what + " out of range: " + value);
     }
@@ -112,21 +112,21 @@ public final class CodebookCodec {
   }
 
   /** Checked before allocating: a short artifact must not make the job allocate gigabytes. */
-  static void requireAvailable(DataInputStream in, long floats) throws IOException {
+  public static void requireAvailable(DataInputStream in, long floats) throws IOException {
     if (floats * Float.BYTES > in.available()) {
       throw new IllegalArgumentException(
           "artifact declares " + floats + " values but is too short");
     }
   }
 
-  static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+  public static void writeFloats(DataOutputStream out, float[] values) throws IOException {
     out.writeInt(values.length);
     for (float v : values) {
       out.writeFloat(v);
     }
   }
 
-  static float[] readFloats(DataInputStream in, int expected) throws IOException {
+  public static float[] readFloats(DataInputStream in, int expected) throws IOException {
     int length = in.readInt();
     if (length != expected) {
       throw new IllegalArgumentException(

@@ -1,5 +1,8 @@
 package io.moc.codebook;
 
+import io.moc.codebook.vq.VqCodebook;
+import io.moc.codebook.vq.VqVaeConfig;
+import io.moc.codebook.vq.VqVaeTrainer;
 import java.util.List;
 
 /** The codebook methods by name, for the job's option and the offline commands. */
@@ -12,9 +15,14 @@ public final class CodebookMethods {
       List.of(
           ProjectedKMeansCodebook.KMEANS,
           ProjectedKMeansCodebook.PQ,
-          ProjectedKMeansCodebook.METHOD);
+          ProjectedKMeansCodebook.METHOD,
+          VqCodebook.RQVAE,
+          VqCodebook.MOC);
 
   /**
+   * Trainers with the given M, K and seed; the VQ-VAE methods ({@code moc}, {@code rqvae}) take
+   * their network sizes and schedule from {@link VqVaeConfig#defaults()}.
+   *
    * @param projectedDimension used by {@code projected-kmeans} only
    * @throws IllegalArgumentException for an unknown method
    */
@@ -33,6 +41,10 @@ public final class CodebookMethods {
           ProjectedKMeansTrainer.productQuantization(numCodebooks, codebookSize, iterations, seed);
       case ProjectedKMeansCodebook.KMEANS ->
           ProjectedKMeansTrainer.kmeans(codebookSize, iterations, seed);
+      case VqCodebook.MOC, VqCodebook.RQVAE ->
+          VqVaeTrainer.create(
+              method,
+              VqVaeConfig.defaults().withCodebooks(numCodebooks, codebookSize).withSeed(seed));
       default ->
           throw new IllegalArgumentException(
               "unknown codebook method " + method + "; known: " + ALL);

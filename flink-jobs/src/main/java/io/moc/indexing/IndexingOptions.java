@@ -74,7 +74,8 @@ public final class IndexingOptions {
           .defaultValue("projected-kmeans")
           .withDescription(
               "How codebook versions are trained: projected-kmeans (M random projections), pq"
-                  + " (product quantization, M sub-vectors) or kmeans (one codebook).");
+                  + " (product quantization, M sub-vectors), kmeans (one codebook), moc"
+                  + " (multi-codebook VQ-VAE) or rqvae (residual VQ-VAE).");
 
   public static final ConfigOption<Integer> NUM_CODEBOOKS =
       ConfigOptions.key("moc.codebook.num-codebooks")

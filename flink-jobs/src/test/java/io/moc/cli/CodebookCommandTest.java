@@ -81,6 +81,8 @@ class CodebookCommandTest {
         "300",
         "--size",
         "16",
+        "--methods",
+        "kmeans,pq,moc",
         "--scales",
         "1,2",
         "--seeds",
@@ -89,7 +91,7 @@ class CodebookCommandTest {
         report.toString());
 
     JsonNode rows = new ObjectMapper().readTree(report.toFile()).get("rows");
-    // kmeans only at 1x; pq and projected-kmeans at 1x and 2x.
+    // kmeans only at 1x; pq and the multi-codebook VQ-VAE at 1x and 2x.
     assertEquals(5, rows.size());
     for (JsonNode row : rows) {
       for (String key :

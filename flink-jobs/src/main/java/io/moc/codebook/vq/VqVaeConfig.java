@@ -1,0 +1,205 @@
+package io.moc.codebook.vq;
+
+/**
+ * Settings of a VQ-VAE quantizer ({@link VqVaeTrainer}).
+ *
+ * @param hiddenSize width h of the encoder's (and decoder's) hidden layer
+ * @param latentSize dimension d of the latent z and of every code vector
+ * @param numCodebooks M: codebooks (moc) or residual levels (rqvae), i.e. codes per item
+ * @param codebookSize K: code vectors per codebook
+ * @param epochs training epochs with quantization, after the warm-up
+ * @param warmupEpochs epochs of plain auto-encoder training before the codebooks are initialised by
+ *     k-means on the encoder outputs (0: k-means on the freshly initialised encoder)
+ * @param batchSize mini-batch size (keep it at 256 or more: per-op cost dominates below)
+ * @param learningRate Adam learning rate
+ * @param beta weight of the commitment loss
+ * @param kmeansIterations Lloyd iterations of the codebook initialisation
+ * @param kmeansMaxPoints at most this many (randomly chosen) encoder outputs per codebook for the
+ *     k-means initialisation
+ * @param seed seeds weight initialisation, shuffling, k-means and dead-code re-seeding
+ */
+public record VqVaeConfig(
+    int hiddenSize,
+    int latentSize,
+    int numCodebooks,
+    int codebookSize,
+    int epochs,
+    int warmupEpochs,
+    int batchSize,
+    float learningRate,
+    float beta,
+    int kmeansIterations,
+    int kmeansMaxPoints,
+    long seed) {
+
+  public VqVaeConfig {
+    if (hiddenSize < 1 || latentSize < 1 || numCodebooks < 1 || codebookSize < 1) {
+      throw new IllegalArgumentException("hidden size, latent size, M and K must be >= 1");
+    }
+    if (numCodebooks > 64 || codebookSize > (1 << 16) || hiddenSize > 8192 || latentSize > 8192) {
+      throw new IllegalArgumentException("sizes beyond what an artifact may hold");
+    }
+    if (epochs < 0 || warmupEpochs < 0 || batchSize < 1 || kmeansIterations < 1) {
+      throw new IllegalArgumentException("epochs >= 0, batch size and k-means iterations >= 1");
+    }
+    if (kmeansMaxPoints < codebookSize) {
+      throw new IllegalArgumentException("k-means needs at least K points per codebook");
+    }
+    if (!(learningRate > 0) || !(beta >= 0) || !Float.isFinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be > 0 and beta >= 0");
+    }
+  }
+
+  /**
+   * h = 256, d = 64, M = 3, K = 256, 20 epochs after 1 warm-up epoch, batch 256, lr 1e-3, beta
+   * 0.25.
+   */
+  public static VqVaeConfig defaults() {
+    return new VqVaeConfig(256, 64, 3, 256, 20, 1, 256, 1e-3f, 0.25f, 10, 4096, 42L);
+  }
+
+  public VqVaeConfig withHiddenSize(int h) {
+    return new VqVaeConfig(
+        h,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withLatentSize(int d) {
+    return new VqVaeConfig(
+        hiddenSize,
+        d,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  /** M and K together; k-means then uses at least 16 points per code. */
+  public VqVaeConfig withCodebooks(int m, int k) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        m,
+        k,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        beta,
+        kmeansIterations,
+        Math.max(kmeansMaxPoints, 16 * k),
+        seed);
+  }
+
+  public VqVaeConfig withEpochs(int warmup, int vq) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        vq,
+        warmup,
+        batchSize,
+        learningRate,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withBatchSize(int b) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        b,
+        learningRate,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withLearningRate(float lr) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        lr,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withBeta(float b) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        b,
+        kmeansIterations,
+        kmeansMaxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withKmeans(int iterations, int maxPoints) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        beta,
+        iterations,
+        maxPoints,
+        seed);
+  }
+
+  public VqVaeConfig withSeed(long s) {
+    return new VqVaeConfig(
+        hiddenSize,
+        latentSize,
+        numCodebooks,
+        codebookSize,
+        epochs,
+        warmupEpochs,
+        batchSize,
+        learningRate,
+        beta,
+        kmeansIterations,
+        kmeansMaxPoints,
+        s);
+  }
+}

@@ -1,0 +1,368 @@
+package io.moc.codebook.vq;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import io.moc.codebook.Assignment;
+import io.moc.codebook.Codebook;
+import io.moc.codebook.CodebookCodec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class VqVaeTrainerTest {
+
+  private static final int DIM = 32;
+  private static final int CLUSTERS = 16;
+  private static final VqVaeConfig CONFIG =
+      VqVaeConfig.defaults()
+          .withHiddenSize(64)
+          .withLatentSize(16)
+          .withCodebooks(3, CLUSTERS)
+          .withEpochs(1, 15)
+          .withSeed(7);
+
+  private static final List<float[]> DATA = clustered(1600, DIM, CLUSTERS, 0.05, 3, 11);
+  private static final Map<String, VqVaeTrainer.Result> TRAINED = new TreeMap<>();
+  private static int threadsBefore;
+
+  @BeforeAll
+  static void trainOncePerMethod() {
+    Engine.getEngine(VqVaeTrainer.ENGINE);
+    // On two shared cores, PyTorch's second OpenMP thread spins against whatever else runs and
+    // makes these small steps ten times slower: train with one thread, restore it afterwards.
+    threadsBefore = JniUtils.getNumThreads();
+    JniUtils.setNumThreads(1);
+    for (String method : List.of(VqCodebook.MOC, VqCodebook.RQVAE)) {
+      TRAINED.put(method, VqVaeTrainer.create(method, CONFIG).fit("model-x", DATA));
+    }
+  }
+
+  @AfterAll
+  static void restoreThreads() {
+    JniUtils.setNumThreads(threadsBefore);
+  }
+
+  /**
+   * Points around {@code clusters} random Gaussian centres (drawn from {@code centreSeed}), noise
+   * from {@code noiseSeed}: the same centres with another noise seed give fresh items of the same
+   * clusters.
+   */
+  static List<float[]> clustered(
+      int n, int dim, int clusters, double noise, long centreSeed, long noiseSeed) {
+    Random centresRandom = new Random(centreSeed);
+    float[][] centres = new float[clusters][dim];
+    for (float[] c : centres) {
+      for (int j = 0; j < dim; j++) {
+        c[j] = (float) centresRandom.nextGaussian();
+      }
+    }
+    Random random = new Random(noiseSeed);
+    List<float[]> points = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] c = centres[i % clusters];
+      float[] x = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        x[j] = c[j] + (float) (noise * random.nextGaussian());
+      }
+      points.add(x);
+    }
+    return points;
+  }
+
+  private static List<float[]> gaussian(int n, int dim, long seed) {
+    Random random = new Random(seed);
+    List<float[]> points = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] x = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        x[j] = (float) (2 * random.nextGaussian());
+      }
+      points.add(x);
+    }
+    return points;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldTrainTheSameArtifactBytesTwiceForTheSameSeed(String method) {
+    VqVaeTrainer.Result again = VqVaeTrainer.create(method, CONFIG).fit("model-x", DATA);
+    VqVaeTrainer.Result first = TRAINED.get(method);
+    assertArrayEquals(
+        CodebookCodec.serialize(first.codebook()), CodebookCodec.serialize(again.codebook()));
+    assertArrayEquals(first.reconstructionLoss(), again.reconstructionLoss());
+    assertArrayEquals(first.deadCodes(), again.deadCodes());
+  }
+
+  @Test
+  void shouldTrainADifferentModelForAnotherSeed() {
+    VqCodebook other = VqVaeTrainer.moc(CONFIG.withSeed(8).withEpochs(1, 2)).train("model-x", DATA);
+    assertTrue(
+        !Arrays.equals(
+            CodebookCodec.serialize(TRAINED.get("moc").codebook()),
+            CodebookCodec.serialize(other)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldLowerTheReconstructionLossOverTraining(String method) {
+    double[] loss = TRAINED.get(method).reconstructionLoss();
+    assertEquals(CONFIG.warmupEpochs() + CONFIG.epochs(), loss.length);
+    int firstQuantized = CONFIG.warmupEpochs();
+    double last = loss[loss.length - 1];
+    assertTrue(
+        last < 0.5 * loss[firstQuantized] && last < 0.5 * loss[0],
+        method + " reconstruction loss per epoch " + Arrays.toString(loss));
+    for (double l : TRAINED.get(method).totalLoss()) {
+      assertTrue(Double.isFinite(l), "total loss " + l);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldUseAtLeastNinetyPercentOfEveryCodebookOnClusteredData(String method) {
+    VqCodebook codebook = TRAINED.get(method).codebook();
+    boolean[][] used = new boolean[codebook.numCodebooks()][codebook.codebookSize()];
+    for (float[] x : DATA) {
+      int[] codes = codebook.assign(x).codes();
+      for (int m = 0; m < codes.length; m++) {
+        used[m][codes[m]] = true;
+      }
+    }
+    for (int m = 0; m < used.length; m++) {
+      int count = 0;
+      for (boolean u : used[m]) {
+        count += u ? 1 : 0;
+      }
+      assertTrue(
+          count >= 0.9 * codebook.codebookSize(),
+          method + " codebook " + m + " uses " + count + " of " + codebook.codebookSize());
+    }
+  }
+
+  @Test
+  void shouldSeparateTheClustersWithMixtureOfCodes() {
+    // Items of one cluster share their first code and different clusters rarely do.
+    VqCodebook codebook = TRAINED.get("moc").codebook();
+    Map<Integer, Integer> codeOfCluster = new TreeMap<>();
+    int disagreements = 0;
+    for (int i = 0; i < DATA.size(); i++) {
+      int code = codebook.assign(DATA.get(i)).codes()[0];
+      Integer previous = codeOfCluster.putIfAbsent(i % CLUSTERS, code);
+      if (previous != null && previous != code) {
+        disagreements++;
+      }
+    }
+    assertTrue(disagreements <= DATA.size() / 100, "disagreements " + disagreements);
+    assertTrue(
+        codeOfCluster.values().stream().distinct().count() >= CLUSTERS - 1,
+        "codes of clusters " + codeOfCluster);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldAssignExactlyTheCodesOfTheTrainedDjlModel(String method) {
+    VqVaeTrainer.Result result = TRAINED.get(method);
+    VqCodebook codebook = result.codebook();
+    // The training items, as the trained model itself coded them at the end of training.
+    assertSameCodes(codebook, DATA, result.trainingCodes(), method + " training items");
+    // Fresh items of the same clusters and items from nowhere near them, through DJL.
+    List<float[]> fresh = clustered(1000, DIM, CLUSTERS, 0.05, 3, 99);
+    assertSameCodes(codebook, fresh, VqVaeTrainer.djlCodes(codebook, fresh), method + " fresh");
+    List<float[]> noise = gaussian(1000, DIM, 5);
+    assertSameCodes(codebook, noise, VqVaeTrainer.djlCodes(codebook, noise), method + " noise");
+  }
+
+  /**
+   * Java's codes must be DJL's. The only tolerated difference is a float near-tie: two codes whose
+   * distances differ by less than float32 rounding of the encoder can flip. None occur on these
+   * data; the message reports the rate if one ever does.
+   */
+  private static void assertSameCodes(
+      VqCodebook codebook, List<float[]> items, int[][] djl, String what) {
+    int mismatches = 0;
+    int nearTies = 0;
+    for (int i = 0; i < items.size(); i++) {
+      int[] java = codebook.assign(items.get(i)).codes();
+      if (Arrays.equals(java, djl[i])) {
+        continue;
+      }
+      mismatches++;
+      float[] target = codebook.encode(items.get(i));
+      for (int m = 0; m < java.length; m++) {
+        float[] a = codebook.codeVector(m, java[m]);
+        if (java[m] != djl[i][m]) {
+          float[] b = codebook.codeVector(m, djl[i][m]);
+          double da = squaredDistance(target, a);
+          double db = squaredDistance(target, b);
+          double scale = squaredNorm(target) + squaredNorm(a) + squaredNorm(b);
+          if (Math.abs(da - db) <= 1e-5 * scale) {
+            nearTies++;
+          }
+          break;
+        }
+        if (codebook.residual()) {
+          for (int j = 0; j < target.length; j++) {
+            target[j] -= a[j];
+          }
+        }
+      }
+    }
+    assertEquals(
+        0,
+        mismatches,
+        what
+            + ": "
+            + mismatches
+            + " of "
+            + items.size()
+            + " items coded differently by Java and DJL, "
+            + nearTies
+            + " of them at float near-ties");
+  }
+
+  private static double squaredDistance(float[] a, float[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      double diff = a[j] - b[j];
+      sum += diff * diff;
+    }
+    return sum;
+  }
+
+  private static double squaredNorm(float[] a) {
+    double sum = 0;
+    for (float v : a) {
+      sum += (double) v * v;
+    }
+    return sum;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldRoundTripThroughTheArtifactWithTheSameCodes(String method) {
+    VqCodebook codebook = TRAINED.get(method).codebook();
+    byte[] artifact = CodebookCodec.serialize(codebook);
+    Codebook decoded = CodebookCodec.deserialize(method, artifact);
+    assertEquals(method, decoded.method());
+    assertEquals("model-x", decoded.embeddingModel());
+    assertEquals(DIM, decoded.dimension());
+    assertEquals(3, decoded.numCodebooks());
+    assertEquals(CLUSTERS, decoded.codebookSize());
+    assertArrayEquals(artifact, CodebookCodec.serialize(decoded));
+    List<float[]> items = new ArrayList<>(DATA.subList(0, 400));
+    items.addAll(gaussian(200, DIM, 6));
+    for (float[] x : items) {
+      Assignment expected = codebook.assign(x);
+      Assignment actual = decoded.assign(x);
+      assertArrayEquals(expected.codes(), actual.codes());
+      assertEquals(expected.error(), actual.error(), 0f);
+      assertArrayEquals(codebook.represent(x), decoded.represent(x), 0f);
+    }
+  }
+
+  @Test
+  void shouldRejectTruncatedCorruptOrMislabelledArtifacts() {
+    byte[] artifact = CodebookCodec.serialize(TRAINED.get("moc").codebook());
+    byte[] truncated = Arrays.copyOf(artifact, artifact.length - 9);
+    assertThrows(IllegalArgumentException.class, () -> CodebookCodec.deserialize("moc", truncated));
+    byte[] nan = artifact.clone();
+    int bits = Float.floatToIntBits(Float.NaN);
+    for (int i = 0; i < 4; i++) {
+      nan[nan.length - 4 + i] = (byte) (bits >>> (24 - 8 * i));
+    }
+    assertThrows(IllegalArgumentException.class, () -> CodebookCodec.deserialize("moc", nan));
+    assertThrows(
+        IllegalArgumentException.class, () -> CodebookCodec.deserialize("rqvae", artifact));
+  }
+
+  @Test
+  void shouldRejectAnArtifactDeclaringMoreValuesThanItHoldsWithoutAllocatingThem()
+      throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(0x4d6f4331);
+      out.writeUTF("moc");
+      out.writeUTF("m");
+      out.writeInt(8192);
+      out.writeInt(64);
+      out.writeInt(65536);
+      out.writeInt(8192);
+      out.writeInt(8192);
+    }
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CodebookCodec.deserialize("moc", bytes.toByteArray()));
+    assertTrue(e.getMessage().contains("too short"), e.getMessage());
+  }
+
+  @Test
+  void shouldReduceTheResidualAtEveryRqvaeLevel() {
+    VqCodebook codebook = TRAINED.get("rqvae").codebook();
+    int levels = codebook.numCodebooks();
+    double[] residual = new double[levels + 1];
+    for (float[] x : DATA) {
+      float[] r = codebook.encode(x);
+      int[] codes = codebook.assign(x).codes();
+      residual[0] += squaredNorm(r);
+      for (int m = 0; m < levels; m++) {
+        float[] c = codebook.codeVector(m, codes[m]);
+        for (int j = 0; j < r.length; j++) {
+          r[j] -= c[j];
+        }
+        residual[m + 1] += squaredNorm(r);
+      }
+    }
+    for (int m = 0; m < levels; m++) {
+      assertTrue(
+          residual[m + 1] < residual[m],
+          "mean squared residual per level " + Arrays.toString(residual));
+    }
+    // The first level alone already captures the clusters.
+    assertTrue(residual[1] < 0.5 * residual[0], "residuals " + Arrays.toString(residual));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "rqvae"})
+  void shouldRepresentAnItemByItsChosenCodeVectorsConcatenated(String method) {
+    VqCodebook codebook = TRAINED.get(method).codebook();
+    float[] x = DATA.get(5);
+    int[] codes = codebook.assign(x).codes();
+    float[] representation = codebook.represent(x);
+    assertEquals(codebook.numCodebooks() * codebook.latentSize(), representation.length);
+    for (int m = 0; m < codes.length; m++) {
+      assertArrayEquals(
+          codebook.codeVector(m, codes[m]),
+          Arrays.copyOfRange(
+              representation, m * codebook.latentSize(), (m + 1) * codebook.latentSize()));
+    }
+  }
+
+  @Test
+  void shouldRefuseUnknownMethodsBadSamplesAndWrongDimensions() {
+    assertThrows(IllegalArgumentException.class, () -> VqVaeTrainer.create("pq", CONFIG));
+    VqVaeTrainer trainer = VqVaeTrainer.moc(CONFIG);
+    assertThrows(IllegalArgumentException.class, () -> trainer.train("m", List.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> trainer.train("m", List.of(new float[4], new float[5])));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> trainer.train("m", List.of(new float[] {1, Float.NaN})));
+    VqCodebook codebook = TRAINED.get("moc").codebook();
+    assertThrows(IllegalArgumentException.class, () -> codebook.assign(new float[DIM - 1]));
+  }
+}
