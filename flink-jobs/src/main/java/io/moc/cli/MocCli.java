@@ -26,6 +26,8 @@ public final class MocCli {
       Commands:
         local     Start a Kafka broker, a Flink MiniCluster with the dashboard and the indexing job,
                   and feed it the built-in synthetic catalog or a real dataset.
+        bench assignment
+                  Benchmark code assignment per method on one core.
         bench indexing
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
@@ -68,6 +70,10 @@ public final class MocCli {
                --out DIR
         eval:  --report FILE, --methods a,b (default all), --scales 1,2,3,7, --seeds N (default 3)
 
+      Options of 'bench assignment' (plain-Java code assignment, items/s on one core, D=384):
+        --codebooks N (default 7), --size K (default 256), --items N (default 50000),
+        --methods a,b (default all), --report FILE
+
       Options of 'bench indexing':
         --report FILE              Write the figures as JSON.
         --rate N                   Steady item rate for the latency phase (default 100).
@@ -97,10 +103,15 @@ public final class MocCli {
         case "local" -> new LocalStack(localOptions(rest), out).run();
         case "codebook" -> codebook(rest, out);
         case "bench" -> {
-          if (rest.isEmpty() || !rest.pop().equals("indexing")) {
-            throw new IllegalArgumentException("usage: bin/moc bench indexing [options]");
+          String what = rest.isEmpty() ? "" : rest.pop();
+          if (what.equals("assignment")) {
+            assignmentBenchmark(rest, out);
+          } else if (what.equals("indexing")) {
+            new IndexingBenchmark(benchOptions(rest), out).run();
+          } else {
+            throw new IllegalArgumentException(
+                "usage: bin/moc bench indexing|assignment [options]");
           }
-          new IndexingBenchmark(benchOptions(rest), out).run();
         }
         default -> {
           err.println("Unknown command '" + args[0] + "'.");
@@ -244,6 +255,30 @@ public final class MocCli {
         throw new IllegalArgumentException("codebook eval needs --report FILE");
       }
       command.eval(common, methods, scales, seeds, report);
+    }
+  }
+
+  private static void assignmentBenchmark(Deque<String> args, PrintStream out) throws Exception {
+    int m = 7;
+    int k = 256;
+    int items = 50_000;
+    Path report = null;
+    List<String> methods = io.moc.codebook.CodebookMethods.ALL;
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      switch (arg) {
+        case "--codebooks" -> m = Integer.parseInt(value(arg, args));
+        case "--size" -> k = Integer.parseInt(value(arg, args));
+        case "--items" -> items = Integer.parseInt(value(arg, args));
+        case "--methods" -> methods = List.of(value(arg, args).split(","));
+        case "--report" -> report = Path.of(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    var result = new io.moc.bench.AssignmentBenchmark(out).run(methods, m, k, 384, items);
+    if (report != null) {
+      out.println("Report written to " + io.moc.local.JsonReport.write(report, result));
     }
   }
 
