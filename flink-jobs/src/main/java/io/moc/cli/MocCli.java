@@ -28,6 +28,8 @@ public final class MocCli {
                   and feed it the built-in synthetic catalog or a real dataset.
         bench assignment
                   Benchmark code assignment per method on one core.
+        bench recoding
+                  Benchmark re-coding of held items on a new codebook version, with checkpoints.
         bench indexing
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
@@ -74,6 +76,10 @@ public final class MocCli {
         --codebooks N (default 7), --size K (default 256), --items N (default 50000),
         --methods a,b (default all), --report FILE
 
+      Options of 'bench recoding' (items in RocksDB re-coded on a new codebook version, and the
+      checkpoints meanwhile): --items N (default 50000), --kafka-port N (default 9292),
+        --report FILE, -Dkey=value (job options, e.g. -Dmoc.codebook.num-codebooks=7)
+
       Options of 'bench indexing':
         --report FILE              Write the figures as JSON.
         --rate N                   Steady item rate for the latency phase (default 100).
@@ -106,11 +112,13 @@ public final class MocCli {
           String what = rest.isEmpty() ? "" : rest.pop();
           if (what.equals("assignment")) {
             assignmentBenchmark(rest, out);
+          } else if (what.equals("recoding")) {
+            recodingBenchmark(rest, out);
           } else if (what.equals("indexing")) {
             new IndexingBenchmark(benchOptions(rest), out).run();
           } else {
             throw new IllegalArgumentException(
-                "usage: bin/moc bench indexing|assignment [options]");
+                "usage: bin/moc bench indexing|assignment|recoding [options]");
           }
         }
         default -> {
@@ -255,6 +263,37 @@ public final class MocCli {
         throw new IllegalArgumentException("codebook eval needs --report FILE");
       }
       command.eval(common, methods, scales, seeds, report);
+    }
+  }
+
+  private static void recodingBenchmark(Deque<String> args, PrintStream out) throws Exception {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    int items = 50_000;
+    int kafkaPort = 9292;
+    Path report = null;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (isOverride(arg, overrides)) {
+        continue;
+      }
+      switch (arg) {
+        case "--items" -> items = Integer.parseInt(value(arg, args));
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    var result =
+        new io.moc.bench.RecodingBenchmark(out)
+            .run(
+                home.resolve(".moc/bench-recoding"),
+                kafkaPort,
+                items,
+                Configuration.fromMap(overrides));
+    if (report != null) {
+      out.println("Report written to " + io.moc.local.JsonReport.write(report, result));
     }
   }
 

@@ -63,6 +63,26 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
   }
 
+  /** A checkpoint as the dashboard shows it. */
+  public record Checkpoint(long id, long triggeredAt, long durationMs, String status) {}
+
+  /** The recent checkpoints of {@code job} (the history the dashboard keeps, newest first). */
+  public java.util.List<Checkpoint> recentCheckpoints(JobID job) throws Exception {
+    var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+    if (stats == null) {
+      return java.util.List.of();
+    }
+    return stats.getHistory().getCheckpoints().stream()
+        .map(
+            c ->
+                new Checkpoint(
+                    c.getCheckpointId(),
+                    c.getTriggerTimestamp(),
+                    c.getEndToEndDuration(),
+                    c.getStatus().name()))
+        .toList();
+  }
+
   /**
    * Kills the TaskManager, as a machine failure would, and starts a fresh one: running jobs fail
    * over and restore from their last checkpoint.
