@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * {@code bin/moc bench assignment}: plain-Java code assignment, items per second on one core (the
@@ -25,20 +24,7 @@ public final class AssignmentBenchmark {
   public Map<String, Object> run(
       List<String> methods, int numCodebooks, int codebookSize, int dimension, int items)
       throws Exception {
-    Random random = new Random(7);
-    List<float[]> data = new ArrayList<>();
-    for (int i = 0; i < items; i++) {
-      float[] x = new float[dimension];
-      double norm = 0;
-      for (int j = 0; j < dimension; j++) {
-        x[j] = (float) random.nextGaussian();
-        norm += x[j] * x[j];
-      }
-      for (int j = 0; j < dimension; j++) {
-        x[j] /= (float) Math.sqrt(norm);
-      }
-      data.add(x);
-    }
+    List<float[]> data = BenchData.unitVectors(items, dimension, 7);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("dimension", dimension);
     report.put("num_codebooks", numCodebooks);

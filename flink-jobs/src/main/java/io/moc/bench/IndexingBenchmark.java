@@ -5,7 +5,6 @@ import io.moc.avro.ItemEvent;
 import io.moc.codebook.Codebook;
 import io.moc.common.AvroBytes;
 import io.moc.common.JobConfig;
-import io.moc.common.KafkaOptions;
 import io.moc.embed.ItemText;
 import io.moc.embed.TextEmbedder;
 import io.moc.indexing.CodebookEntry;
@@ -16,7 +15,6 @@ import io.moc.local.CodesMonitor;
 import io.moc.local.JsonReport;
 import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
-import io.moc.local.Topics;
 import io.moc.source.KafkaFeeder;
 import io.moc.source.Pacing;
 import io.moc.source.SourceEvent;
@@ -32,9 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.UUID;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -102,13 +98,8 @@ public final class IndexingBenchmark {
             options.kafkaPort() + 1,
             Duration.ofSeconds(90))) {
       String bootstrap = broker.bootstrapServers();
-      jobConfig.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrap);
-      jobConfig.set(
-          CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-          workDir.resolve("checkpoints").toUri().toString());
-      jobConfig = JobConfig.withRuntimeDefaults(jobConfig);
+      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
       settings = IndexingOptions.read(jobConfig);
-      Topics.create(bootstrap, Topics.definitions(jobConfig, 4));
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
         producer
@@ -302,26 +293,10 @@ public final class IndexingBenchmark {
   }
 
   private static List<ItemEvent> precomputedItems(int n, IndexingSettings settings) {
-    Random random = new Random(5);
     List<ItemEvent> items = new ArrayList<>();
+    List<float[]> vectors = BenchData.unitVectors(n, settings.embeddingDimension(), 5);
     for (int i = 0; i < n; i++) {
-      List<Float> v = new ArrayList<>(settings.embeddingDimension());
-      double norm = 0;
-      float[] x = new float[settings.embeddingDimension()];
-      for (int j = 0; j < x.length; j++) {
-        x[j] = (float) random.nextGaussian();
-        norm += x[j] * x[j];
-      }
-      for (float value : x) {
-        v.add((float) (value / Math.sqrt(norm)));
-      }
-      items.add(
-          ItemEvent.newBuilder()
-              .setItemId("pre-" + i)
-              .setEventTime(Instant.now())
-              .setEmbedding(v)
-              .setEmbeddingModel(settings.embeddingModel())
-              .build());
+      items.add(BenchData.precomputedItem("pre-" + i, vectors.get(i), settings.embeddingModel()));
     }
     return items;
   }

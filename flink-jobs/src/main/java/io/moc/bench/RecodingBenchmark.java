@@ -1,33 +1,27 @@
 package io.moc.bench;
 
 import io.moc.avro.ItemCodes;
-import io.moc.avro.ItemEvent;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookMethods;
 import io.moc.common.AvroBytes;
-import io.moc.common.JobConfig;
-import io.moc.common.KafkaOptions;
 import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
 import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
-import io.moc.local.Topics;
 import io.moc.source.KafkaFeeder;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.flink.api.common.JobID;
@@ -66,14 +60,9 @@ public final class RecodingBenchmark {
         KafkaBrokerProcess.start(
             workDir.resolve("kafka"), kafkaPort, kafkaPort + 1, Duration.ofSeconds(90))) {
       String bootstrap = broker.bootstrapServers();
-      jobConfig.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrap);
-      jobConfig.set(
-          CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-          workDir.resolve("checkpoints").toUri().toString());
-      jobConfig = JobConfig.withRuntimeDefaults(jobConfig);
+      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
       IndexingSettings settings = IndexingOptions.read(jobConfig);
-      Topics.create(bootstrap, Topics.definitions(jobConfig, 4));
-      List<float[]> vectors = unitVectors(items, settings.embeddingDimension());
+      List<float[]> vectors = BenchData.unitVectors(items, settings.embeddingDimension(), 3);
       report.put("items", items);
       report.put("num_codebooks", settings.numCodebooks());
       report.put("codebook_size", settings.codebookSize());
@@ -95,7 +84,9 @@ public final class RecodingBenchmark {
               new ProducerRecord<>(
                   settings.itemsTopic(),
                   ("pre-" + i).getBytes(StandardCharsets.UTF_8),
-                  AvroBytes.encode(item("pre-" + i, vectors.get(i), settings))));
+                  AvroBytes.encode(
+                      BenchData.precomputedItem(
+                          "pre-" + i, vectors.get(i), settings.embeddingModel()))));
         }
         producer.flush();
         awaitVersion(bootstrap, settings, items, 1);
@@ -220,36 +211,5 @@ public final class RecodingBenchmark {
       }
     }
     return last;
-  }
-
-  private static ItemEvent item(String id, float[] vector, IndexingSettings settings) {
-    List<Float> values = new ArrayList<>(vector.length);
-    for (float v : vector) {
-      values.add(v);
-    }
-    return ItemEvent.newBuilder()
-        .setItemId(id)
-        .setEventTime(Instant.now())
-        .setEmbedding(values)
-        .setEmbeddingModel(settings.embeddingModel())
-        .build();
-  }
-
-  private static List<float[]> unitVectors(int n, int dimension) {
-    Random random = new Random(3);
-    List<float[]> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      float[] x = new float[dimension];
-      double norm = 0;
-      for (int j = 0; j < dimension; j++) {
-        x[j] = (float) random.nextGaussian();
-        norm += x[j] * x[j];
-      }
-      for (int j = 0; j < dimension; j++) {
-        x[j] /= (float) Math.sqrt(norm);
-      }
-      out.add(x);
-    }
-    return out;
   }
 }

@@ -134,11 +134,12 @@ final class CodebookCommand {
           long start = System.nanoTime();
           Codebook codebook = trainer.train(MiniLmEmbedder.MODEL_NAME, embeddings);
           double seconds = (System.nanoTime() - start) / 1e9;
-          Map<String, Double> m = new LinkedHashMap<>(CodeStatistics.of(codebook, embeddings));
+          CodeStatistics.Measured measured = CodeStatistics.measure(codebook, embeddings);
+          Map<String, Double> m = new LinkedHashMap<>(measured.metrics());
           m.put("train_seconds", seconds);
           runs.add(m);
           if (seed == 1 && (scale == largest || method.equals(ProjectedKMeansCodebook.KMEANS))) {
-            double[] s = CodeStatistics.spectrum(codebook, embeddings);
+            double[] s = measured.spectrum();
             for (int i = 0; i < s.length && s[0] > 0; i++) {
               spectra.add(method + " M=" + scale, i + 1, s[i] / s[0]);
             }

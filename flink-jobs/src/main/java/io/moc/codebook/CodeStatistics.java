@@ -33,12 +33,18 @@ public final class CodeStatistics {
    *   <li>{@code quantization_error}: mean quantization error.
    * </ul>
    */
-  /** Singular values of the items' semantic representations, largest first. */
-  public static double[] spectrum(Codebook codebook, List<float[]> embeddings) {
-    return Spectrum.singularValues(embeddings.stream().map(codebook::represent).toList());
-  }
+  /**
+   * The metrics of {@link #of}, and the singular values (largest first) behind their information
+   * abundance.
+   */
+  public record Measured(Map<String, Double> metrics, double[] spectrum) {}
 
   public static Map<String, Double> of(Codebook codebook, List<float[]> embeddings) {
+    return measure(codebook, embeddings).metrics();
+  }
+
+  /** As {@link #of}, keeping the spectrum, which costs as much to compute again as all the rest. */
+  public static Measured measure(Codebook codebook, List<float[]> embeddings) {
     int m = codebook.numCodebooks();
     int k = codebook.codebookSize();
     long[][] counts = new long[m][k];
@@ -82,10 +88,9 @@ public final class CodeStatistics {
     metrics.put("collision_rate", n == 0 ? 0.0 : (double) colliding / n);
     metrics.put("distinct_tuples", (double) tuples.size());
     metrics.put("discriminability", n < 2 ? 0.0 : tupleEntropy / Math.log(n));
-    metrics.put(
-        "information_abundance",
-        Spectrum.informationAbundance(Spectrum.singularValues(representations)));
+    double[] spectrum = Spectrum.singularValues(representations);
+    metrics.put("information_abundance", Spectrum.informationAbundance(spectrum));
     metrics.put("quantization_error", n == 0 ? 0.0 : error / n);
-    return metrics;
+    return new Measured(metrics, spectrum);
   }
 }

@@ -31,6 +31,15 @@ public interface Codebook extends AutoCloseable {
    */
   float[] represent(float[] embedding);
 
+  /** Rejects a codebook part with NaN or infinite values: it would assign garbage codes. */
+  static void requireFinite(float[] values, String what) {
+    for (float v : values) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalArgumentException(what + " contains NaN or infinite values");
+      }
+    }
+  }
+
   /** Releases what the codebook holds outside the heap (none for plain-array codebooks). */
   @Override
   default void close() {}

@@ -58,8 +58,8 @@ public final class ProjectedKMeansCodebook implements Codebook {
       if (centroids[m].length != codebookSize * projectedDimension) {
         throw new IllegalArgumentException("codebook " + m + " has the wrong size");
       }
-      requireFinite(projections[m], "projection " + m);
-      requireFinite(centroids[m], "codebook " + m);
+      Codebook.requireFinite(projections[m], "projection " + m);
+      Codebook.requireFinite(centroids[m], "codebook " + m);
     }
     this.method = method;
     this.embeddingModel = embeddingModel;
@@ -69,14 +69,6 @@ public final class ProjectedKMeansCodebook implements Codebook {
     this.projectedDimension = projectedDimension;
     this.projections = projections;
     this.centroids = centroids;
-  }
-
-  private static void requireFinite(float[] values, String what) {
-    for (float v : values) {
-      if (!Float.isFinite(v)) {
-        throw new IllegalArgumentException(what + " contains NaN or infinite values");
-      }
-    }
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -40,8 +39,8 @@ public class AssignCodesFunction
   private transient ValueState<HeldItem> item;
   // Decoded artifacts of the versions in broadcast state; rebuilt lazily after a restore.
   private transient Map<Long, Codebook> decoded;
-  private transient long activeVersion;
-  private transient AtomicLong activeVersionGauge;
+  // Volatile: the metrics thread reads it for the activeCodebookVersion gauge.
+  private transient volatile long activeVersion;
   private transient volatile Map<String, Double> activeQuality;
   private transient Counter coded;
   private transient Counter recoded;
@@ -54,13 +53,12 @@ public class AssignCodesFunction
     item = getRuntimeContext().getState(ITEM);
     decoded = new HashMap<>();
     activeVersion = -1;
-    activeVersionGauge = new AtomicLong(-1);
     var metrics = getRuntimeContext().getMetricGroup();
     coded = metrics.counter("itemsCoded");
     metrics.meter("itemsCodedPerSecond", new MeterView(coded));
     recoded = metrics.counter("itemsRecoded");
     metrics.gauge("updatesHeldForCodebook", () -> waiting);
-    metrics.gauge("activeCodebookVersion", activeVersionGauge::get);
+    metrics.gauge("activeCodebookVersion", () -> activeVersion);
     // The active version's code quality on the items it was trained on.
     activeQuality = Map.of();
     for (String name : QUALITY_METRICS) {
@@ -124,7 +122,6 @@ public class AssignCodesFunction
     long version = entry.version;
     waiting = 0;
     activeVersion = version;
-    activeVersionGauge.set(version);
     activeQuality = entry.metrics();
     ctx.applyToKeyedState(
         ITEM,
@@ -175,7 +172,6 @@ public class AssignCodesFunction
         return null;
       }
       activeVersion = newest.version;
-      activeVersionGauge.set(activeVersion);
       activeQuality = newest.metrics();
       return decode(newest);
     }

@@ -1,5 +1,7 @@
 package io.moc.local;
 
+import io.moc.common.JobConfig;
+import io.moc.common.KafkaOptions;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
@@ -34,6 +38,19 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * Job options pointed at this broker: checkpoints under {@code checkpointDir}, the runtime
+   * defaults, and the topics those options name, created.
+   */
+  public Configuration jobConfig(Configuration options, Path checkpointDir) throws Exception {
+    Configuration config = new Configuration(options);
+    config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+    config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
+    config = JobConfig.withRuntimeDefaults(config);
+    Topics.create(bootstrapServers, Topics.definitions(config, 4));
+    return config;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.moc.local;
 
-import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
@@ -21,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -81,13 +79,8 @@ public final class LocalStack {
             options.kafkaPort(),
             options.kafkaPort() + 1,
             Duration.ofSeconds(90))) {
-      Configuration jobConfig = new Configuration(options.jobConfig());
-      jobConfig.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-      jobConfig.set(
-          CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-          workDir.resolve("checkpoints").toUri().toString());
-      jobConfig = JobConfig.withRuntimeDefaults(jobConfig);
-      Topics.create(broker.bootstrapServers(), Topics.definitions(jobConfig, 4));
+      Configuration jobConfig =
+          broker.jobConfig(options.jobConfig(), workDir.resolve("checkpoints"));
       IndexingSettings settings = IndexingOptions.read(jobConfig);
 
       // The embedding operator has a slot-sharing group of its own.

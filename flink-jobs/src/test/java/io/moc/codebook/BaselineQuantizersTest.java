@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 /** Product quantization and plain k-means, the baselines that share the projected k-means code. */
 class BaselineQuantizersTest {
 
-  private static final List<float[]> DATA =
-      ProjectedKMeansCodebookTest.clustered(400, 12, 8, 0.2, 9);
+  private static final List<float[]> DATA = ClusteredData.clustered(400, 12, 8, 0.2, 9);
 
   @Test
   void shouldLetEachProductQuantizerCodebookSeeOnlyItsSubVector() {

@@ -45,7 +45,7 @@ class CodeStatisticsTest {
 
   @Test
   void shouldFindMoreInformationAbundanceWithMoreIndependentCodebooks() {
-    List<float[]> points = ProjectedKMeansCodebookTest.clustered(600, 32, 30, 0.3, 4);
+    List<float[]> points = ClusteredData.clustered(600, 32, 30, 0.3, 4);
     double one =
         CodeStatistics.of(new ProjectedKMeansTrainer(1, 16, 8, 15, 2).train("m", points), points)
             .get("information_abundance");

@@ -1,38 +1,16 @@
 package io.moc.codebook;
 
+import static io.moc.codebook.ClusteredData.clustered;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ProjectedKMeansCodebookTest {
-
-  /** Points around {@code clusters} random unit centres in {@code dim} dimensions. */
-  static List<float[]> clustered(int n, int dim, int clusters, double noise, long seed) {
-    Random random = new Random(seed);
-    float[][] centres = new float[clusters][dim];
-    for (float[] c : centres) {
-      for (int j = 0; j < dim; j++) {
-        c[j] = (float) random.nextGaussian();
-      }
-    }
-    List<float[]> points = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      float[] c = centres[i % clusters];
-      float[] x = new float[dim];
-      for (int j = 0; j < dim; j++) {
-        x[j] = c[j] + (float) (noise * random.nextGaussian());
-      }
-      points.add(x);
-    }
-    return points;
-  }
 
   @Test
   void shouldTrainTheSameCodebookForTheSameSeed() {

@@ -78,14 +78,14 @@ public final class VqCodebook implements Codebook {
     require(w2.length == (long) h * d, "encoder layer 2");
     for (int m = 0; m < codebooks.length; m++) {
       require(codebooks[m].length == (long) codebookSize * d, "codebook " + m);
-      requireFinite(codebooks[m], "codebook " + m);
+      Codebook.requireFinite(codebooks[m], "codebook " + m);
     }
-    requireFinite(mean, "mean");
-    requireFinite(std, "std");
-    requireFinite(w1, "encoder layer 1");
-    requireFinite(b1, "encoder bias 1");
-    requireFinite(w2, "encoder layer 2");
-    requireFinite(b2, "encoder bias 2");
+    Codebook.requireFinite(mean, "mean");
+    Codebook.requireFinite(std, "std");
+    Codebook.requireFinite(w1, "encoder layer 1");
+    Codebook.requireFinite(b1, "encoder bias 1");
+    Codebook.requireFinite(w2, "encoder layer 2");
+    Codebook.requireFinite(b2, "encoder bias 2");
     for (float s : std) {
       if (!(s > 0)) {
         throw new IllegalArgumentException("standard deviations must be > 0");
@@ -129,14 +129,6 @@ public final class VqCodebook implements Codebook {
   private static void require(boolean ok, String what) {
     if (!ok) {
       throw new IllegalArgumentException(what + " has the wrong size");
-    }
-  }
-
-  private static void requireFinite(float[] values, String what) {
-    for (float v : values) {
-      if (!Float.isFinite(v)) {
-        throw new IllegalArgumentException(what + " contains NaN or infinite values");
-      }
     }
   }
 

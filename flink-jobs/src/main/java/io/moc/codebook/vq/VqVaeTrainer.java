@@ -365,16 +365,22 @@ public final class VqVaeTrainer implements CodebookTrainer {
     return java.util.Arrays.copyOf(all, count);
   }
 
-  /** Encoder outputs of the given items, row-major. */
-  private static float[] latents(NDManager manager, VqNetwork net, float[] data, int[] items) {
-    int dim = net.dimension;
+  /** The given rows of row-major {@code data}, row-major. */
+  private static float[] rows(float[] data, int[] items, int dim) {
     float[] batch = new float[items.length * dim];
     for (int i = 0; i < items.length; i++) {
       System.arraycopy(data, items[i] * dim, batch, i * dim, dim);
     }
+    return batch;
+  }
+
+  /** Encoder outputs of the given items, row-major. */
+  private static float[] latents(NDManager manager, VqNetwork net, float[] data, int[] items) {
+    int dim = net.dimension;
     try (NDManager step = manager.newSubManager()) {
       step.tempAttachAll(nonNull(net.params));
-      return net.encode(step.create(batch, new Shape(items.length, dim))).toFloatArray();
+      return net.encode(step.create(rows(data, items, dim), new Shape(items.length, dim)))
+          .toFloatArray();
     }
   }
 
@@ -404,13 +410,9 @@ public final class VqVaeTrainer implements CodebookTrainer {
     int[] items = sampleIndices(n, Math.min(n, rows.size()), random);
     float[] targets;
     int dim = net.dimension;
-    float[] batch = new float[items.length * dim];
-    for (int i = 0; i < items.length; i++) {
-      System.arraycopy(data, items[i] * dim, batch, i * dim, dim);
-    }
     try (NDManager step = manager.newSubManager()) {
       step.tempAttachAll(nonNull(net.params));
-      NDArray x = step.create(batch, new Shape(items.length, dim));
+      NDArray x = step.create(rows(data, items, dim), new Shape(items.length, dim));
       targets = net.quantize(net.encode(x)).get(4).toFloatArray(); // M × B × d
     }
     float[] codebooks = net.params[VqNetwork.CODEBOOKS].toFloatArray();

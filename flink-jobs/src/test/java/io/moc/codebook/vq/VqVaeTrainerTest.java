@@ -1,5 +1,6 @@
 package io.moc.codebook.vq;
 
+import static io.moc.codebook.ClusteredData.clustered;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,33 +54,6 @@ class VqVaeTrainerTest {
   @AfterAll
   static void restoreThreads() {
     JniUtils.setNumThreads(threadsBefore);
-  }
-
-  /**
-   * Points around {@code clusters} random Gaussian centres (drawn from {@code centreSeed}), noise
-   * from {@code noiseSeed}: the same centres with another noise seed give fresh items of the same
-   * clusters.
-   */
-  static List<float[]> clustered(
-      int n, int dim, int clusters, double noise, long centreSeed, long noiseSeed) {
-    Random centresRandom = new Random(centreSeed);
-    float[][] centres = new float[clusters][dim];
-    for (float[] c : centres) {
-      for (int j = 0; j < dim; j++) {
-        c[j] = (float) centresRandom.nextGaussian();
-      }
-    }
-    Random random = new Random(noiseSeed);
-    List<float[]> points = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      float[] c = centres[i % clusters];
-      float[] x = new float[dim];
-      for (int j = 0; j < dim; j++) {
-        x[j] = c[j] + (float) (noise * random.nextGaussian());
-      }
-      points.add(x);
-    }
-    return points;
   }
 
   private static List<float[]> gaussian(int n, int dim, long seed) {

@@ -1,0 +1,47 @@
+package io.moc.bench;
+
+import io.moc.avro.ItemEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Inputs the benchmarks share: random unit vectors, like a text model's, and items carrying them.
+ */
+final class BenchData {
+
+  private BenchData() {}
+
+  static List<float[]> unitVectors(int n, int dimension, long seed) {
+    Random random = new Random(seed);
+    List<float[]> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      float[] x = new float[dimension];
+      double norm = 0;
+      for (int j = 0; j < dimension; j++) {
+        x[j] = (float) random.nextGaussian();
+        norm += x[j] * x[j];
+      }
+      for (int j = 0; j < dimension; j++) {
+        x[j] /= (float) Math.sqrt(norm);
+      }
+      out.add(x);
+    }
+    return out;
+  }
+
+  /** An item with a precomputed embedding of {@code model} and no text. */
+  static ItemEvent precomputedItem(String id, float[] vector, String model) {
+    List<Float> values = new ArrayList<>(vector.length);
+    for (float v : vector) {
+      values.add(v);
+    }
+    return ItemEvent.newBuilder()
+        .setItemId(id)
+        .setEventTime(Instant.now())
+        .setEmbedding(values)
+        .setEmbeddingModel(model)
+        .build();
+  }
+}
