@@ -17,7 +17,6 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -81,14 +80,17 @@ public final class IndexingJob {
             .uid("validate-codebooks")
             .name("Validate codebook versions")
             .setParallelism(1);
-    BroadcastStream<CodebookEntry> broadcastCodebooks =
-        codebooks.broadcast(CodebookBroadcast.VERSIONS);
-
     SingleOutputStreamOperator<CodedItem> coded =
         embedded
             .keyBy(e -> e.itemId)
-            .connect(broadcastCodebooks)
-            .process(new AssignCodesFunction())
+            // Broadcast partitioning only: the operator keeps the versions in broadcast state.
+            .connect(codebooks.broadcast())
+            .transform(
+                "Assign codes",
+                TypeInformation.of(CodedItem.class),
+                new AssignCodesOperator(
+                    settings.lifecycle().recodeChunkItems(),
+                    settings.lifecycle().recodeChunkMillis()))
             .uid("assign-codes")
             .name("Assign codes");
 

@@ -121,6 +121,72 @@ public final class IndexingOptions {
           .withDescription(
               "Seed of codebook training, so a version is reproducible from its sample.");
 
+  public static final ConfigOption<Duration> RETRAIN_INTERVAL =
+      ConfigOptions.key("moc.codebook.retrain-interval")
+          .durationType()
+          .defaultValue(Duration.ofHours(1))
+          .withDescription(
+              "A new codebook version is trained at least this often while items keep arriving"
+                  + " (on the reservoir sample plus the newest items); 0 trains again only on"
+                  + " drift.");
+
+  public static final ConfigOption<Integer> RETRAIN_MIN_NEW_ITEMS =
+      ConfigOptions.key("moc.codebook.retrain-min-new-items")
+          .intType()
+          .defaultValue(1000)
+          .withDescription(
+              "Items embedded since the last training before the schedule or drift may train"
+                  + " again.");
+
+  public static final ConfigOption<Integer> DRIFT_WINDOW =
+      ConfigOptions.key("moc.codebook.drift.window")
+          .intType()
+          .defaultValue(2000)
+          .withDescription(
+              "Live code quality is measured on this many of the newest items, and compared with"
+                  + " the same number of training-sample items.");
+
+  public static final ConfigOption<Integer> DRIFT_CHECK_EVERY =
+      ConfigOptions.key("moc.codebook.drift.check-every")
+          .intType()
+          .defaultValue(500)
+          .withDescription("Items between two measurements of live code quality.");
+
+  public static final ConfigOption<Double> DRIFT_ERROR_RATIO =
+      ConfigOptions.key("moc.codebook.drift.error-ratio")
+          .doubleType()
+          .defaultValue(1.5)
+          .withDescription(
+              "Drift: the live quantization error is above this multiple of the training one.");
+
+  public static final ConfigOption<Double> DRIFT_USAGE_RATIO =
+      ConfigOptions.key("moc.codebook.drift.usage-ratio")
+          .doubleType()
+          .defaultValue(0.5)
+          .withDescription(
+              "Drift: live code usage has collapsed below this share of the training usage.");
+
+  public static final ConfigOption<Double> DRIFT_COLLISION_RISE =
+      ConfigOptions.key("moc.codebook.drift.collision-rise")
+          .doubleType()
+          .defaultValue(0.15)
+          .withDescription(
+              "Drift: the live collision rate is this much above the training one (absolute).");
+
+  public static final ConfigOption<Integer> RECODE_CHUNK_ITEMS =
+      ConfigOptions.key("moc.codebook.recode.chunk-items")
+          .intType()
+          .defaultValue(4096)
+          .withDescription(
+              "Re-coding after a new version runs in steps of at most this many items, so that"
+                  + " records and checkpoint barriers are processed in between.");
+
+  public static final ConfigOption<Duration> RECODE_CHUNK_TIME =
+      ConfigOptions.key("moc.codebook.recode.chunk-time")
+          .durationType()
+          .defaultValue(Duration.ofMillis(20))
+          .withDescription("Most time one re-coding step takes before it yields.");
+
   /** Reads every option of the job, with the topics, into immutable settings. */
   public static IndexingSettings read(ReadableConfig config) {
     return new IndexingSettings(
@@ -144,6 +210,16 @@ public final class IndexingOptions {
         config.get(RESERVOIR_SIZE),
         config.get(KMEANS_ITERATIONS),
         config.get(SEED),
-        config.get(CODEBOOK_METHOD));
+        config.get(CODEBOOK_METHOD),
+        new CodebookLifecycle(
+            config.get(RETRAIN_INTERVAL).toMillis(),
+            config.get(RETRAIN_MIN_NEW_ITEMS),
+            config.get(DRIFT_WINDOW),
+            config.get(DRIFT_CHECK_EVERY),
+            config.get(DRIFT_ERROR_RATIO),
+            config.get(DRIFT_USAGE_RATIO),
+            config.get(DRIFT_COLLISION_RISE),
+            config.get(RECODE_CHUNK_ITEMS),
+            config.get(RECODE_CHUNK_TIME).toMillis()));
   }
 }

@@ -28,7 +28,8 @@ public record IndexingSettings(
     int reservoirSize,
     int kmeansIterations,
     long seed,
-    String codebookMethod)
+    String codebookMethod,
+    CodebookLifecycle lifecycle)
     implements Serializable {
 
   /** The trainer of the configured codebook method. */

@@ -20,6 +20,10 @@ final class TestItems {
   private TestItems() {}
 
   static IndexingSettings settings() {
+    return settings(lifecycle());
+  }
+
+  static IndexingSettings settings(CodebookLifecycle lifecycle) {
     return new IndexingSettings(
         "localhost:9092",
         "items",
@@ -41,7 +45,13 @@ final class TestItems {
         100,
         10,
         42,
-        "projected-kmeans");
+        "projected-kmeans",
+        lifecycle);
+  }
+
+  /** No schedule; drift measured every 10 items on the newest 20; re-coding in steps of 4. */
+  static CodebookLifecycle lifecycle() {
+    return new CodebookLifecycle(0, 10, 20, 10, 1.5, 0.5, 0.15, 4, 20);
   }
 
   static ItemEvent.Builder item(String id, String title) {

@@ -19,9 +19,15 @@ class TrainCodebookFunctionTest {
 
   private static TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
       PublishedVersions onTopic, OperatorSubtaskState restoreFrom) throws Exception {
+    return open(TestItems.settings(), onTopic, restoreFrom);
+  }
+
+  private static TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
+      IndexingSettings settings, PublishedVersions onTopic, OperatorSubtaskState restoreFrom)
+      throws Exception {
     var harness =
         new TwoInputStreamOperatorTestHarness<>(
-            new CoProcessOperator<>(new TrainCodebookFunction(TestItems.settings(), onTopic)));
+            new CoProcessOperator<>(new TrainCodebookFunction(settings, onTopic)));
     harness.setup();
     if (restoreFrom == null) {
       harness.initializeEmptyState();
@@ -68,10 +74,10 @@ class TrainCodebookFunctionTest {
   }
 
   @Test
-  void shouldNotTrainAfterAVersionArrivesOnTheStream() throws Exception {
+  void shouldNotTrainAFirstVersionAfterOneArrivesOnTheStream() throws Exception {
     harness = open(() -> -1, null);
     harness.processElement2(TestItems.codebookVersion(5, 5), 0);
-    feed(0, 30);
+    feed(0, 10);
     assertTrue(harness.extractOutputValues().isEmpty());
   }
 
@@ -107,5 +113,81 @@ class TrainCodebookFunctionTest {
     harness.processElement1(TestItems.embedded("odd", new float[3], 0), 0);
     feed(0, 9);
     assertTrue(harness.extractOutputValues().isEmpty());
+  }
+
+  /** Drift measured every 50 items on the newest 100, no schedule unless given. */
+  private static IndexingSettings watching(long retrainIntervalMillis) {
+    return TestItems.settings(
+        new CodebookLifecycle(retrainIntervalMillis, 50, 100, 50, 1.5, 0.5, 0.15, 4, 20));
+  }
+
+  /** Items unlike those the first version was trained on: shifted and spread out. */
+  private void feedShifted(int from, int to) throws Exception {
+    for (int i = from; i < to; i++) {
+      float[] x = vector(i);
+      for (int j = 0; j < x.length; j++) {
+        x[j] = 4 * x[j] + 3;
+      }
+      harness.processElement1(TestItems.embedded("item-" + i, x, i), 0);
+    }
+  }
+
+  /** Trains version 1 on 200 items and hands it back as the versions stream would. */
+  private CodebookEntry firstVersionActive() throws Exception {
+    feed(0, 200);
+    CodebookEntry v1 = harness.extractOutputValues().get(0);
+    assertEquals(1, v1.version);
+    harness.processElement2(v1, 0);
+    return v1;
+  }
+
+  @Test
+  void shouldTrainANewVersionWhenLiveItemsDriftAndNotBefore() throws Exception {
+    harness = open(watching(0), () -> -1, null);
+    firstVersionActive();
+    feed(200, 400);
+    assertEquals(1, harness.extractOutputValues().size(), "items like the sample: no drift");
+
+    feedShifted(400, 500);
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(2, out.size(), "drifted items: a new version");
+    CodebookEntry v2 = out.get(1);
+    assertEquals(2, v2.version);
+    assertEquals(200, v2.trainedOn, "the reservoir (100) and the newest items (100)");
+  }
+
+  @Test
+  void shouldTrainANewVersionOnScheduleWhileItemsArrive() throws Exception {
+    harness = open(watching(1), () -> -1, null);
+    firstVersionActive();
+    int i = 200;
+    while (harness.extractOutputValues().size() < 2 && i < 10_000) {
+      feed(i, i + 10);
+      i += 10;
+    }
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(2, out.size());
+    assertEquals(2, out.get(1).version);
+    assertTrue(i >= 250, "not before 50 new items, trained after " + (i - 200));
+  }
+
+  @Test
+  void shouldKeepWatchingTheActiveVersionAfterARestore() throws Exception {
+    harness = open(watching(0), () -> -1, null);
+    firstVersionActive();
+    OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+    harness.close();
+
+    harness =
+        open(
+            watching(0),
+            () -> {
+              throw new AssertionError("a restored trainer must not ask the topic");
+            },
+            snapshot);
+    feedShifted(200, 300);
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(1, out.size());
+    assertEquals(2, out.get(0).version, "the version number goes on from the restored state");
   }
 }

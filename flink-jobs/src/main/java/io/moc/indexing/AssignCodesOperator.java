@@ -1,0 +1,361 @@
+package io.moc.indexing;
+
+import io.moc.codebook.Assignment;
+import io.moc.codebook.Codebook;
+import io.moc.codebook.CodebookCodec;
+import io.moc.common.DeadLetterReason;
+import io.moc.common.DeadLetters;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Codes each item with the newest codebook version, and keeps the item's embedding in keyed state
+ * so that every item can be re-coded when a newer version arrives. Items that arrive before any
+ * codebook wait in that state and are coded when the first version comes.
+ *
+ * <p>Input 1 is the embedded items, keyed by item; input 2 the validated codebook versions,
+ * broadcast to every subtask and kept in broadcast state ({@link CodebookBroadcast#VERSIONS}).
+ *
+ * <p>A custom operator rather than a {@code KeyedBroadcastProcessFunction}: re-coding every held
+ * item in one call ({@code applyToKeyedState}) blocks the task thread, and with it checkpoint
+ * barriers, for as long as the whole pass takes (seconds for a large catalog). Here the pass walks
+ * the keys lazily in short chunks, each one a mailbox action, so records and barriers are processed
+ * between chunks. A restore in the middle of a pass starts the pass again (codes are upserts on a
+ * compacted topic, so an item coded twice with the same version is harmless).
+ */
+public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
+    implements TwoInputStreamOperator<EmbeddedItem, CodebookEntry, CodedItem> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AssignCodesOperator.class);
+
+  static final ValueStateDescriptor<HeldItem> ITEM =
+      new ValueStateDescriptor<>("item", TypeInformation.of(HeldItem.class));
+
+  /** Versions whose re-coding pass had not finished at the checkpoint, over all subtasks. */
+  static final ListStateDescriptor<Long> UNFINISHED_PASSES =
+      new ListStateDescriptor<>("unfinished-recoding-passes", Types.LONG);
+
+  static final List<String> QUALITY_METRICS =
+      List.of("usage", "perplexity", "collision_rate", "discriminability", "information_abundance");
+
+  /** How many versions broadcast state keeps: the active one and a few before it, for rollback. */
+  static final int VERSIONS_KEPT = 3;
+
+  private final int chunkItems;
+  private final long chunkNanos;
+
+  private transient ValueState<HeldItem> item;
+  private transient BroadcastState<Long, CodebookEntry> versions;
+  private transient ListState<Long> unfinishedPasses;
+  // Decoded artifacts of the versions in broadcast state; rebuilt lazily after a restore.
+  private transient Map<Long, Codebook> decoded;
+  // Volatile: the metrics thread reads these for gauges.
+  private transient volatile long activeVersion;
+  private transient volatile Map<String, Double> activeQuality;
+  private transient volatile long waiting;
+  private transient volatile long recodingBacklogStart;
+  private transient Counter coded;
+  private transient Counter recoded;
+  private transient DeadLetters deadLetters;
+
+  // The re-coding pass in progress, if any.
+  private transient long passVersion;
+  private transient Stream<String> passKeys;
+  private transient Iterator<String> passIterator;
+  private transient boolean chunkScheduled;
+
+  /**
+   * @param chunkItems most items re-coded in one mailbox action
+   * @param chunkMillis most time one mailbox action re-codes before it yields to records and
+   *     barriers
+   */
+  public AssignCodesOperator(int chunkItems, long chunkMillis) {
+    if (chunkItems < 1 || chunkMillis < 1) {
+      throw new IllegalArgumentException("re-coding chunks need at least one item and one ms");
+    }
+    this.chunkItems = chunkItems;
+    this.chunkNanos = chunkMillis * 1_000_000L;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    versions = context.getOperatorStateStore().getBroadcastState(CodebookBroadcast.VERSIONS);
+    // Union: after a rescale, keys of an unfinished pass may have moved to any subtask.
+    unfinishedPasses = context.getOperatorStateStore().getUnionListState(UNFINISHED_PASSES);
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    item = getPartitionedState(ITEM);
+    decoded = new HashMap<>();
+    activeVersion = -1;
+    passVersion = -1;
+    activeQuality = Map.of();
+    var metrics = getMetricGroup();
+    coded = metrics.counter("itemsCoded");
+    metrics.meter("itemsCodedPerSecond", new MeterView(coded));
+    recoded = metrics.counter("itemsRecoded");
+    metrics.meter("itemsRecodedPerSecond", new MeterView(recoded));
+    metrics.gauge("updatesHeldForCodebook", () -> waiting);
+    metrics.gauge("activeCodebookVersion", () -> activeVersion);
+    metrics.gauge("recodingPassActive", () -> recodingBacklogStart > 0 ? 1 : 0);
+    // The active version's code quality on the items it was trained on.
+    for (String name : QUALITY_METRICS) {
+      metrics.gauge("codebook_" + name, () -> activeQuality.getOrDefault(name, Double.NaN));
+    }
+    deadLetters = new DeadLetters(metrics);
+
+    Codebook restored = active();
+    if (restored != null) {
+      for (Long unfinished : unfinishedPasses.get()) {
+        if (unfinished == activeVersion) {
+          LOG.info("Restarting the unfinished re-coding pass of codebook version {}", unfinished);
+          startPass(activeVersion);
+          break;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void processElement1(StreamRecord<EmbeddedItem> record) throws Exception {
+    EmbeddedItem e = record.getValue();
+    if (e.deleted) {
+      item.clear();
+      output.collect(record.replace(CodedItem.deletion(e.itemId)));
+      return;
+    }
+    HeldItem held;
+    if (e.embedding != null) {
+      held = new HeldItem(e.embedding, e.eventTime);
+    } else {
+      held = item.value();
+      if (held == null) {
+        // The text is unchanged but its first embedding failed (and was dead-lettered then).
+        output.collect(
+            DeadLetters.TAG,
+            new StreamRecord<>(
+                deadLetters.reject(
+                    e.source,
+                    DeadLetterReason.EMBEDDING_FAILED,
+                    "no embedding held for unchanged text")));
+        return;
+      }
+      held.eventTime = e.eventTime;
+    }
+    item.update(held);
+    Codebook codebook = active();
+    if (codebook == null) {
+      if (e.embedding != null) {
+        waiting++;
+      }
+      return;
+    }
+    coded.inc();
+    output.collect(record.replace(code(e.itemId, held, activeVersion, codebook)));
+  }
+
+  @Override
+  public void processElement2(StreamRecord<CodebookEntry> record) throws Exception {
+    CodebookEntry entry = record.getValue();
+    if (versions.contains(entry.version)) {
+      return;
+    }
+    active();
+    versions.put(entry.version, entry);
+    retireOldVersions();
+    if (entry.version <= activeVersion) {
+      return;
+    }
+    decode(entry);
+    waiting = 0;
+    activeVersion = entry.version;
+    activeQuality = entry.metrics();
+    startPass(entry.version);
+  }
+
+  /** Starts re-coding every held item with {@code version}, abandoning an older pass. */
+  private void startPass(long version) throws Exception {
+    endPass();
+    passVersion = version;
+    if (getKeyedStateBackend() instanceof HeapKeyedStateBackend) {
+      // The heap backend's key iterator fails on concurrent writes, and records are processed
+      // between chunks: copy the keys (small next to the heap state itself).
+      List<String> keys;
+      try (Stream<String> all = keys()) {
+        keys = all.toList();
+      }
+      passKeys = Stream.empty();
+      passIterator = keys.iterator();
+    } else {
+      // RocksDB's iterator reads a consistent snapshot: writes meanwhile are safe, and keys are
+      // read lazily, not all at once.
+      passKeys = keys();
+      passIterator = passKeys.iterator();
+    }
+    recodingBacklogStart = System.currentTimeMillis();
+    scheduleChunk();
+  }
+
+  private Stream<String> keys() {
+    KeyedStateBackend<String> backend = getKeyedStateBackend();
+    return backend.getKeys(ITEM.getName(), VoidNamespace.INSTANCE);
+  }
+
+  private void scheduleChunk() {
+    if (!chunkScheduled) {
+      chunkScheduled = true;
+      // A processing-time callback runs as a mailbox action, a millisecond or more later: records
+      // and barriers queued meanwhile are processed before the next chunk.
+      getProcessingTimeService()
+          .registerTimer(
+              getProcessingTimeService().getCurrentProcessingTime() + 1, t -> recodeChunk());
+    }
+  }
+
+  private void recodeChunk() throws Exception {
+    chunkScheduled = false;
+    if (passIterator == null) {
+      return;
+    }
+    Codebook codebook = decoded.get(passVersion);
+    Object keyBefore = getCurrentKey();
+    long deadline = System.nanoTime() + chunkNanos;
+    int n = 0;
+    while (passIterator.hasNext()
+        && n < chunkItems
+        && (n % 64 != 0 || System.nanoTime() < deadline)) {
+      String key = passIterator.next();
+      n++;
+      setCurrentKey(key);
+      HeldItem held = item.value();
+      if (held != null) {
+        recoded.inc();
+        coded.inc();
+        output.collect(new StreamRecord<>(code(key, held, passVersion, codebook)));
+      }
+    }
+    if (keyBefore != null) {
+      setCurrentKey(keyBefore);
+    }
+    if (passIterator.hasNext()) {
+      scheduleChunk();
+    } else {
+      LOG.info(
+          "Re-coded the held items with codebook version {} in {} ms",
+          passVersion,
+          System.currentTimeMillis() - recodingBacklogStart);
+      endPass();
+    }
+  }
+
+  private void endPass() {
+    if (passKeys != null) {
+      passKeys.close();
+    }
+    passKeys = null;
+    passIterator = null;
+    passVersion = -1;
+    recodingBacklogStart = 0;
+  }
+
+  /** True while a re-coding pass has items left; for tests and benchmarks. */
+  boolean recoding() {
+    return passIterator != null;
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    unfinishedPasses.update(passIterator != null ? List.of(passVersion) : List.of());
+  }
+
+  private void retireOldVersions() throws Exception {
+    List<Long> all = new ArrayList<>();
+    for (Map.Entry<Long, CodebookEntry> v : versions.entries()) {
+      all.add(v.getKey());
+    }
+    all.sort(Comparator.reverseOrder());
+    for (int i = VERSIONS_KEPT; i < all.size(); i++) {
+      versions.remove(all.get(i));
+      Codebook retired = decoded.remove(all.get(i));
+      if (retired != null) {
+        retired.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    // Before the state backend is disposed: RocksDB iterators must not outlive the database.
+    endPass();
+    if (decoded != null) {
+      decoded.values().forEach(Codebook::close);
+    }
+    super.close();
+  }
+
+  /** The newest version in broadcast state, or null before the first one. */
+  private Codebook active() throws Exception {
+    if (activeVersion < 0) {
+      // After a restore only the broadcast state is known: find the newest version in it.
+      CodebookEntry newest = null;
+      for (Map.Entry<Long, CodebookEntry> v : versions.immutableEntries()) {
+        if (newest == null || v.getKey() > newest.version) {
+          newest = v.getValue();
+        }
+      }
+      if (newest == null) {
+        return null;
+      }
+      activeVersion = newest.version;
+      activeQuality = newest.metrics();
+      return decode(newest);
+    }
+    Codebook codebook = decoded.get(activeVersion);
+    return codebook != null ? codebook : decode(versions.get(activeVersion));
+  }
+
+  private Codebook decode(CodebookEntry entry) {
+    return decoded.computeIfAbsent(
+        entry.version, v -> CodebookCodec.deserialize(entry.method, entry.artifact));
+  }
+
+  private static CodedItem code(String itemId, HeldItem held, long version, Codebook codebook) {
+    Assignment a = codebook.assign(held.embedding);
+    CodedItem c = new CodedItem();
+    c.itemId = itemId;
+    c.codebookVersion = version;
+    c.codes = a.codes();
+    c.quantizationError = a.error();
+    c.itemEventTime = held.eventTime;
+    c.codedTime = System.currentTimeMillis();
+    return c;
+  }
+}
