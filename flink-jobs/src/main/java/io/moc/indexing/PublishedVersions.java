@@ -14,7 +14,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The highest codebook version number already on the codebooks topic, valid or not, so that a job
- * started without state never publishes a number twice. Read once, when the trainer starts fresh.
+ * started without state never publishes a number twice. Read when the trainer starts fresh and
+ * before it numbers each later version (versions rejected by validation never reach it otherwise).
  */
 @FunctionalInterface
 public interface PublishedVersions extends Serializable {

@@ -5,6 +5,7 @@ import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,6 +50,8 @@ public class TrainCodebookFunction
       new ListStateDescriptor<>("active-version", TypeInformation.of(CodebookEntry.class));
   static final ListStateDescriptor<Long> COUNTERS =
       new ListStateDescriptor<>("counters", Types.LONG);
+  static final ListStateDescriptor<Double> REFERENCE =
+      new ListStateDescriptor<>("reference-quality", Types.DOUBLE);
 
   /** Live code-quality figures shown as {@code codebook_live_<name>} gauges. */
   static final List<String> LIVE_METRICS =
@@ -82,6 +85,7 @@ public class TrainCodebookFunction
   private transient long newestVersion;
   private transient long trainedAtSeen;
   private transient long trainedAtMillis;
+  private transient long activatedAtSeen;
   private transient Random random;
   private transient long nextTrainingAt;
   private transient CodebookEntry activeEntry;
@@ -96,6 +100,7 @@ public class TrainCodebookFunction
   private transient ListState<float[]> recentState;
   private transient ListState<CodebookEntry> activeState;
   private transient ListState<Long> countersState;
+  private transient ListState<Double> referenceState;
 
   public TrainCodebookFunction(IndexingSettings settings, PublishedVersions publishedVersions) {
     this.settings = settings;
@@ -115,7 +120,7 @@ public class TrainCodebookFunction
       metrics.gauge("codebook_live_" + name, () -> live.getOrDefault(name, Double.NaN));
     }
     if (activeEntry != null) {
-      activate(activeEntry);
+      open(activeEntry);
     }
   }
 
@@ -142,12 +147,20 @@ public class TrainCodebookFunction
       return;
     }
     Trigger trigger = null;
-    if (seen % lifecycle.driftCheckEvery() == 0 && recent.size() >= lifecycle.driftWindow()) {
+    if (seen % lifecycle.driftCheckEvery() == 0
+        && seen - activatedAtSeen >= lifecycle.driftWindow()) {
       live = CodeStatistics.of(active, List.copyOf(recent));
-      String drift = drift(live);
-      if (drift != null) {
-        LOG.info("Codebook version {} drifted: {}", activeVersion, drift);
-        trigger = Trigger.DRIFT;
+      if (baseline == null) {
+        // The first window of items that all came after the version: the reference. Not the
+        // training sample, on which any codebook looks better than on items it has not seen.
+        baseline = live;
+        LOG.info("Reference code quality of version {}: {}", activeVersion, baseline);
+      } else {
+        String drift = drift(live);
+        if (drift != null) {
+          LOG.info("Codebook version {} drifted: {}", activeVersion, drift);
+          trigger = Trigger.DRIFT;
+        }
       }
     }
     if (trigger == null
@@ -159,8 +172,22 @@ public class TrainCodebookFunction
       // The newest items weigh in beyond their share of the reservoir: they are what drifted.
       List<float[]> sample = new ArrayList<>(reservoir);
       sample.addAll(recent);
-      trainAndPublish(newestVersion + 1, sample, out, trigger);
+      trainAndPublish(nextVersion(), sample, out, trigger);
     }
+  }
+
+  /**
+   * One above any version on the topic: rejected versions never reach this function, and a number
+   * must not be used twice even for a version that failed validation.
+   */
+  private long nextVersion() {
+    long highest = newestVersion;
+    try {
+      highest = Math.max(highest, publishedVersions.highest());
+    } catch (Exception e) {
+      LOG.warn("Could not read the published versions; numbering from {}", newestVersion, e);
+    }
+    return highest + 1;
   }
 
   private void sample(float[] embedding) {
@@ -247,20 +274,24 @@ public class TrainCodebookFunction
   }
 
   /**
-   * Makes {@code entry} the version whose live quality is watched. Its baseline is measured on as
-   * many items of the reservoir as the live window holds, since usage and collisions depend on the
-   * number of items they are counted over.
+   * Makes {@code entry} the version whose live quality is watched, against a reference measured on
+   * the first full window of items after it (usage and collisions depend on how many items they are
+   * counted over, so reference and live windows are the same size).
    */
   private void activate(CodebookEntry entry) {
+    open(entry);
+    activatedAtSeen = seen;
+    baseline = null;
+    live = Map.of();
+  }
+
+  private void open(CodebookEntry entry) {
     if (active != null) {
       active.close();
     }
     activeEntry = entry;
     activeVersion = entry.version;
     active = CodebookCodec.deserialize(entry.method, entry.artifact);
-    List<float[]> base = reservoir.subList(0, Math.min(reservoir.size(), lifecycle.driftWindow()));
-    baseline = base.isEmpty() ? entry.metrics() : CodeStatistics.of(active, base);
-    live = Map.of();
   }
 
   @Override
@@ -276,7 +307,13 @@ public class TrainCodebookFunction
     reservoirState.update(reservoir);
     recentState.update(new ArrayList<>(recent));
     activeState.update(activeEntry == null ? List.of() : List.of(activeEntry));
-    countersState.update(List.of(seen, newestVersion, trainedAtSeen, trainedAtMillis));
+    countersState.update(
+        List.of(seen, newestVersion, trainedAtSeen, trainedAtMillis, activatedAtSeen));
+    List<Double> reference = new ArrayList<>();
+    if (baseline != null) {
+      LIVE_METRICS.forEach(name -> reference.add(baseline.get(name)));
+    }
+    referenceState.update(reference);
   }
 
   @Override
@@ -285,6 +322,7 @@ public class TrainCodebookFunction
     recentState = context.getOperatorStateStore().getListState(RECENT);
     activeState = context.getOperatorStateStore().getListState(ACTIVE);
     countersState = context.getOperatorStateStore().getListState(COUNTERS);
+    referenceState = context.getOperatorStateStore().getListState(REFERENCE);
     reservoir = new ArrayList<>();
     recent = new ArrayDeque<>();
     seen = 0;
@@ -305,9 +343,18 @@ public class TrainCodebookFunction
       seen = counters.get(0);
       newestVersion = counters.get(1);
     }
-    if (counters.size() >= 4) {
+    if (counters.size() >= 5) {
       trainedAtSeen = counters.get(2);
       trainedAtMillis = counters.get(3);
+      activatedAtSeen = counters.get(4);
+    }
+    List<Double> reference = new ArrayList<>();
+    referenceState.get().forEach(reference::add);
+    if (reference.size() == LIVE_METRICS.size()) {
+      baseline = new HashMap<>();
+      for (int i = 0; i < reference.size(); i++) {
+        baseline.put(LIVE_METRICS.get(i), reference.get(i));
+      }
     }
   }
 }
