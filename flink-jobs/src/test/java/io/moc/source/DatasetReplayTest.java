@@ -1,5 +1,6 @@
 package io.moc.source;
 
+import static io.moc.source.SharedData.dataset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
@@ -28,15 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DatasetReplayTest {
-
-  private static final Path SHARED_DATA =
-      Path.of(System.getProperty("moc.shared.data", "../../shared/data"));
-
-  private static Path dataset(String name) {
-    Path dir = SHARED_DATA.resolve(name);
-    assumeTrue(Files.isDirectory(dir), "dataset not available at " + dir.toAbsolutePath());
-    return dir;
-  }
 
   private static List<SourceEvent> drain(CatalogSource source) {
     List<SourceEvent> events = new ArrayList<>();
@@ -131,7 +122,7 @@ class DatasetReplayTest {
     Path dir = dataset("amazon-beauty");
     long rows = dataRows(dir.resolve("interactions.tsv.gz"));
     DatasetReplay replay = new DatasetReplay(dir, 1);
-    assertEquals(DatasetReplay.Format.AMAZON_BEAUTY, replay.format());
+    assertEquals(Dataset.Format.AMAZON_BEAUTY, replay.format());
     assertEquals(rows, replay.interactionCount());
 
     List<SourceEvent> events = drain(replay);
@@ -170,7 +161,7 @@ class DatasetReplayTest {
   void shouldReplayMovieLensWithClicksForHighRatings() throws IOException {
     Path dir = dataset("movielens-100k");
     DatasetReplay replay = new DatasetReplay(dir, 1);
-    assertEquals(DatasetReplay.Format.MOVIELENS_100K, replay.format());
+    assertEquals(Dataset.Format.MOVIELENS_100K, replay.format());
     List<SourceEvent> events = drain(replay);
     long[] counts = checkReplay(events, null);
     assertEquals(100_000, counts[0] + counts[1], "one impression per rating");
