@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Inputs the benchmarks share: random unit vectors, like a text model's, and items carrying them.
+ * Inputs the benchmarks (and integration tests) share: random unit vectors, like a text model's,
+ * and items carrying them.
  */
-final class BenchData {
+public final class BenchData {
 
   private BenchData() {}
 
-  static List<float[]> unitVectors(int n, int dimension, long seed) {
+  public static List<float[]> unitVectors(int n, int dimension, long seed) {
     Random random = new Random(seed);
     List<float[]> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -32,7 +33,7 @@ final class BenchData {
   }
 
   /** An item with a precomputed embedding of {@code model} and no text. */
-  static ItemEvent precomputedItem(String id, float[] vector, String model) {
+  public static ItemEvent precomputedItem(String id, float[] vector, String model) {
     List<Float> values = new ArrayList<>(vector.length);
     for (float v : vector) {
       values.add(v);

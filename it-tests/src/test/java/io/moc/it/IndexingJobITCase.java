@@ -8,6 +8,7 @@ import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
+import io.moc.bench.BenchData;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.ProjectedKMeansTrainer;
 import io.moc.common.AvroBytes;
@@ -84,6 +85,13 @@ class IndexingJobITCase {
     config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 100);
     config.set(IndexingOptions.CODEBOOK_SIZE, 32);
     config.set(IndexingOptions.NUM_CODEBOOKS, 3);
+    // Live code quality watched on windows of 50 items; no schedule, so only drift trains again.
+    config.set(IndexingOptions.RETRAIN_INTERVAL, Duration.ZERO);
+    config.set(IndexingOptions.RETRAIN_MIN_NEW_ITEMS, 50);
+    config.set(IndexingOptions.DRIFT_WINDOW, 50);
+    config.set(IndexingOptions.DRIFT_CHECK_EVERY, 25);
+    config.set(IndexingOptions.DRIFT_ERROR_RATIO, 2.0);
+    config.set(IndexingOptions.DRIFT_COLLISION_RISE, 0.3);
     config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(1));
     config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     config = JobConfig.withRuntimeDefaults(config);
@@ -112,6 +120,10 @@ class IndexingJobITCase {
    * The first {@link #ITEMS} items of Amazon Beauty in replay order, or synthetic ones without it.
    */
   private static List<ItemEvent> catalogSlice() throws Exception {
+    return catalogSlice(0, ITEMS);
+  }
+
+  private static List<ItemEvent> catalogSlice(int from, int to) throws Exception {
     Path beauty =
         Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
             .resolve("amazon-beauty");
@@ -120,12 +132,12 @@ class IndexingJobITCase {
         "this test replays real Amazon Beauty items from " + beauty + " (-Dmoc.shared.data=DIR)");
     Iterator<SourceEvent> source = new DatasetReplay(beauty, 1);
     List<ItemEvent> items = new ArrayList<>();
-    while (items.size() < ITEMS && source.hasNext()) {
+    while (items.size() < to && source.hasNext()) {
       if (source.next() instanceof SourceEvent.Item item) {
         items.add(item.item());
       }
     }
-    return items;
+    return items.subList(Math.min(from, items.size()), items.size());
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value)
@@ -355,5 +367,48 @@ class IndexingJobITCase {
     assertEquals(2, after.get("late-item").getCodebookVersion());
     assertTrue(after.values().stream().noneMatch(c -> c.getCodebookVersion() == 3));
     assertEquals(JobStatus.RUNNING, flink.status(job), "bad input must never fail the job");
+  }
+
+  @Test
+  @Order(3)
+  void shouldTrainAndRollOutANewVersionWhenLiveItemsDrift() throws Exception {
+    // More real items (the reference window of version 2), then items far from any text seen so
+    // far: random directions, brought with their own embedding.
+    List<ItemEvent> more = catalogSlice(ITEMS, ITEMS + 150);
+    List<float[]> strange = BenchData.unitVectors(150, MiniLmEmbedder.DIMENSION, 5);
+    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      for (ItemEvent item : more) {
+        validItems.put(item.getItemId(), item);
+        send(producer, item.getItemId(), AvroBytes.encode(item));
+      }
+      for (int i = 0; i < strange.size(); i++) {
+        ItemEvent item =
+            BenchData.precomputedItem("drifted-" + i, strange.get(i), settings.embeddingModel());
+        validItems.put(item.getItemId(), item);
+        send(producer, item.getItemId(), AvroBytes.encode(item));
+      }
+    }
+
+    // Version 3 is taken by the rejected one: the job's own new version is 4, and every item
+    // ends up coded with it.
+    List<ConsumerRecord<byte[], byte[]>> versions =
+        kafka.readUntil(
+            settings.codebooksTopic(),
+            TIMEOUT,
+            records ->
+                records.stream().anyMatch(r -> CodebookEntry.decode(r.value()).version == 4));
+    CodebookEntry v4 =
+        versions.stream()
+            .map(r -> CodebookEntry.decode(r.value()))
+            .filter(v -> v.version == 4)
+            .findFirst()
+            .orElseThrow();
+    assertTrue(v4.trainedOn > 50, "trained on the sample and the newest items: " + v4.trainedOn);
+    kafka.readUntil(settings.itemCodesTopic(), TIMEOUT, everyValidItemAt(4));
+    assertEquals(
+        1,
+        versions.stream().filter(r -> CodebookEntry.decode(r.value()).version == 4).count(),
+        "the new version is published once");
+    assertEquals(JobStatus.RUNNING, flink.status(job));
   }
 }
