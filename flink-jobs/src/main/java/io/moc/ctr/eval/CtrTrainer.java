@@ -1,0 +1,137 @@
+package io.moc.ctr.eval;
+
+import io.moc.ctr.data.Examples;
+import io.moc.ctr.data.Split;
+import io.moc.ctr.metrics.Auc;
+import io.moc.ctr.metrics.LogLoss;
+import io.moc.ctr.model.CtrBatch;
+import io.moc.ctr.model.CtrModel;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Trains a CTR model by mini-batches over shuffled training examples, with early stopping on the
+ * validation AUC: after each epoch the model is scored on the validation split, the best model's
+ * bytes are kept, and training stops when {@code patience} epochs in a row did not improve it. The
+ * test split is never looked at here.
+ */
+public final class CtrTrainer {
+
+  /** What one split scores: AUC and logloss overall, and AUC on cold-start examples. */
+  public record Scores(double auc, double logloss, double coldAuc, int examples, int cold) {}
+
+  /**
+   * The outcome of a fit: the best epoch (1-based) and its artifact and validation scores.
+   *
+   * @param best the model of the best epoch, as {@link CtrModel#toBytes()}
+   */
+  public record Fit(
+      int bestEpoch,
+      int epochs,
+      Scores valid,
+      long examplesTrained,
+      double seconds,
+      byte[] best) {}
+
+  private final CtrFeatures features;
+  private final Examples train;
+  private final int batchSize;
+  private final int maxEpochs;
+  private final int patience;
+  private final int trainLimit;
+
+  /**
+   * @param trainLimit use only the newest this many training examples (0: all), for quick runs
+   */
+  public CtrTrainer(
+      CtrFeatures features,
+      Examples train,
+      int batchSize,
+      int maxEpochs,
+      int patience,
+      int trainLimit) {
+    this.features = features;
+    this.train = train;
+    this.batchSize = batchSize;
+    this.maxEpochs = maxEpochs;
+    this.patience = patience;
+    this.trainLimit = trainLimit;
+  }
+
+  /**
+   * Trains {@code model} in place; the best epoch's model is returned as bytes (load it with
+   * {@link CtrModel#fromBytes}).
+   *
+   * @param progress called with the number of examples trained so far in the current epoch
+   */
+  public Fit fit(CtrModel model, long seed, IntConsumer progress) {
+    long start = System.nanoTime();
+    int n = train.size();
+    int first = trainLimit > 0 ? Math.max(0, n - trainLimit) : 0;
+    int[] order = new int[n - first];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = first + i;
+    }
+    Random random = new Random(seed);
+    byte[] best = null;
+    Scores bestScores = null;
+    int bestEpoch = 0;
+    int epoch = 0;
+    long trained = 0;
+    while (epoch < maxEpochs && epoch - bestEpoch < patience + (best == null ? 1 : 0)) {
+      epoch++;
+      shuffle(order, random);
+      for (int from = 0; from < order.length; from += batchSize) {
+        int to = Math.min(order.length, from + batchSize);
+        model.trainStep(features.batch(Split.TRAIN, order, from, to));
+        trained += to - from;
+        progress.accept(to);
+      }
+      Scores valid = score(model, Split.VALID);
+      if (bestScores == null || valid.auc() > bestScores.auc()) {
+        bestScores = valid;
+        bestEpoch = epoch;
+        best = model.toBytes();
+      }
+    }
+    return new Fit(
+        bestEpoch, epoch, bestScores, trained, (System.nanoTime() - start) / 1e9, best);
+  }
+
+  /** Scores every example of a split in time order. */
+  public Scores score(CtrModel model, Split split) {
+    Examples ex = featuresExamples(split);
+    int n = ex.size();
+    float[] p = new float[n];
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      CtrBatch batch = features.batch(split, null, from, to);
+      System.arraycopy(model.predict(batch), 0, p, from, to - from);
+    }
+    float[] labels = ex.labels();
+    int cold = ex.coldStartCount();
+    float[] coldP = new float[cold];
+    float[] coldLabels = new float[cold];
+    for (int i = 0, c = 0; i < n; i++) {
+      if (ex.coldStart(i)) {
+        coldP[c] = p[i];
+        coldLabels[c++] = labels[i];
+      }
+    }
+    return new Scores(
+        Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, cold);
+  }
+
+  private Examples featuresExamples(Split split) {
+    return features.examples(split);
+  }
+
+  private static void shuffle(int[] a, Random random) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+}
