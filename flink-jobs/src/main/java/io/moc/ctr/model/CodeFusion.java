@@ -1,0 +1,112 @@
+package io.moc.ctr.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.moc.ctr.model.CtrModelConfig.Fusion;
+import java.util.Random;
+
+/**
+ * Mixes the M code-field embeddings of an item (B × M × D in, B × M × D out) before they enter the
+ * backbone's interaction, so that codes of different codebooks can exchange information; the other
+ * fields pass by unchanged.
+ */
+abstract class CodeFusion extends CtrBlock {
+
+  /** The fusion module for {@code fusion}; null for {@link Fusion#NONE} (plain concatenation). */
+  static CodeFusion create(Fusion fusion, int codes, int dim, int hidden, Random random) {
+    return switch (fusion) {
+      case NONE -> null;
+      case GATE -> new Gate(codes, dim, hidden, random);
+      case MLP -> new Bottleneck(codes, dim, hidden, random);
+      case ATTENTION -> new Attention(dim, random);
+    };
+  }
+
+  abstract NDArray apply(ParameterStore store, NDArray codes, boolean training);
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(apply(store, inputs.head(), training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0]};
+  }
+
+  /**
+   * The Mixture-of-Codes self-gating bottleneck over the concatenation x (B × MD): g = σ(W₂ ReLU(W₁
+   * x + b₁) + b₂), output x ⊙ g. The bottleneck (width {@code hidden} < MD) forces the gate to
+   * summarise all codes jointly, so each code's embedding is rescaled by what the others say.
+   */
+  static final class Gate extends CodeFusion {
+    private final Dense down;
+    private final Dense up;
+
+    Gate(int codes, int dim, int hidden, Random random) {
+      down = addChildBlock("down", new Dense(codes * dim, hidden, true, random));
+      up = addChildBlock("up", new Dense(hidden, codes * dim, true, random));
+    }
+
+    @Override
+    NDArray apply(ParameterStore store, NDArray codes, boolean training) {
+      Shape shape = codes.getShape();
+      NDArray x = codes.reshape(shape.get(0), shape.get(1) * shape.get(2));
+      NDArray gate =
+          Activation.sigmoid(
+              up.apply(store, Activation.relu(down.apply(store, x, training)), training));
+      return x.mul(gate).reshape(shape);
+    }
+  }
+
+  /** The MLP alternative: W₂ ReLU(W₁ x + b₁) + b₂ replaces the concatenation x, no gate. */
+  static final class Bottleneck extends CodeFusion {
+    private final Dense down;
+    private final Dense up;
+
+    Bottleneck(int codes, int dim, int hidden, Random random) {
+      down = addChildBlock("down", new Dense(codes * dim, hidden, true, random));
+      up = addChildBlock("up", new Dense(hidden, codes * dim, true, random));
+    }
+
+    @Override
+    NDArray apply(ParameterStore store, NDArray codes, boolean training) {
+      Shape shape = codes.getShape();
+      NDArray x = codes.reshape(shape.get(0), shape.get(1) * shape.get(2));
+      return up.apply(store, Activation.relu(down.apply(store, x, training)), training)
+          .reshape(shape);
+    }
+  }
+
+  /**
+   * The attention alternative: single-head scaled dot-product self-attention across the M code
+   * embeddings, added to them (residual), so that with weak attention the codes pass unchanged.
+   */
+  static final class Attention extends CodeFusion {
+    private final Dense query;
+    private final Dense key;
+    private final Dense value;
+    private final float scale;
+
+    Attention(int dim, Random random) {
+      query = addChildBlock("query", new Dense(dim, dim, false, random));
+      key = addChildBlock("key", new Dense(dim, dim, false, random));
+      value = addChildBlock("value", new Dense(dim, dim, false, random));
+      scale = (float) (1 / Math.sqrt(dim));
+    }
+
+    @Override
+    NDArray apply(ParameterStore store, NDArray codes, boolean training) {
+      NDArray q = query.apply(store, codes, training);
+      NDArray k = key.apply(store, codes, training);
+      NDArray v = value.apply(store, codes, training);
+      NDArray weights = q.matMul(k.transpose(0, 2, 1)).mul(scale).softmax(-1);
+      return codes.add(weights.matMul(v));
+    }
+  }
+}

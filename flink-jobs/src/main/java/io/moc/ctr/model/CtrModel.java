@@ -1,0 +1,362 @@
+package io.moc.ctr.model;
+
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import io.moc.ctr.model.CtrModelConfig.FieldRole;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A CTR model (backbone × item representation × fusion, see {@link CtrModelConfig}) trained online
+ * on mini-batches with DJL's PyTorch engine: Adam (decoupled weight decay), binary cross-entropy on
+ * logits. Deterministic for a seed on a given machine and thread count. Not thread-safe: one
+ * instance per operator instance.
+ *
+ * <p>A model belongs to one codebook version: its code embeddings mean nothing under another
+ * version's codes, so the version travels with every saved artifact.
+ */
+public final class CtrModel implements AutoCloseable {
+
+  /** The DJL engine, named explicitly: several engines are on the class path. */
+  public static final String ENGINE = "PyTorch";
+
+  private static final Loss LOSS = Loss.sigmoidBinaryCrossEntropyLoss();
+
+  private final CtrModelConfig config;
+  private final long codebookVersion;
+  private final int[] active;
+  private final long[] offsets;
+  private final NDManager manager;
+  private final CtrNetwork network;
+  private final ParameterStore store;
+  private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
+  private final NDArray[] arrays;
+  private final Optimizer optimizer;
+  private long steps;
+  private boolean closed;
+
+  private CtrModel(CtrModelConfig config, long codebookVersion, CtrModelFormat.Contents stored) {
+    this.config = config;
+    this.codebookVersion = codebookVersion;
+    this.active = config.activeFields();
+    this.offsets = new long[active.length];
+    long rows = 0;
+    for (int i = 0; i < active.length; i++) {
+      offsets[i] = rows;
+      rows += config.fields().get(active[i]).vocabularySize();
+    }
+    Random random = new Random(config.seed());
+    // A stream of its own, so that dropout never shifts the initialisation and vice versa.
+    DropoutMasks dropout = new DropoutMasks(random.nextLong(), config.dropout());
+    this.network = new CtrNetwork(config, rows, dropout, random);
+    for (Pair<String, Parameter> p : network.getParameters()) {
+      parameters.add(p);
+    }
+    if (stored != null) {
+      useStoredValues(stored);
+      this.steps = stored.steps();
+    }
+    this.manager = NDManager.newBaseManager(ENGINE);
+    network.initialize(manager, DataType.FLOAT32, new Shape(1, config.fields().size()));
+    this.store = new ParameterStore(manager, false);
+    this.arrays = parameters.stream().map(p -> p.getValue().getArray()).toArray(NDArray[]::new);
+    this.optimizer =
+        Optimizer.adamW()
+            .optLearningRateTracker(Tracker.fixed(config.learningRate()))
+            .optWeightDecays(config.weightDecay())
+            .build();
+  }
+
+  /** A freshly initialised model for codes of {@code codebookVersion}. */
+  public static CtrModel create(CtrModelConfig config, long codebookVersion) {
+    return new CtrModel(config, codebookVersion, null);
+  }
+
+  /**
+   * Reads an artifact written by {@link #toBytes()}.
+   *
+   * @throws IllegalArgumentException when its checksum does not match or it is malformed
+   */
+  public static CtrModel fromBytes(byte[] artifact) {
+    CtrModelFormat.Contents contents = CtrModelFormat.read(artifact);
+    return new CtrModel(contents.config(), contents.codebookVersion(), contents);
+  }
+
+  public static CtrModel load(InputStream in) throws IOException {
+    return fromBytes(in.readAllBytes());
+  }
+
+  public static CtrModel load(Path path) throws IOException {
+    return fromBytes(Files.readAllBytes(path));
+  }
+
+  /** The artifact: configuration, codebook version, parameters and their SHA-256. */
+  public byte[] toBytes() {
+    requireOpen();
+    Map<String, CtrModelFormat.Tensor> values = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : parameters) {
+      NDArray array = p.getValue().getArray();
+      values.put(
+          p.getKey(), new CtrModelFormat.Tensor(array.getShape().getShape(), array.toFloatArray()));
+    }
+    return CtrModelFormat.write(
+        new CtrModelFormat.Contents(config, codebookVersion, steps, values));
+  }
+
+  public void save(OutputStream out) throws IOException {
+    out.write(toBytes());
+  }
+
+  public void save(Path path) throws IOException {
+    Files.write(path, toBytes());
+  }
+
+  public CtrModelConfig config() {
+    return config;
+  }
+
+  public long codebookVersion() {
+    return codebookVersion;
+  }
+
+  /** Training steps taken, including those before the model was saved and loaded. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Trainable scalars, all embedding sets and modules included. */
+  public long parameterCount() {
+    long count = 0;
+    for (Pair<String, Parameter> p : parameters) {
+      count += p.getValue().getShape().size();
+    }
+    return count;
+  }
+
+  /**
+   * Embedding rows ("tokens") per field role over all embedding sets, for the fields the model
+   * reads: what the unified hashed-id representation saves shows as ITEM_ID rows replaced by
+   * HASHED_ITEM_ID rows. DeepFM's first-order weights are not counted.
+   */
+  public Map<FieldRole, Long> embeddingRows() {
+    Map<FieldRole, Long> rows = new EnumMap<>(FieldRole.class);
+    for (int column : active) {
+      CtrModelConfig.Field f = config.fields().get(column);
+      rows.merge(f.role(), (long) f.vocabularySize() * config.embeddingSets(), Long::sum);
+    }
+    return Collections.unmodifiableMap(rows);
+  }
+
+  /** All embedding rows of {@link #embeddingRows()}. */
+  public long totalEmbeddingRows() {
+    return embeddingRows().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * One Adam step on the batch's mean binary cross-entropy.
+   *
+   * @return the batch's loss before the step
+   * @throws IllegalArgumentException for a batch without labels or with bad indices or inputs
+   */
+  public float trainStep(CtrBatch batch) {
+    requireOpen();
+    if (batch.labels() == null) {
+      throw new IllegalArgumentException("a training batch needs labels");
+    }
+    for (float y : batch.labels()) {
+      if (!(y >= 0 && y <= 1)) {
+        throw new IllegalArgumentException("labels must lie in [0, 1]");
+      }
+    }
+    float loss = backward(batch);
+    // After the step's manager closed: the parameters are back in the model's manager, so the
+    // optimiser's moments are created there and outlive the step.
+    update();
+    steps++;
+    return loss;
+  }
+
+  /** Click probabilities of the batch's examples (labels, if any, are ignored). */
+  public float[] predict(CtrBatch batch) {
+    requireOpen();
+    try (NDManager step = manager.newSubManager()) {
+      step.tempAttachAll(arrays);
+      NDList inputs = inputs(step, batch);
+      boolean gradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try {
+        return Activation.sigmoid(network.logits(store, inputs.get(0), inputs.get(1), false))
+            .toFloatArray();
+      } finally {
+        JniUtils.setGradMode(gradMode);
+      }
+    }
+  }
+
+  /** Parameter names (in the network's order) and their current gradients; for tests. */
+  Map<String, float[]> gradients() {
+    Map<String, float[]> gradients = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : parameters) {
+      try (NDArray g = p.getValue().getArray().getGradient()) {
+        gradients.put(p.getKey(), g.toFloatArray());
+      }
+    }
+    return gradients;
+  }
+
+  /** Parameter names (in the network's order) and their current values. */
+  Map<String, float[]> parameterValues() {
+    Map<String, float[]> values = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : parameters) {
+      values.put(p.getKey(), p.getValue().getArray().toFloatArray());
+    }
+    return values;
+  }
+
+  /** Arrays the model's manager holds: constant once training runs; for tests of leaks. */
+  int liveArrays() {
+    return ((BaseNDManager) manager).getManagedArrays().size();
+  }
+
+  /**
+   * Forward and backward pass in training mode, leaving the gradients on the parameters.
+   *
+   * @return the batch's loss
+   */
+  float backward(CtrBatch batch) {
+    try (NDManager step = manager.newSubManager()) {
+      step.tempAttachAll(arrays);
+      NDList inputs = inputs(step, batch);
+      NDArray labels = step.create(batch.labels());
+      // Autograd through JNI directly rather than a DJL GradientCollector: that allows only one
+      // collector per JVM, and parallel subtasks in one TaskManager each train a model.
+      boolean gradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(true);
+      try {
+        NDArray logits = network.logits(store, inputs.get(0), inputs.get(1), true);
+        NDArray loss = LOSS.evaluate(new NDList(labels), new NDList(logits));
+        JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape()), false, false);
+        return loss.getFloat();
+      } finally {
+        JniUtils.setGradMode(gradMode);
+      }
+    }
+  }
+
+  private void update() {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (Pair<String, Parameter> p : parameters) {
+        NDArray weight = p.getValue().getArray();
+        try (NDArray gradient = weight.getGradient()) {
+          optimizer.update(p.getValue().getId(), weight, gradient);
+        }
+        // PyTorch accumulates gradients across backward passes.
+        JniUtils.zeroGrad((PtNDArray) weight);
+      }
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** Offset indices (B × C, int64) and, with an adapter, the dense input (B × D), or null. */
+  private NDList inputs(NDManager step, CtrBatch batch) {
+    int b = batch.size();
+    int width = config.fields().size();
+    long[] indices = new long[b * active.length];
+    for (int i = 0; i < b; i++) {
+      int[] row = batch.fields()[i];
+      if (row == null || row.length != width) {
+        throw new IllegalArgumentException("example " + i + " does not have " + width + " fields");
+      }
+      for (int j = 0; j < active.length; j++) {
+        int value = row[active[j]];
+        CtrModelConfig.Field f = config.fields().get(active[j]);
+        if (value < 0 || value >= f.vocabularySize()) {
+          throw new IllegalArgumentException(
+              "field " + f.name() + " index " + value + " outside [0, " + f.vocabularySize() + ")");
+        }
+        indices[i * active.length + j] = offsets[j] + value;
+      }
+    }
+    NDArray dense = null;
+    if (config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER) {
+      int d = config.denseDimension();
+      if (batch.dense() == null) {
+        throw new IllegalArgumentException("the ADAPTER representation needs the dense input");
+      }
+      float[] flat = new float[b * d];
+      for (int i = 0; i < b; i++) {
+        float[] row = batch.dense()[i];
+        if (row == null || row.length != d) {
+          throw new IllegalArgumentException("dense input of example " + i + " is not " + d + "-d");
+        }
+        for (float v : row) {
+          if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException("dense input contains NaN or infinite values");
+          }
+        }
+        System.arraycopy(row, 0, flat, i * d, d);
+      }
+      dense = step.create(flat, new Shape(b, d));
+    }
+    NDList list = new NDList(step.create(indices, new Shape(b, active.length)));
+    list.add(dense);
+    return list;
+  }
+
+  /** Makes every parameter initialise to its stored value; names and shapes must match. */
+  private void useStoredValues(CtrModelFormat.Contents stored) {
+    Map<String, CtrModelFormat.Tensor> values = stored.parameters();
+    if (values.size() != parameters.size()) {
+      throw new IllegalArgumentException(
+          "artifact has " + values.size() + " parameters, the model " + parameters.size());
+    }
+    for (Pair<String, Parameter> p : parameters) {
+      CtrModelFormat.Tensor t = values.get(p.getKey());
+      if (t == null || !new Shape(t.shape()).equals(p.getValue().getShape())) {
+        throw new IllegalArgumentException(
+            "artifact lacks parameter " + p.getKey() + " or its shape");
+      }
+      p.getValue().setInitializer((m, shape, type) -> m.create(t.values(), shape));
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("model is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      manager.close();
+    }
+  }
+}

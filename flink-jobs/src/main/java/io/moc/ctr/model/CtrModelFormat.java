@@ -1,0 +1,203 @@
+package io.moc.ctr.model;
+
+import static io.moc.codebook.CodebookCodec.bounded;
+
+import io.moc.ctr.model.CtrModelConfig.Backbone;
+import io.moc.ctr.model.CtrModelConfig.Field;
+import io.moc.ctr.model.CtrModelConfig.FieldRole;
+import io.moc.ctr.model.CtrModelConfig.Fusion;
+import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import io.moc.util.Sha256;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bytes of a saved {@link CtrModel}: magic number, format version, codebook version, training
+ * steps, the configuration, every parameter (name, shape, float32 values, big-endian) in the
+ * network's order, and last the SHA-256 of everything before it. The optimiser's moments are not
+ * stored: a loaded model predicts exactly as the saved one, and training it restarts Adam.
+ */
+final class CtrModelFormat {
+
+  private static final int MAGIC = 0x4d6f4343; // "MoCC"
+  private static final int VERSION = 1;
+  private static final int DIGEST_BYTES = 32;
+
+  private CtrModelFormat() {}
+
+  /** A parameter as stored. */
+  record Tensor(long[] shape, float[] values) {}
+
+  /** What an artifact holds. */
+  record Contents(
+      CtrModelConfig config, long codebookVersion, long steps, Map<String, Tensor> parameters) {}
+
+  static byte[] write(Contents contents) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(MAGIC);
+      out.writeInt(VERSION);
+      out.writeLong(contents.codebookVersion());
+      out.writeLong(contents.steps());
+      writeConfig(out, contents.config());
+      out.writeInt(contents.parameters().size());
+      for (Map.Entry<String, Tensor> p : contents.parameters().entrySet()) {
+        out.writeUTF(p.getKey());
+        long[] shape = p.getValue().shape();
+        out.writeInt(shape.length);
+        for (long d : shape) {
+          out.writeLong(d);
+        }
+        float[] values = p.getValue().values();
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+        buffer.asFloatBuffer().put(values);
+        out.write(buffer.array());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    byte[] body = bytes.toByteArray();
+    byte[] artifact = Arrays.copyOf(body, body.length + DIGEST_BYTES);
+    byte[] digest = HexFormat.of().parseHex(Sha256.hex(body));
+    System.arraycopy(digest, 0, artifact, body.length, DIGEST_BYTES);
+    return artifact;
+  }
+
+  /**
+   * @throws IllegalArgumentException when the checksum does not match, or the bytes are not a
+   *     well-formed artifact
+   */
+  static Contents read(byte[] artifact) {
+    if (artifact.length < DIGEST_BYTES + 8) {
+      throw new IllegalArgumentException("not a CTR model artifact (too short)");
+    }
+    int bodyLength = artifact.length - DIGEST_BYTES;
+    byte[] body = Arrays.copyOf(artifact, bodyLength);
+    byte[] expected = HexFormat.of().parseHex(Sha256.hex(body));
+    byte[] stored = Arrays.copyOfRange(artifact, bodyLength, artifact.length);
+    if (!MessageDigest.isEqual(expected, stored)) {
+      throw new IllegalArgumentException("CTR model artifact checksum mismatch (corrupted)");
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+      if (in.readInt() != MAGIC) {
+        throw new IllegalArgumentException("not a CTR model artifact (bad magic number)");
+      }
+      int version = in.readInt();
+      if (version != VERSION) {
+        throw new IllegalArgumentException("unsupported CTR model format version " + version);
+      }
+      long codebookVersion = in.readLong();
+      long steps = in.readLong();
+      CtrModelConfig config = readConfig(in);
+      int count = bounded(in.readInt(), 1 << 16, "parameter count");
+      Map<String, Tensor> parameters = new LinkedHashMap<>();
+      for (int i = 0; i < count; i++) {
+        String name = in.readUTF();
+        int rank = bounded(in.readInt(), 8, "rank");
+        long[] shape = new long[rank];
+        long size = 1;
+        for (int j = 0; j < rank; j++) {
+          shape[j] = in.readLong();
+          if (shape[j] < 1 || shape[j] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad dimension " + shape[j] + " of " + name);
+          }
+          size *= shape[j];
+          if (size * Float.BYTES > in.available()) {
+            throw new IllegalArgumentException("artifact too short for parameter " + name);
+          }
+        }
+        byte[] raw = new byte[Math.toIntExact(size * Float.BYTES)];
+        in.readFully(raw);
+        float[] values = new float[(int) size];
+        ByteBuffer.wrap(raw).asFloatBuffer().get(values);
+        if (parameters.put(name, new Tensor(shape, values)) != null) {
+          throw new IllegalArgumentException("duplicate parameter " + name);
+        }
+      }
+      if (in.available() > 0) {
+        throw new IllegalArgumentException("CTR model artifact has trailing bytes");
+      }
+      return new Contents(config, codebookVersion, steps, parameters);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("truncated CTR model artifact", e);
+    }
+  }
+
+  private static void writeConfig(DataOutputStream out, CtrModelConfig c) throws IOException {
+    out.writeInt(c.fields().size());
+    for (Field f : c.fields()) {
+      out.writeUTF(f.name());
+      out.writeUTF(f.role().name());
+      out.writeInt(f.vocabularySize());
+    }
+    out.writeInt(c.denseDimension());
+    out.writeInt(c.embeddingDim());
+    out.writeUTF(c.backbone().name());
+    out.writeUTF(c.representation().name());
+    out.writeUTF(c.fusion().name());
+    out.writeInt(c.embeddingSets());
+    out.writeInt(c.fusionHidden());
+    out.writeInt(c.mlpSizes().size());
+    for (int s : c.mlpSizes()) {
+      out.writeInt(s);
+    }
+    out.writeInt(c.crossLayers());
+    out.writeInt(c.attentionLayers());
+    out.writeInt(c.attentionHeads());
+    out.writeInt(c.adapterHidden());
+    out.writeFloat(c.dropout());
+    out.writeFloat(c.learningRate());
+    out.writeFloat(c.weightDecay());
+    out.writeLong(c.seed());
+  }
+
+  private static CtrModelConfig readConfig(DataInputStream in) throws IOException {
+    int n = bounded(in.readInt(), CtrModelConfig.MAX_FIELDS, "field count");
+    List<Field> fields = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      fields.add(new Field(in.readUTF(), FieldRole.valueOf(in.readUTF()), in.readInt()));
+    }
+    int dense = in.readInt();
+    int dim = in.readInt();
+    Backbone backbone = Backbone.valueOf(in.readUTF());
+    ItemRepresentation representation = ItemRepresentation.valueOf(in.readUTF());
+    Fusion fusion = Fusion.valueOf(in.readUTF());
+    int sets = in.readInt();
+    int fusionHidden = in.readInt();
+    int layers = bounded(in.readInt() + 1, 17, "MLP layer count") - 1;
+    List<Integer> mlp = new ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      mlp.add(in.readInt());
+    }
+    return new CtrModelConfig(
+        fields,
+        dense,
+        dim,
+        backbone,
+        representation,
+        fusion,
+        sets,
+        fusionHidden,
+        mlp,
+        in.readInt(),
+        in.readInt(),
+        in.readInt(),
+        in.readInt(),
+        in.readFloat(),
+        in.readFloat(),
+        in.readFloat(),
+        in.readLong());
+  }
+}

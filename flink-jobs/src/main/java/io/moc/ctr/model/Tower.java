@@ -1,0 +1,76 @@
+package io.moc.ctr.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One embedding set with its own interaction: field embeddings, the adapter's extra field, the
+ * fusion of the code fields (the last {@code codes} active fields), then the backbone.
+ */
+final class Tower extends CtrBlock {
+
+  private final FieldEmbedding embedding;
+  private final Mlp adapter;
+  private final CodeFusion fusion;
+  private final CtrBackbone backbone;
+  private final int codes;
+
+  Tower(CtrModelConfig config, long rows, DropoutMasks dropout, Random random) {
+    int dim = config.embeddingDim();
+    embedding =
+        addChildBlock(
+            "embedding", new FieldEmbedding("table", rows, dim, normal(random, EMBEDDING_STD)));
+    adapter =
+        config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER
+            ? addChildBlock(
+                "adapter",
+                new Mlp(
+                    config.denseDimension(), List.of(config.adapterHidden()), dim, dropout, random))
+            : null;
+    codes = config.activeCodeFields();
+    CodeFusion f = CodeFusion.create(config.fusion(), codes, dim, config.fusionHidden(), random);
+    fusion = f == null ? null : addChildBlock("fusion", f);
+    backbone = addChildBlock("backbone", CtrBackbone.create(config, rows, dropout, random));
+  }
+
+  /**
+   * @param indices B × C offset categorical indices
+   * @param dense B × denseDimension, or null without an adapter
+   * @return B logits
+   */
+  NDArray logits(ParameterStore store, NDArray indices, NDArray dense, boolean training) {
+    NDArray x = embedding.apply(store, indices, training);
+    if (adapter != null) {
+      NDArray extra = adapter.apply(store, dense, training).expandDims(1);
+      x = NDArrays.concat(new NDList(x, extra), 1);
+    }
+    if (fusion != null) {
+      long others = x.getShape().get(1) - codes;
+      NDArray fused = fusion.apply(store, x.get(new NDIndex(":, {}:", others)), training);
+      x =
+          others == 0
+              ? fused
+              : NDArrays.concat(new NDList(x.get(new NDIndex(":, :{}", others)), fused), 1);
+    }
+    return backbone.logits(store, x, indices, training);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(
+        logits(store, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {new Shape(inputShapes[0].get(0))};
+  }
+}
