@@ -2,6 +2,9 @@ package io.moc.cli;
 
 import io.moc.bench.IndexingBenchmark;
 import io.moc.common.JobConfig;
+import io.moc.ctr.eval.EvalMethod;
+import io.moc.ctr.eval.EvaluationGrid;
+import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.local.LocalStack;
 import java.io.File;
 import java.io.PrintStream;
@@ -13,6 +16,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.TimeUtils;
 
@@ -39,6 +43,9 @@ public final class MocCli {
         codebook eval --data DIR --report FILE
                   Compare the codebook methods at several scales over seeds: JSON rows and an SVG
                   figure (discriminability and information abundance against scale, spectra).
+        evaluate --data DIR [--quick]
+                  The CTR evaluation grid (backbone x item representation x scale x seeds) with
+                  early stopping on validation AUC: JSON, markdown and SVG reports; resumable.
         help      Show this text.
 
       Options of 'local':
@@ -71,6 +78,27 @@ public final class MocCli {
         train: --method M (kmeans, pq, projected-kmeans, rqvae, moc), --codebooks N, --seed S,
                --out DIR
         eval:  --report FILE, --methods a,b (default all), --scales 1,2,3,7, --seeds N (default 3)
+
+      Options of 'evaluate':
+        --data DIR                 Dataset in the ../shared/data format (required).
+        --report FILE              Default reports/evaluate-<dataset>.json; finished cells are kept
+                                   next to it (<report>.cells.jsonl) and skipped when run again.
+        --backbones a,b            deepfm, dcnv2, autoint_plus (default all).
+        --methods a,b              none, adapter, me, pq, rqvae, moc, moc-concat, moc-mlp,
+                                   moc-attention, unified (default all).
+        --scales 1,2,3,7           Codes per item, or embedding sets for me (default 1,2,3,7).
+        --seeds N                  Seeds per cell (default 3).
+        --size K                   Codes per codebook (default 256).
+        --dim D                    Field embedding width (default 16).
+        --mlp 64,32                Deep MLP widths (default 64,32).
+        --batch N                  Mini-batch (default 1024).
+        --epochs N --patience N    Most epochs, and epochs without a better validation AUC before
+                                   stopping (default 8 and 1).
+        --lr X                     Adam learning rate (default 0.001).
+        --train-limit N            Train on the newest N training examples only (default all).
+        --buckets N                Hash buckets of the unified item id (default items/16).
+        --quick                    deepfm, none and moc at 2x, one seed, one epoch on the newest
+                                   60000 training examples: minutes, for CI.
 
       Options of 'bench assignment' (plain-Java code assignment, items/s on one core, D=384):
         --codebooks N (default 7), --size K (default 256), --items N (default 50000),
@@ -108,6 +136,7 @@ public final class MocCli {
       switch (args[0]) {
         case "local" -> new LocalStack(localOptions(rest), out).run();
         case "codebook" -> codebook(rest, out);
+        case "evaluate" -> evaluate(rest, out);
         case "bench" -> {
           String what = rest.isEmpty() ? "" : rest.pop();
           if (what.equals("assignment")) {
@@ -238,9 +267,7 @@ public final class MocCli {
         case "--out" -> outDir = Path.of(value(arg, args));
         case "--report" -> report = Path.of(value(arg, args));
         case "--methods" -> methods = List.of(value(arg, args).split(","));
-        case "--scales" ->
-            scales =
-                java.util.Arrays.stream(value(arg, args).split(",")).map(Integer::valueOf).toList();
+        case "--scales" -> scales = integers(value(arg, args));
         case "--seeds" -> seeds = Integer.parseInt(value(arg, args));
         default ->
             throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
@@ -264,6 +291,93 @@ public final class MocCli {
       }
       command.eval(common, methods, scales, seeds, report);
     }
+  }
+
+  private static void evaluate(Deque<String> args, PrintStream out) throws Exception {
+    Path data = null;
+    Path report = null;
+    List<Backbone> backbones = List.of(Backbone.values());
+    List<EvalMethod> methods = EvalMethod.ALL;
+    List<Integer> scales = List.of(1, 2, 3, 7);
+    int seeds = 3;
+    int size = 256;
+    int dim = 16;
+    List<Integer> mlp = List.of(64, 32);
+    int batch = 1024;
+    int epochs = 8;
+    int patience = 1;
+    float lr = 1e-3f;
+    int trainLimit = 0;
+    int buckets = 0;
+    boolean quick = false;
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      switch (arg) {
+        case "--data" -> data = Path.of(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--backbones" ->
+            backbones =
+                Stream.of(value(arg, args).split(","))
+                    .map(b -> Backbone.valueOf(b.trim().toUpperCase()))
+                    .toList();
+        case "--methods" ->
+            methods =
+                Stream.of(value(arg, args).split(","))
+                    .map(m -> EvalMethod.named(m.trim()))
+                    .toList();
+        case "--scales" -> scales = integers(value(arg, args));
+        case "--seeds" -> seeds = Integer.parseInt(value(arg, args));
+        case "--size" -> size = Integer.parseInt(value(arg, args));
+        case "--dim" -> dim = Integer.parseInt(value(arg, args));
+        case "--mlp" -> mlp = integers(value(arg, args));
+        case "--batch" -> batch = Integer.parseInt(value(arg, args));
+        case "--epochs" -> epochs = Integer.parseInt(value(arg, args));
+        case "--patience" -> patience = Integer.parseInt(value(arg, args));
+        case "--lr" -> lr = Float.parseFloat(value(arg, args));
+        case "--train-limit" -> trainLimit = Integer.parseInt(value(arg, args));
+        case "--buckets" -> buckets = Integer.parseInt(value(arg, args));
+        case "--quick" -> quick = true;
+        default -> throw new IllegalArgumentException("unknown option " + arg);
+      }
+    }
+    if (data == null || !Files.isDirectory(data)) {
+      throw new IllegalArgumentException("evaluate needs --data DIR, a dataset directory");
+    }
+    if (quick) {
+      backbones = List.of(Backbone.DEEPFM);
+      methods = List.of(EvalMethod.named("none"), EvalMethod.named("moc"));
+      scales = List.of(2);
+      seeds = 1;
+      epochs = 1;
+      trainLimit = 60_000;
+    }
+    if (report == null) {
+      report =
+          Path.of("reports", "evaluate-" + data.getFileName() + (quick ? "-quick" : "") + ".json");
+    }
+    EvaluationGrid.Settings settings =
+        new EvaluationGrid.Settings(
+            data,
+            backbones,
+            methods,
+            scales,
+            seeds,
+            size,
+            dim,
+            mlp,
+            batch,
+            epochs,
+            patience,
+            lr,
+            trainLimit,
+            buckets,
+            1,
+            Path.of(System.getProperty("moc.home", ".")).resolve(".moc/cache"));
+    new EvaluateCommand(out).run(settings, report);
+  }
+
+  private static List<Integer> integers(String csv) {
+    return Stream.of(csv.split(",")).map(s -> Integer.parseInt(s.trim())).toList();
   }
 
   private static void recodingBenchmark(Deque<String> args, PrintStream out) throws Exception {

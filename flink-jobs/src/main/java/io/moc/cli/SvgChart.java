@@ -10,7 +10,8 @@ import java.util.Map;
 final class SvgChart {
 
   private static final String[] COLORS = {
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf"
   };
   private static final int W = 440;
   private static final int H = 300;

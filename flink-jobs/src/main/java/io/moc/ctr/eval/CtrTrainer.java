@@ -26,12 +26,7 @@ public final class CtrTrainer {
    * @param best the model of the best epoch, as {@link CtrModel#toBytes()}
    */
   public record Fit(
-      int bestEpoch,
-      int epochs,
-      Scores valid,
-      long examplesTrained,
-      double seconds,
-      byte[] best) {}
+      int bestEpoch, int epochs, Scores valid, long examplesTrained, double seconds, byte[] best) {}
 
   private final CtrFeatures features;
   private final Examples train;
@@ -59,8 +54,8 @@ public final class CtrTrainer {
   }
 
   /**
-   * Trains {@code model} in place; the best epoch's model is returned as bytes (load it with
-   * {@link CtrModel#fromBytes}).
+   * Trains {@code model} in place; the best epoch's model is returned as bytes (load it with {@link
+   * CtrModel#fromBytes}).
    *
    * @param progress called with the number of examples trained so far in the current epoch
    */
@@ -94,8 +89,7 @@ public final class CtrTrainer {
         best = model.toBytes();
       }
     }
-    return new Fit(
-        bestEpoch, epoch, bestScores, trained, (System.nanoTime() - start) / 1e9, best);
+    return new Fit(bestEpoch, epoch, bestScores, trained, (System.nanoTime() - start) / 1e9, best);
   }
 
   /** Scores every example of a split in time order. */
@@ -118,8 +112,7 @@ public final class CtrTrainer {
         coldLabels[c++] = labels[i];
       }
     }
-    return new Scores(
-        Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, cold);
+    return new Scores(Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, cold);
   }
 
   private Examples featuresExamples(Split split) {

@@ -51,7 +51,9 @@ public final class ItemFeatures {
    */
   public static int[][] codes(CtrDataset data, float[][] embeddings, CodebookTrainer trainer) {
     List<float[]> sample = new ArrayList<>();
-    data.trainItems().stream().filter(i -> i != Vocabulary.UNKNOWN).forEach(i -> sample.add(embeddings[i]));
+    data.trainItems().stream()
+        .filter(i -> i != Vocabulary.UNKNOWN)
+        .forEach(i -> sample.add(embeddings[i]));
     try (Codebook codebook = trainer.train(MiniLmEmbedder.MODEL_NAME, sample)) {
       int[][] codes = new int[embeddings.length][];
       codes[Vocabulary.UNKNOWN] = new int[codebook.numCodebooks()];

@@ -1,0 +1,165 @@
+package io.moc.cli;
+
+import io.moc.ctr.eval.EvaluationGrid;
+import io.moc.local.JsonReport;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code bin/moc evaluate}: the CTR evaluation grid, its JSON report, and a markdown report with
+ * the results table, the answers it gives and an SVG figure.
+ */
+final class EvaluateCommand {
+
+  private final PrintStream console;
+
+  EvaluateCommand(PrintStream console) {
+    this.console = console;
+  }
+
+  void run(EvaluationGrid.Settings settings, Path report) throws Exception {
+    String base = report.getFileName().toString().replaceFirst("\\.json$", "");
+    Path cellsFile = report.resolveSibling(base + ".cells.jsonl");
+    List<Map<String, Object>> cells = new EvaluationGrid(settings, cellsFile, console).run();
+    List<Map<String, Object>> rows = EvaluationGrid.rows(cells);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("dataset", settings.data().toString());
+    out.put("settings", settings.describe());
+    out.put("rows", rows);
+    out.put("cells", cells);
+    Path written = JsonReport.write(report, out);
+    Path figure = written.resolveSibling(base + ".svg");
+    Files.writeString(figure, figure(rows));
+    Path markdown = written.resolveSibling(base + ".md");
+    Files.writeString(markdown, markdown(settings, rows, figure.getFileName().toString()));
+    console.println("Report written to " + written + ", " + markdown + " and " + figure);
+  }
+
+  /** AUC against scale per method, one panel per backbone; then cold-start AUC likewise. */
+  static String figure(List<Map<String, Object>> rows) {
+    Map<String, SvgChart> auc = new LinkedHashMap<>();
+    Map<String, SvgChart> cold = new LinkedHashMap<>();
+    for (Map<String, Object> r : rows) {
+      String backbone = (String) r.get("backbone");
+      auc.computeIfAbsent(backbone, b -> new SvgChart("Test AUC, " + b, "scale (x)", "AUC", false))
+          .add((String) r.get("method"), num(r, "scale"), num(r, "auc_mean"));
+      cold.computeIfAbsent(
+              backbone, b -> new SvgChart("Cold-start test AUC, " + b, "scale (x)", "AUC", false))
+          .add((String) r.get("method"), num(r, "scale"), num(r, "cold_auc_mean"));
+    }
+    List<SvgChart> charts = new ArrayList<>(auc.values());
+    charts.addAll(cold.values());
+    return SvgChart.document(charts);
+  }
+
+  static String markdown(
+      EvaluationGrid.Settings settings, List<Map<String, Object>> rows, String figure) {
+    StringBuilder md = new StringBuilder();
+    md.append("# CTR evaluation: ").append(settings.data().getFileName()).append("\n\n");
+    md.append("Test AUC, mean ± std over seeds (early stopping on validation AUC; the test split ")
+        .append("is scored once, at the best validation epoch). Settings: `")
+        .append(settings.describe())
+        .append("`.\n\n");
+    List<Integer> scales = settings.scales();
+    for (String backbone : distinct(rows, "backbone")) {
+      md.append("## ").append(backbone).append("\n\n| method |");
+      scales.forEach(s -> md.append(" ").append(s).append("x |"));
+      md.append(" cold-start AUC at largest scale | embedding rows |\n|---|");
+      scales.forEach(s -> md.append("---|"));
+      md.append("---|---|\n");
+      for (String method : distinct(rows, "method")) {
+        md.append("| ").append(method).append(" |");
+        Map<String, Object> largest = null;
+        for (int s : scales) {
+          Map<String, Object> r = find(rows, backbone, method, s);
+          md.append(" ").append(r == null ? "" : pm(r, "auc")).append(" |");
+          if (r != null) {
+            largest = r;
+          }
+        }
+        md.append(" ")
+            .append(largest == null ? "" : pm(largest, "cold_auc"))
+            .append(" | ")
+            .append(largest == null ? "" : largest.get("embedding_rows"))
+            .append(" |\n");
+      }
+      md.append("\n");
+      md.append(comparisons(rows, backbone, scales.get(scales.size() - 1)));
+    }
+    md.append("![AUC against scale](").append(figure).append(")\n");
+    return md.toString();
+  }
+
+  /** MoC against every other method at one scale: difference and z = diff / sqrt(s1² + s2²). */
+  static String comparisons(List<Map<String, Object>> rows, String backbone, int scale) {
+    Map<String, Object> moc = find(rows, backbone, "moc", scale);
+    if (moc == null) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("MoC (gate) at ")
+        .append(scale)
+        .append("x against the others (at their largest scale up to ")
+        .append(scale)
+        .append("x): difference in test AUC, and z = difference / sqrt(std² + std²); ")
+        .append(
+            "\"beats\" means z > 2.\n\n| other | ΔAUC | z | beats | Δ cold AUC |\n|---|---|---|---|---|\n");
+    for (String other : distinct(rows, "method")) {
+      if (other.equals("moc")) {
+        continue;
+      }
+      Map<String, Object> o = null;
+      for (int s = scale; s >= 1 && o == null; s--) {
+        o = find(rows, backbone, other, s);
+      }
+      if (o == null) {
+        continue;
+      }
+      double diff = num(moc, "auc_mean") - num(o, "auc_mean");
+      double sd = Math.hypot(num(moc, "auc_std"), num(o, "auc_std"));
+      double z = sd > 0 ? diff / sd : Double.NaN;
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s %sx | %+.4f | %.1f | %s | %+.4f |%n",
+              other,
+              o.get("scale"),
+              diff,
+              z,
+              z > 2 ? "yes" : "no",
+              num(moc, "cold_auc_mean") - num(o, "cold_auc_mean")));
+    }
+    return md.append("\n").toString();
+  }
+
+  private static List<String> distinct(List<Map<String, Object>> rows, String key) {
+    return rows.stream().map(r -> (String) r.get(key)).distinct().toList();
+  }
+
+  private static Map<String, Object> find(
+      List<Map<String, Object>> rows, String backbone, String method, int scale) {
+    return rows.stream()
+        .filter(
+            r ->
+                r.get("backbone").equals(backbone)
+                    && r.get("method").equals(method)
+                    && num(r, "scale") == scale)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static String pm(Map<String, Object> r, String name) {
+    return String.format(Locale.ROOT, "%.4f ± %.4f", num(r, name + "_mean"), num(r, name + "_std"));
+  }
+
+  private static double num(Map<String, Object> r, String key) {
+    return ((Number) Objects.requireNonNull(r.get(key), key)).doubleValue();
+  }
+}

@@ -1,0 +1,59 @@
+package io.moc.ctr.eval;
+
+import io.moc.codebook.ProjectedKMeansCodebook;
+import io.moc.codebook.vq.VqCodebook;
+import io.moc.ctr.model.CtrModelConfig.Fusion;
+import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import java.util.List;
+
+/**
+ * One item representation of the evaluation grid: how the model sees items, and which codebook
+ * method (if any) makes the codes it reads. Scale means codes per item for code methods and
+ * embedding sets for Multi-Embedding; methods without either run at 1x only.
+ *
+ * @param codes the codebook method of the codes, or null when the representation reads none
+ */
+public record EvalMethod(
+    String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
+
+  /** Every method of the grid, baselines first. */
+  public static final List<EvalMethod> ALL =
+      List.of(
+          new EvalMethod("none", ItemRepresentation.NONE, Fusion.NONE, null, false),
+          new EvalMethod("adapter", ItemRepresentation.ADAPTER, Fusion.NONE, null, false),
+          new EvalMethod("me", ItemRepresentation.MULTI_EMBEDDING, Fusion.NONE, null, true),
+          new EvalMethod(
+              "pq", ItemRepresentation.CODES, Fusion.NONE, ProjectedKMeansCodebook.PQ, true),
+          new EvalMethod("rqvae", ItemRepresentation.CODES, Fusion.NONE, VqCodebook.RQVAE, true),
+          new EvalMethod("moc", ItemRepresentation.CODES, Fusion.GATE, VqCodebook.MOC, true),
+          new EvalMethod("moc-concat", ItemRepresentation.CODES, Fusion.NONE, VqCodebook.MOC, true),
+          new EvalMethod("moc-mlp", ItemRepresentation.CODES, Fusion.MLP, VqCodebook.MOC, true),
+          new EvalMethod(
+              "moc-attention", ItemRepresentation.CODES, Fusion.ATTENTION, VqCodebook.MOC, true),
+          new EvalMethod("unified", ItemRepresentation.UNIFIED, Fusion.GATE, VqCodebook.MOC, true));
+
+  public static EvalMethod named(String name) {
+    return ALL.stream()
+        .filter(m -> m.name.equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown method "
+                        + name
+                        + "; known: "
+                        + ALL.stream().map(EvalMethod::name).toList()));
+  }
+
+  /** Whether the method runs at this scale: 1x only without a scale; ME needs two sets or more. */
+  public boolean runsAt(int scale) {
+    if (!scaled) {
+      return scale == 1;
+    }
+    return representation != ItemRepresentation.MULTI_EMBEDDING || scale >= 2;
+  }
+
+  public boolean readsText() {
+    return representation == ItemRepresentation.ADAPTER;
+  }
+}

@@ -1,0 +1,376 @@
+package io.moc.ctr.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moc.codebook.CodebookMethods;
+import io.moc.ctr.data.CtrDataset;
+import io.moc.ctr.data.Split;
+import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig;
+import io.moc.ctr.model.CtrModelConfig.Backbone;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Runs the grid backbone × item representation × scale × seed on one dataset: every cell trains a
+ * CTR model with early stopping on validation AUC and scores the best epoch on the test split,
+ * overall and on cold-start items. Finished cells are appended to a JSON-lines file as they finish,
+ * so an interrupted run goes on where it stopped; cells recorded under other settings are not
+ * reused.
+ */
+public final class EvaluationGrid {
+
+  /**
+   * @param trainLimit train on the newest this many training examples only (0: all)
+   * @param hashBuckets hash buckets of the unified representation's item id (0: one per {@value
+   *     #AUTO_ITEMS_PER_BUCKET} items)
+   * @param dataSeed seed of the dataset's negative sampling, the same for every cell so that cells
+   *     compare on identical examples
+   */
+  public record Settings(
+      Path data,
+      List<Backbone> backbones,
+      List<EvalMethod> methods,
+      List<Integer> scales,
+      int seeds,
+      int codebookSize,
+      int embeddingDim,
+      List<Integer> mlpSizes,
+      int batchSize,
+      int maxEpochs,
+      int patience,
+      float learningRate,
+      int trainLimit,
+      int hashBuckets,
+      long dataSeed,
+      Path cacheDir) {
+
+    /** The grid's axes and settings in one line, for reports. */
+    public String describe() {
+      return String.format(
+          "backbones %s; methods %s; scales %s; %d seeds; %s",
+          backbones.stream().map(b -> b.name().toLowerCase()).toList(),
+          methods.stream().map(EvalMethod::name).toList(),
+          scales,
+          seeds,
+          fingerprint());
+    }
+
+    /** What makes two cells comparable: everything but the grid's axes. */
+    String fingerprint() {
+      return String.format(
+          "K=%d D=%d mlp=%s batch=%d epochs=%d patience=%d lr=%s limit=%d buckets=%d dataSeed=%d",
+          codebookSize,
+          embeddingDim,
+          mlpSizes,
+          batchSize,
+          maxEpochs,
+          patience,
+          learningRate,
+          trainLimit,
+          hashBuckets,
+          dataSeed);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Items per hash bucket of the unified representation when no bucket count is given. */
+  static final int AUTO_ITEMS_PER_BUCKET = 16;
+
+  private final Settings settings;
+  private final Path cellsFile;
+  private final PrintStream console;
+
+  public EvaluationGrid(Settings settings, Path cellsFile, PrintStream console) {
+    this.settings = settings;
+    this.cellsFile = cellsFile;
+    this.console = console;
+  }
+
+  /** Runs every cell not yet in the cells file; returns every cell of this grid, old and new. */
+  public List<Map<String, Object>> run() throws Exception {
+    List<Map<String, Object>> cells = new ArrayList<>(previousCells());
+    Set<String> done = new HashSet<>();
+    cells.forEach(c -> done.add(key(c)));
+
+    CtrDataset data = CtrDataset.load(settings.data(), settings.dataSeed());
+    String dataset = settings.data().getFileName().toString();
+    console.println(data.describe());
+    float[][] embeddings =
+        ItemFeatures.embeddings(
+            data,
+            settings.cacheDir(),
+            n -> progress("embedding items", n, data.items().size() - 1));
+    console.println();
+
+    // Methods without a scale run once, at 1x, whatever scales are asked for.
+    TreeSet<Integer> scales = new TreeSet<>(settings.scales());
+    settings.methods().stream().filter(m -> !m.scaled()).findAny().ifPresent(m -> scales.add(1));
+    int total = 0;
+    for (int scale : scales) {
+      for (EvalMethod method : settings.methods()) {
+        if (runs(method, scale)) {
+          total += settings.seeds() * settings.backbones().size();
+        }
+      }
+    }
+    int index = 0;
+    for (int scale : scales) {
+      for (int seed = 1; seed <= settings.seeds(); seed++) {
+        // Codes are made once per method, scale and seed, and shared by every model reading them.
+        Map<String, int[][]> codesByMethod = new LinkedHashMap<>();
+        Map<String, Double> codeSeconds = new LinkedHashMap<>();
+        for (EvalMethod method : settings.methods()) {
+          if (!runs(method, scale)) {
+            continue;
+          }
+          for (Backbone backbone : settings.backbones()) {
+            index++;
+            Map<String, Object> cell = cell(dataset, backbone, method, scale, seed);
+            if (done.contains(key(cell))) {
+              continue;
+            }
+            if (method.codes() != null && !codesByMethod.containsKey(method.codes())) {
+              long start = System.nanoTime();
+              codesByMethod.put(
+                  method.codes(),
+                  ItemFeatures.codes(
+                      data,
+                      embeddings,
+                      CodebookMethods.trainer(
+                          method.codes(), scale, settings.codebookSize(), 32, 25, seed)));
+              codeSeconds.put(method.codes(), (System.nanoTime() - start) / 1e9);
+            }
+            int[][] codes = method.codes() == null ? null : codesByMethod.get(method.codes());
+            String label =
+                String.format(
+                    "[%d/%d] %s %s %dx seed %d",
+                    index, total, backbone, method.name(), scale, seed);
+            runCell(cell, data, embeddings, codes, method, backbone, scale, seed, label);
+            if (method.codes() != null) {
+              cell.put("codebook_seconds", codeSeconds.get(method.codes()));
+              cell.put("code_collision_rate", collisionRate(codes, data));
+            }
+            append(cell);
+            cells.add(cell);
+          }
+        }
+      }
+    }
+    return cells;
+  }
+
+  private boolean runs(EvalMethod method, int scale) {
+    return method.runsAt(scale) && (!method.scaled() || settings.scales().contains(scale));
+  }
+
+  private void runCell(
+      Map<String, Object> cell,
+      CtrDataset data,
+      float[][] embeddings,
+      int[][] codes,
+      EvalMethod method,
+      Backbone backbone,
+      int scale,
+      int seed,
+      String label) {
+    int buckets =
+        settings.hashBuckets() > 0
+            ? settings.hashBuckets()
+            : Math.max(16, data.items().size() / AUTO_ITEMS_PER_BUCKET);
+    CtrFeatures features =
+        new CtrFeatures(data, codes, method.readsText() ? embeddings : null, buckets);
+    CtrModelConfig.Builder builder =
+        features
+            .fields(CtrModelConfig.builder(), settings.codebookSize())
+            .embeddingDim(settings.embeddingDim())
+            .mlpSizes(settings.mlpSizes().stream().mapToInt(Integer::intValue).toArray())
+            .backbone(backbone)
+            .representation(method.representation())
+            .fusion(method.fusion())
+            .learningRate(settings.learningRate())
+            .seed(seed);
+    if (method.representation() == CtrModelConfig.ItemRepresentation.MULTI_EMBEDDING) {
+      builder.embeddingSets(scale);
+    }
+    CtrTrainer trainer =
+        new CtrTrainer(
+            features,
+            data.train(),
+            settings.batchSize(),
+            settings.maxEpochs(),
+            settings.patience(),
+            settings.trainLimit());
+    int perEpoch =
+        settings.trainLimit() > 0
+            ? Math.min(settings.trainLimit(), data.train().size())
+            : data.train().size();
+    CtrTrainer.Fit fit;
+    long parameters;
+    long rows;
+    try (CtrModel model = CtrModel.create(builder.build(), 0)) {
+      parameters = model.parameterCount();
+      rows = model.totalEmbeddingRows();
+      fit = trainer.fit(model, seed, n -> progress(label, n, perEpoch));
+    }
+    CtrTrainer.Scores test;
+    try (CtrModel best = CtrModel.fromBytes(fit.best())) {
+      test = trainer.score(best, Split.TEST);
+    }
+    console.printf(
+        "%n  valid AUC %.4f (epoch %d of %d), test AUC %.4f, cold AUC %.4f, %.0f s%n",
+        fit.valid().auc(),
+        fit.bestEpoch(),
+        fit.epochs(),
+        test.auc(),
+        test.coldAuc(),
+        fit.seconds());
+    cell.put("valid_auc", fit.valid().auc());
+    cell.put("test_auc", test.auc());
+    cell.put("test_logloss", test.logloss());
+    cell.put("cold_auc", test.coldAuc());
+    cell.put("cold_examples", test.cold());
+    cell.put("best_epoch", fit.bestEpoch());
+    cell.put("epochs", fit.epochs());
+    cell.put("train_seconds", fit.seconds());
+    cell.put("examples_per_s", fit.examplesTrained() / fit.seconds());
+    cell.put("parameters", parameters);
+    cell.put("embedding_rows", rows);
+  }
+
+  private Map<String, Object> cell(
+      String dataset, Backbone backbone, EvalMethod method, int scale, int seed) {
+    Map<String, Object> cell = new LinkedHashMap<>();
+    cell.put("dataset", dataset);
+    cell.put("backbone", backbone.name().toLowerCase());
+    cell.put("method", method.name());
+    cell.put("scale", scale);
+    cell.put("seed", seed);
+    cell.put("settings", settings.fingerprint());
+    return cell;
+  }
+
+  private static String key(Map<String, Object> cell) {
+    return String.join(
+        "|",
+        String.valueOf(cell.get("dataset")),
+        String.valueOf(cell.get("backbone")),
+        String.valueOf(cell.get("method")),
+        String.valueOf(cell.get("scale")),
+        String.valueOf(cell.get("seed")),
+        String.valueOf(cell.get("settings")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<Map<String, Object>> previousCells() throws IOException {
+    if (!Files.isRegularFile(cellsFile)) {
+      return List.of();
+    }
+    List<Map<String, Object>> cells = new ArrayList<>();
+    for (String line : Files.readAllLines(cellsFile, StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      Map<String, Object> cell = JSON.readValue(line, LinkedHashMap.class);
+      if (settings.fingerprint().equals(cell.get("settings"))) {
+        cells.add(cell);
+      }
+    }
+    if (!cells.isEmpty()) {
+      console.printf("Resuming: %d cells already done in %s%n", cells.size(), cellsFile);
+    }
+    return cells;
+  }
+
+  private void append(Map<String, Object> cell) throws IOException {
+    if (cellsFile.getParent() != null) {
+      Files.createDirectories(cellsFile.getParent());
+    }
+    Files.writeString(
+        cellsFile,
+        JSON.writeValueAsString(cell) + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+
+  /** Share of items seen in training whose whole code tuple another such item has too. */
+  static double collisionRate(int[][] codes, CtrDataset data) {
+    Map<String, Integer> tuples = new HashMap<>();
+    int n = 0;
+    for (int item = 1; item < codes.length; item++) {
+      if (data.inTrain(item)) {
+        tuples.merge(Arrays.toString(codes[item]), 1, Integer::sum);
+        n++;
+      }
+    }
+    long colliding = tuples.values().stream().filter(c -> c > 1).mapToLong(c -> c).sum();
+    return n == 0 ? 0 : (double) colliding / n;
+  }
+
+  private void progress(String what, int done, int total) {
+    int width = 30;
+    int filled = total == 0 ? width : (int) Math.min(width, (long) width * done / total);
+    console.printf(
+        "\r%s [%s%s] %d/%d", what, "#".repeat(filled), " ".repeat(width - filled), done, total);
+    console.flush();
+  }
+
+  /** Mean and sample standard deviation over seeds, per dataset, backbone, method and scale. */
+  public static List<Map<String, Object>> rows(List<Map<String, Object>> cells) {
+    Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
+    for (Map<String, Object> c : cells) {
+      String group =
+          c.get("dataset") + "|" + c.get("backbone") + "|" + c.get("method") + "|" + c.get("scale");
+      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(c);
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (List<Map<String, Object>> g : groups.values()) {
+      Map<String, Object> first = g.get(0);
+      Map<String, Object> row = new LinkedHashMap<>();
+      for (String k : List.of("dataset", "backbone", "method", "scale")) {
+        row.put(k, first.get(k));
+      }
+      row.put("seeds", g.size());
+      stat(row, g, "test_auc", "auc");
+      stat(row, g, "test_logloss", "logloss");
+      stat(row, g, "cold_auc", "cold_auc");
+      stat(row, g, "valid_auc", "valid_auc");
+      stat(row, g, "train_seconds", "train_seconds");
+      row.put("train_seconds", row.get("train_seconds_mean"));
+      stat(row, g, "examples_per_s", "examples_per_s");
+      row.put("embedding_rows", first.get("embedding_rows"));
+      row.put("parameters", first.get("parameters"));
+      if (first.containsKey("code_collision_rate")) {
+        stat(row, g, "code_collision_rate", "code_collision_rate");
+      }
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static void stat(
+      Map<String, Object> row, List<Map<String, Object>> cells, String key, String name) {
+    double[] v = cells.stream().mapToDouble(c -> ((Number) c.get(key)).doubleValue()).toArray();
+    double mean = Arrays.stream(v).average().orElse(Double.NaN);
+    double var =
+        v.length < 2
+            ? 0
+            : Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / (v.length - 1);
+    row.put(name + "_mean", mean);
+    row.put(name + "_std", Math.sqrt(var));
+  }
+}
