@@ -67,7 +67,11 @@ final class EvaluateCommand {
         .append("is scored once, at the best validation epoch). Settings: `")
         .append(settings.describe())
         .append("`.\n\n");
-    List<Integer> scales = settings.scales();
+    List<Integer> scales =
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(1), settings.scales().stream())
+            .distinct()
+            .sorted()
+            .toList();
     for (String backbone : distinct(rows, "backbone")) {
       md.append("## ").append(backbone).append("\n\n| method |");
       scales.forEach(s -> md.append(" ").append(s).append("x |"));

@@ -18,10 +18,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Runs the grid backbone × item representation × scale × seed on one dataset: every cell trains a
@@ -116,9 +116,11 @@ public final class EvaluationGrid {
             n -> progress("embedding items", n, data.items().size() - 1));
     console.println();
 
-    // Methods without a scale run once, at 1x, whatever scales are asked for.
-    TreeSet<Integer> scales = new TreeSet<>(settings.scales());
+    // Methods without a scale run once, at 1x, whatever scales are asked for; scales run in the
+    // order given, so a long grid can put the scale that matters most first.
+    Set<Integer> scales = new LinkedHashSet<>();
     settings.methods().stream().filter(m -> !m.scaled()).findAny().ifPresent(m -> scales.add(1));
+    scales.addAll(settings.scales());
     int total = 0;
     for (int scale : scales) {
       for (EvalMethod method : settings.methods()) {
