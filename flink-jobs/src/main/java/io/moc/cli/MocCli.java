@@ -97,6 +97,8 @@ public final class MocCli {
         --lr X                     Adam learning rate (default 0.001).
         --train-limit N            Train on the newest N training examples only (default all).
         --buckets N                Hash buckets of the unified item id (default items/16).
+        --id-dropout P             Share of training examples whose user and item ids are hidden,
+                                   so the model learns to score items without history (default 0.1).
         --quick                    deepfm, none and moc at 2x, one seed, one epoch on the newest
                                    60000 training examples: minutes, for CI.
 
@@ -308,6 +310,7 @@ public final class MocCli {
     int patience = 1;
     float lr = 1e-3f;
     int trainLimit = 0;
+    double idDropout = 0.1;
     int buckets = 0;
     boolean quick = false;
     while (!args.isEmpty()) {
@@ -336,6 +339,7 @@ public final class MocCli {
         case "--lr" -> lr = Float.parseFloat(value(arg, args));
         case "--train-limit" -> trainLimit = Integer.parseInt(value(arg, args));
         case "--buckets" -> buckets = Integer.parseInt(value(arg, args));
+        case "--id-dropout" -> idDropout = Double.parseDouble(value(arg, args));
         case "--quick" -> quick = true;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
@@ -370,6 +374,7 @@ public final class MocCli {
             patience,
             lr,
             trainLimit,
+            idDropout,
             buckets,
             1,
             Path.of(System.getProperty("moc.home", ".")).resolve(".moc/cache"));

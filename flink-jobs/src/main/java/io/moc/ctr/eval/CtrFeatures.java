@@ -6,7 +6,9 @@ import io.moc.ctr.data.Split;
 import io.moc.ctr.data.Vocabulary;
 import io.moc.ctr.model.CtrBatch;
 import io.moc.ctr.model.CtrModelConfig;
+import io.moc.source.Dataset;
 import java.util.BitSet;
+import java.util.Random;
 
 /**
  * Turns a dataset's examples into model batches with every field any representation reads: user,
@@ -16,6 +18,11 @@ import java.util.BitSet;
  * appear in the training period (their embedding rows would be untrained noise), so a cold-start
  * item is represented by its brand, category, text and codes only. The hashed id of the unified
  * representation maps item indices to far fewer buckets.
+ *
+ * <p>Training batches can drop ids: with probability {@code idDropout} an example's user and item
+ * ids are replaced by the unknown index. Otherwise the unknown rows are never trained, and a model
+ * scores every new item from an untrained embedding; with it, the model learns what an item without
+ * history looks like from what it does know (brand, category, text, codes).
  */
 public final class CtrFeatures {
 
@@ -63,8 +70,17 @@ public final class CtrFeatures {
     return builder;
   }
 
-  /** The examples at {@code positions} of a split, with labels. */
+  /** The examples at {@code positions} of a split, with labels, all ids kept. */
   public CtrBatch batch(Split split, int[] positions, int from, int to) {
+    return batch(split, positions, from, to, null, 0);
+  }
+
+  /**
+   * As {@link #batch(Split, int[], int, int)}, dropping each example's ids with probability {@code
+   * idDropout} drawn from {@code random}: for training batches.
+   */
+  public CtrBatch batch(
+      Split split, int[] positions, int from, int to, Random random, double idDropout) {
     Examples ex = data.examples(split);
     int n = to - from;
     int m = numCodebooks();
@@ -75,9 +91,10 @@ public final class CtrFeatures {
       int e = positions == null ? from + r : positions[from + r];
       int user = ex.user(e);
       int item = ex.item(e);
-      boolean known = data.inTrain(item);
+      boolean dropped = random != null && random.nextDouble() < idDropout;
+      boolean known = data.inTrain(item) && !dropped;
       int[] row = fields[r];
-      row[0] = trainUsers.get(user) ? user : Vocabulary.UNKNOWN;
+      row[0] = trainUsers.get(user) && !dropped ? user : Vocabulary.UNKNOWN;
       row[1] = known ? item : Vocabulary.UNKNOWN;
       row[2] = known ? bucket(item) : Vocabulary.UNKNOWN;
       row[3] = ex.brand(e);
@@ -97,6 +114,11 @@ public final class CtrFeatures {
   int bucket(int item) {
     long h = (item * 0x9E3779B97F4A7C15L) >>> 17;
     return 1 + (int) Long.remainderUnsigned(h, buckets);
+  }
+
+  /** Whether each positive comes with a sampled negative (Amazon), rather than logged labels. */
+  public boolean sampledNegatives() {
+    return data.format() == Dataset.Format.AMAZON_BEAUTY;
   }
 
   public Examples examples(Split split) {

@@ -6,6 +6,8 @@ import io.moc.ctr.metrics.Auc;
 import io.moc.ctr.metrics.LogLoss;
 import io.moc.ctr.model.CtrBatch;
 import io.moc.ctr.model.CtrModel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.IntConsumer;
 
@@ -17,7 +19,17 @@ import java.util.function.IntConsumer;
  */
 public final class CtrTrainer {
 
-  /** What one split scores: AUC and logloss overall, and AUC on cold-start examples. */
+  /**
+   * What one split scores: AUC and logloss overall, and AUC on the cold-start slice.
+   *
+   * <p>With sampled negatives (Amazon) the slice is every positive on a cold-start item together
+   * with the negative sampled for it (same user, same time): can the model rank a new item the user
+   * clicked above an item the user did not? Taking the cold examples alone would compare the rare
+   * cold negatives with cold positives of other users. Without sampled negatives (MovieLens) it is
+   * every example on a cold-start item.
+   *
+   * @param cold examples in the cold-start slice
+   */
   public record Scores(double auc, double logloss, double coldAuc, int examples, int cold) {}
 
   /**
@@ -34,9 +46,12 @@ public final class CtrTrainer {
   private final int maxEpochs;
   private final int patience;
   private final int trainLimit;
+  private final double idDropout;
 
   /**
    * @param trainLimit use only the newest this many training examples (0: all), for quick runs
+   * @param idDropout probability that a training example's ids are replaced by the unknown index
+   *     (see {@link CtrFeatures})
    */
   public CtrTrainer(
       CtrFeatures features,
@@ -44,13 +59,15 @@ public final class CtrTrainer {
       int batchSize,
       int maxEpochs,
       int patience,
-      int trainLimit) {
+      int trainLimit,
+      double idDropout) {
     this.features = features;
     this.train = train;
     this.batchSize = batchSize;
     this.maxEpochs = maxEpochs;
     this.patience = patience;
     this.trainLimit = trainLimit;
+    this.idDropout = idDropout;
   }
 
   /**
@@ -78,7 +95,7 @@ public final class CtrTrainer {
       shuffle(order, random);
       for (int from = 0; from < order.length; from += batchSize) {
         int to = Math.min(order.length, from + batchSize);
-        model.trainStep(features.batch(Split.TRAIN, order, from, to));
+        model.trainStep(features.batch(Split.TRAIN, order, from, to, random, idDropout));
         trained += to - from;
         progress.accept(to);
       }
@@ -103,16 +120,38 @@ public final class CtrTrainer {
       System.arraycopy(model.predict(batch), 0, p, from, to - from);
     }
     float[] labels = ex.labels();
-    int cold = ex.coldStartCount();
-    float[] coldP = new float[cold];
-    float[] coldLabels = new float[cold];
-    for (int i = 0, c = 0; i < n; i++) {
-      if (ex.coldStart(i)) {
-        coldP[c] = p[i];
-        coldLabels[c++] = labels[i];
+    int[] slice = coldSlice(ex, features.sampledNegatives());
+    float[] coldP = new float[slice.length];
+    float[] coldLabels = new float[slice.length];
+    for (int c = 0; c < slice.length; c++) {
+      coldP[c] = p[slice[c]];
+      coldLabels[c] = labels[slice[c]];
+    }
+    return new Scores(
+        Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, slice.length);
+  }
+
+  /** The examples of the cold-start slice (see {@link Scores}), in order. */
+  static int[] coldSlice(Examples ex, boolean sampledNegatives) {
+    List<Integer> slice = new ArrayList<>();
+    int n = ex.size();
+    for (int i = 0; i < n; i++) {
+      if (!sampledNegatives) {
+        if (ex.coldStart(i)) {
+          slice.add(i);
+        }
+      } else if (ex.label(i) > 0 && ex.coldStart(i)) {
+        slice.add(i);
+        // The builder writes each positive's sampled negative right after it.
+        if (i + 1 < n
+            && ex.label(i + 1) == 0
+            && ex.user(i + 1) == ex.user(i)
+            && ex.timeMs(i + 1) == ex.timeMs(i)) {
+          slice.add(i + 1);
+        }
       }
     }
-    return new Scores(Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, cold);
+    return slice.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private Examples featuresExamples(Split split) {

@@ -34,6 +34,8 @@ public final class EvaluationGrid {
 
   /**
    * @param trainLimit train on the newest this many training examples only (0: all)
+   * @param idDropout probability that a training example's user and item ids are hidden, so the
+   *     model learns to score items it has no id for
    * @param hashBuckets hash buckets of the unified representation's item id (0: one per {@value
    *     #AUTO_ITEMS_PER_BUCKET} items)
    * @param dataSeed seed of the dataset's negative sampling, the same for every cell so that cells
@@ -53,6 +55,7 @@ public final class EvaluationGrid {
       int patience,
       float learningRate,
       int trainLimit,
+      double idDropout,
       int hashBuckets,
       long dataSeed,
       Path cacheDir) {
@@ -71,7 +74,8 @@ public final class EvaluationGrid {
     /** What makes two cells comparable: everything but the grid's axes. */
     String fingerprint() {
       return String.format(
-          "K=%d D=%d mlp=%s batch=%d epochs=%d patience=%d lr=%s limit=%d buckets=%d dataSeed=%d",
+          "K=%d D=%d mlp=%s batch=%d epochs=%d patience=%d lr=%s limit=%d idDropout=%s buckets=%d"
+              + " dataSeed=%d",
           codebookSize,
           embeddingDim,
           mlpSizes,
@@ -80,6 +84,7 @@ public final class EvaluationGrid {
           patience,
           learningRate,
           trainLimit,
+          idDropout,
           hashBuckets,
           dataSeed);
     }
@@ -215,7 +220,8 @@ public final class EvaluationGrid {
             settings.batchSize(),
             settings.maxEpochs(),
             settings.patience(),
-            settings.trainLimit());
+            settings.trainLimit(),
+            settings.idDropout());
     int perEpoch =
         settings.trainLimit() > 0
             ? Math.min(settings.trainLimit(), data.train().size())

@@ -34,6 +34,7 @@ class EvaluationGridTest {
         1,
         1e-3f,
         60_000,
+        0.1,
         0,
         1,
         Path.of("../.moc/cache"));
