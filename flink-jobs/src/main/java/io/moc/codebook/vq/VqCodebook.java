@@ -2,6 +2,8 @@ package io.moc.codebook.vq;
 
 import io.moc.codebook.Assignment;
 import io.moc.codebook.Codebook;
+import io.moc.codebook.NearestCode;
+import io.moc.codebook.VectorKernels;
 
 /**
  * A trained VQ-VAE quantizer reduced to what assignment needs: input normalisation, the encoder MLP
@@ -16,9 +18,10 @@ import io.moc.codebook.Codebook;
  * </ul>
  *
  * <p>Weights are stored input-major, as the DJL model multiplies them ({@code x.matMul(w)}): {@code
- * w1} is D × h, {@code w2} is h × d; codebook m is K × d, row-major. Dot products are accumulated
- * in double and rounded once to float, so that the result is the correctly rounded one that the
- * float32 DJL model approximates; the codes agree with the DJL model's except at float near-ties.
+ * w1} is D × h, {@code w2} is h × d; codebook m is K × d, row-major. The encoder computes in
+ * float32 like the DJL model, in its own summation order, so the codes agree with the DJL model's
+ * except at float near-ties; given the latent, a code is the exact argmin of ||c||² − 2 z·c with
+ * z·c in double (see {@link NearestCode}).
  */
 public final class VqCodebook implements Codebook {
 
@@ -39,9 +42,11 @@ public final class VqCodebook implements Codebook {
   private final float[] w2;
   private final float[] b2;
   private final float[][] codebooks;
-  // Derived: codebook m transposed (d × K), and the squared norm of every code vector.
-  private final float[][] transposed;
-  private final float[][] norms;
+  // Derived: the encoder weights split per input for the vectorised kernel; one search over all
+  // codebooks for moc (they share z), one per level for rqvae (each level has its own residual).
+  private final float[][] w1Rows;
+  private final float[][] w2Rows;
+  private final NearestCode[] searches;
 
   /**
    * @param method {@link #MOC} or {@link #RQVAE}
@@ -105,25 +110,19 @@ public final class VqCodebook implements Codebook {
     this.w2 = w2.clone();
     this.b2 = b2.clone();
     this.codebooks = new float[numCodebooks][];
-    this.transposed = new float[numCodebooks][];
-    this.norms = new float[numCodebooks][];
     for (int m = 0; m < numCodebooks; m++) {
-      float[] c = codebooks[m].clone();
-      float[] t = new float[c.length];
-      float[] n = new float[codebookSize];
-      for (int k = 0; k < codebookSize; k++) {
-        double sum = 0;
-        for (int j = 0; j < d; j++) {
-          float v = c[k * d + j];
-          t[j * codebookSize + k] = v;
-          sum += (double) v * v;
-        }
-        n[k] = (float) sum;
-      }
-      this.codebooks[m] = c;
-      this.transposed[m] = t;
-      this.norms[m] = n;
+      this.codebooks[m] = codebooks[m].clone();
     }
+    if (residual()) {
+      this.searches = new NearestCode[numCodebooks];
+      for (int m = 0; m < numCodebooks; m++) {
+        searches[m] = new NearestCode(new float[][] {this.codebooks[m]}, codebookSize, d);
+      }
+    } else {
+      this.searches = new NearestCode[] {new NearestCode(this.codebooks, codebookSize, d)};
+    }
+    this.w1Rows = VectorKernels.rows(this.w1, dim, h);
+    this.w2Rows = VectorKernels.rows(this.w2, h, d);
   }
 
   private static void require(boolean ok, String what) {
@@ -218,64 +217,40 @@ public final class VqCodebook implements Codebook {
     for (int j = 0; j < dimension; j++) {
       x[j] = (embedding[j] - mean[j]) / std[j];
     }
-    float[] hidden = linear(w1, b1, x, dimension, hiddenSize);
+    float[] hidden = linear(w1Rows, b1, x);
     for (int r = 0; r < hiddenSize; r++) {
-      if (!(hidden[r] > 0f)) {
-        hidden[r] = 0f;
-      }
+      // Branch-free, so vectorised: half the units are negative at random, which a branch
+      // mispredicts. Only a non-finite embedding makes NaN, which max keeps.
+      hidden[r] = Math.max(hidden[r], 0f);
     }
-    return linear(w2, b2, hidden, hiddenSize, latentSize);
+    return linear(w2Rows, b2, hidden);
   }
 
-  /** out = round(x · w) + b, with w input-major (in × out) and the dot product in double. */
-  private static float[] linear(float[] w, float[] b, float[] x, int in, int out) {
-    double[] acc = new double[out];
-    for (int j = 0; j < in; j++) {
-      double xj = x[j];
-      if (xj == 0) {
-        continue; // exact: adding zero products leaves the sums unchanged
-      }
-      int row = j * out;
-      for (int r = 0; r < out; r++) {
-        acc[r] += w[row + r] * xj;
-      }
-    }
-    float[] y = new float[out];
-    for (int r = 0; r < out; r++) {
-      y[r] = (float) acc[r] + b[r];
+  /** x · w + b. */
+  private static float[] linear(float[][] rows, float[] b, float[] x) {
+    float[] y = new float[b.length];
+    VectorKernels.accumulate(rows, x, y, y.length);
+    for (int r = 0; r < y.length; r++) {
+      y[r] += b[r];
     }
     return y;
   }
 
   /**
-   * The nearest code of codebook {@code m} to {@code target}, by ||c||² − 2 z·c (the term ||z||² is
-   * the same for every code), ties to the lowest index like the DJL model's argmin.
+   * ||c||² − 2 z·c (||z − c||² less the same ||z||² for every code) with z·c in double: the
+   * distance that decides near-ties, ties to the lowest index like the DJL model's argmin.
    */
-  private int nearest(int m, float[] target, double[] dots) {
-    float[] t = transposed[m];
-    int k = codebookSize;
-    java.util.Arrays.fill(dots, 0);
+  private float distance(int m, int code, float[] target) {
+    float[] c = codebooks[m];
+    int offset = code * latentSize;
+    double dot = 0;
+    double norm = 0;
     for (int j = 0; j < latentSize; j++) {
-      double zj = target[j];
-      if (zj == 0) {
-        continue;
-      }
-      int row = j * k;
-      for (int c = 0; c < k; c++) {
-        dots[c] += t[row + c] * zj;
-      }
+      float v = c[offset + j];
+      dot += v * (double) target[j];
+      norm += (double) v * v;
     }
-    float[] n = norms[m];
-    int best = 0;
-    float bestDistance = Float.POSITIVE_INFINITY;
-    for (int c = 0; c < k; c++) {
-      float distance = n[c] - 2f * (float) dots[c];
-      if (distance < bestDistance) {
-        bestDistance = distance;
-        best = c;
-      }
-    }
-    return best;
+    return (float) norm - 2f * (float) dot;
   }
 
   private float squaredDistance(int m, int code, float[] target) {
@@ -297,16 +272,20 @@ public final class VqCodebook implements Codebook {
   public Assignment assign(float[] embedding) {
     float[] z = encode(embedding);
     int[] codes = new int[numCodebooks];
-    double[] dots = new double[codebookSize];
+    NearestCode.Scratch scratch = searches[0].scratch();
     double error = 0;
-    boolean residual = residual();
-    for (int m = 0; m < numCodebooks; m++) {
-      int code = nearest(m, z, dots);
-      codes[m] = code;
-      error += squaredDistance(m, code, z);
-      if (residual) {
+    if (!residual()) {
+      searches[0].nearest(z, scratch, codes, 0, (m, c) -> distance(m, c, z));
+      for (int m = 0; m < numCodebooks; m++) {
+        error += squaredDistance(m, codes[m], z);
+      }
+    } else {
+      for (int m = 0; m < numCodebooks; m++) {
+        int level = m;
+        searches[m].nearest(z, scratch, codes, m, (i, c) -> distance(level, c, z));
+        error += squaredDistance(m, codes[m], z);
         float[] c = codebooks[m];
-        int offset = code * latentSize;
+        int offset = codes[m] * latentSize;
         for (int j = 0; j < latentSize; j++) {
           z[j] -= c[offset + j];
         }
