@@ -17,11 +17,12 @@ public final class CodebookMethods {
           ProjectedKMeansCodebook.PQ,
           ProjectedKMeansCodebook.METHOD,
           VqCodebook.RQVAE,
-          VqCodebook.MOC);
+          VqCodebook.MOC,
+          VqCodebook.MOC_HEADS);
 
   /**
-   * Trainers with the given M, K and seed; the VQ-VAE methods ({@code moc}, {@code rqvae}) take
-   * their network sizes and schedule from {@link VqVaeConfig#defaults()}.
+   * Trainers with the given M, K and seed; the VQ-VAE methods ({@code moc}, {@code moc-heads},
+   * {@code rqvae}) take their network sizes and schedule from {@link VqVaeConfig#defaults()}.
    *
    * @param projectedDimension used by {@code projected-kmeans} only
    * @throws IllegalArgumentException for an unknown method
@@ -41,7 +42,7 @@ public final class CodebookMethods {
           ProjectedKMeansTrainer.productQuantization(numCodebooks, codebookSize, iterations, seed);
       case ProjectedKMeansCodebook.KMEANS ->
           ProjectedKMeansTrainer.kmeans(codebookSize, iterations, seed);
-      case VqCodebook.MOC, VqCodebook.RQVAE ->
+      case VqCodebook.MOC, VqCodebook.MOC_HEADS, VqCodebook.RQVAE ->
           VqVaeTrainer.create(
               method,
               VqVaeConfig.defaults().withCodebooks(numCodebooks, codebookSize).withSeed(seed));

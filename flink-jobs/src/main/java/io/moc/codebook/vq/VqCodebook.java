@@ -4,6 +4,7 @@ import io.moc.codebook.Assignment;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.NearestCode;
 import io.moc.codebook.VectorKernels;
+import java.util.List;
 
 /**
  * A trained VQ-VAE quantizer reduced to what assignment needs: input normalisation, the encoder MLP
@@ -13,20 +14,27 @@ import io.moc.codebook.VectorKernels;
  * <ul>
  *   <li>{@link #MOC} (Mixture-of-Codes): every codebook quantizes the latent z independently; code
  *       m is the nearest vector of codebook m to z.
+ *   <li>{@link #MOC_HEADS}: Mixture-of-Codes with one latent head per codebook; the encoder's last
+ *       layer outputs M latents z_1 … z_M (h → M·d) and code m is the nearest vector of codebook m
+ *       to z_m.
  *   <li>{@link #RQVAE} (residual quantization): level m quantizes the residual z minus the vectors
  *       chosen at the levels before it.
  * </ul>
  *
  * <p>Weights are stored input-major, as the DJL model multiplies them ({@code x.matMul(w)}): {@code
- * w1} is D × h, {@code w2} is h × d; codebook m is K × d, row-major. The encoder computes in
- * float32 like the DJL model, in its own summation order, so the codes agree with the DJL model's
- * except at float near-ties; given the latent, a code is the exact argmin of ||c||² − 2 z·c with
- * z·c in double (see {@link NearestCode}).
+ * w1} is D × h, {@code w2} is h × d (h × M·d for moc-heads); codebook m is K × d, row-major. The
+ * encoder computes in float32 like the DJL model, in its own summation order, so the codes agree
+ * with the DJL model's except at float near-ties; given the latent, a code is the exact argmin of
+ * ||c||² − 2 z·c with z·c in double (see {@link NearestCode}).
  */
 public final class VqCodebook implements Codebook {
 
   public static final String MOC = "moc";
+  public static final String MOC_HEADS = "moc-heads";
   public static final String RQVAE = "rqvae";
+
+  /** Every VQ-VAE method. */
+  public static final List<String> METHODS = List.of(MOC, MOC_HEADS, RQVAE);
 
   private final String method;
   private final String embeddingModel;
@@ -35,6 +43,7 @@ public final class VqCodebook implements Codebook {
   private final int codebookSize;
   private final int hiddenSize;
   private final int latentSize;
+  private final int heads;
   private final float[] mean;
   private final float[] std;
   private final float[] w1;
@@ -49,13 +58,13 @@ public final class VqCodebook implements Codebook {
   private final NearestCode[] searches;
 
   /**
-   * @param method {@link #MOC} or {@link #RQVAE}
+   * @param method one of {@link #METHODS}
    * @param mean per-dimension mean of the training inputs (length D)
    * @param std per-dimension standard deviation of the training inputs, all > 0 (length D)
    * @param w1 D × h, input-major
    * @param b1 h
-   * @param w2 h × d, input-major
-   * @param b2 d
+   * @param w2 h × d (h × M·d for moc-heads), input-major
+   * @param b2 d (M·d for moc-heads)
    * @param codebooks M arrays of K × d, row-major
    */
   public VqCodebook(
@@ -69,18 +78,20 @@ public final class VqCodebook implements Codebook {
       float[] w2,
       float[] b2,
       float[][] codebooks) {
-    if (!MOC.equals(method) && !RQVAE.equals(method)) {
+    if (!METHODS.contains(method)) {
       throw new IllegalArgumentException("unknown VQ-VAE method " + method);
     }
     int dim = mean.length;
     int h = b1.length;
-    int d = b2.length;
+    int heads = MOC_HEADS.equals(method) ? codebooks.length : 1;
+    int d = heads == 0 ? 0 : b2.length / heads;
     if (dim == 0 || h == 0 || d == 0 || codebookSize < 1 || codebooks.length == 0) {
       throw new IllegalArgumentException("empty VQ-VAE codebook");
     }
     require(std.length == dim, "std");
     require(w1.length == (long) dim * h, "encoder layer 1");
-    require(w2.length == (long) h * d, "encoder layer 2");
+    require(b2.length == (long) heads * d, "encoder bias 2");
+    require(w2.length == (long) h * heads * d, "encoder layer 2");
     for (int m = 0; m < codebooks.length; m++) {
       require(codebooks[m].length == (long) codebookSize * d, "codebook " + m);
       Codebook.requireFinite(codebooks[m], "codebook " + m);
@@ -103,6 +114,7 @@ public final class VqCodebook implements Codebook {
     this.codebookSize = codebookSize;
     this.hiddenSize = h;
     this.latentSize = d;
+    this.heads = heads;
     this.mean = mean.clone();
     this.std = std.clone();
     this.w1 = w1.clone();
@@ -113,7 +125,7 @@ public final class VqCodebook implements Codebook {
     for (int m = 0; m < numCodebooks; m++) {
       this.codebooks[m] = codebooks[m].clone();
     }
-    if (residual()) {
+    if (residual() || heads > 1) {
       this.searches = new NearestCode[numCodebooks];
       for (int m = 0; m < numCodebooks; m++) {
         searches[m] = new NearestCode(new float[][] {this.codebooks[m]}, codebookSize, d);
@@ -122,7 +134,7 @@ public final class VqCodebook implements Codebook {
       this.searches = new NearestCode[] {new NearestCode(this.codebooks, codebookSize, d)};
     }
     this.w1Rows = VectorKernels.rows(this.w1, dim, h);
-    this.w2Rows = VectorKernels.rows(this.w2, h, d);
+    this.w2Rows = VectorKernels.rows(this.w2, h, heads * d);
   }
 
   private static void require(boolean ok, String what) {
@@ -166,6 +178,11 @@ public final class VqCodebook implements Codebook {
     return latentSize;
   }
 
+  /** Latent heads: M for moc-heads (one z_m per codebook), else 1. */
+  public int heads() {
+    return heads;
+  }
+
   /** Whether levels quantize residuals (rqvae) rather than z itself (moc). */
   public boolean residual() {
     return RQVAE.equals(method);
@@ -207,7 +224,7 @@ public final class VqCodebook implements Codebook {
     return v;
   }
 
-  /** The latent z of {@code embedding}: normalisation, then the encoder. */
+  /** The latent z of {@code embedding} (z_1 … z_M concatenated for moc-heads). */
   public float[] encode(float[] embedding) {
     if (embedding.length != dimension) {
       throw new IllegalArgumentException(
@@ -266,7 +283,8 @@ public final class VqCodebook implements Codebook {
 
   /**
    * Codes and error. The error is the squared distance between each codebook's target (z for moc,
-   * the level's residual for rqvae) and its chosen vector, averaged over codebooks.
+   * z_m for moc-heads, the level's residual for rqvae) and its chosen vector, averaged over
+   * codebooks.
    */
   @Override
   public Assignment assign(float[] embedding) {
@@ -274,7 +292,15 @@ public final class VqCodebook implements Codebook {
     int[] codes = new int[numCodebooks];
     NearestCode.Scratch scratch = searches[0].scratch();
     double error = 0;
-    if (!residual()) {
+    if (heads > 1) {
+      float[] target = new float[latentSize];
+      for (int m = 0; m < numCodebooks; m++) {
+        System.arraycopy(z, m * latentSize, target, 0, latentSize);
+        int head = m;
+        searches[m].nearest(target, scratch, codes, m, (i, c) -> distance(head, c, target));
+        error += squaredDistance(m, codes[m], target);
+      }
+    } else if (!residual()) {
       searches[0].nearest(z, scratch, codes, 0, (m, c) -> distance(m, c, z));
       for (int m = 0; m < numCodebooks; m++) {
         error += squaredDistance(m, codes[m], z);

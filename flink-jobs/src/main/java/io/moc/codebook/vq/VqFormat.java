@@ -9,9 +9,9 @@ import java.io.IOException;
 
 /**
  * Artifact body of a {@link VqCodebook}: hidden size h, latent size d, then the input mean and
- * standard deviation (D each), encoder W1 (D × h), b1 (h), W2 (h × d), b2 (d), and M codebooks of K
- * × d. One format per method name, both with this layout. The decoder is not stored: assignment
- * does not need it.
+ * standard deviation (D each), encoder W1 (D × h), b1 (h), W2 (h × heads·d), b2 (heads·d), and M
+ * codebooks of K × d; heads is M for moc-heads, else 1. One format per method name. The decoder is
+ * not stored: assignment does not need it.
  */
 public class VqFormat implements CodebookFormat {
 
@@ -25,6 +25,13 @@ public class VqFormat implements CodebookFormat {
   public static final class Moc extends VqFormat {
     public Moc() {
       super(VqCodebook.MOC);
+    }
+  }
+
+  /** Mixture-of-Codes with one latent head per codebook. */
+  public static final class MocHeads extends VqFormat {
+    public MocHeads() {
+      super(VqCodebook.MOC_HEADS);
     }
   }
 
@@ -63,13 +70,15 @@ public class VqFormat implements CodebookFormat {
     long dim = header.dimension();
     long m = header.numCodebooks();
     long k = header.codebookSize();
-    CodebookCodec.requireAvailable(in, 2 * dim + dim * h + h + (long) h * d + d + m * k * d);
+    long heads = VqCodebook.MOC_HEADS.equals(method) ? m : 1;
+    CodebookCodec.requireAvailable(
+        in, 2 * dim + dim * h + h + heads * h * d + heads * d + m * k * d);
     float[] mean = CodebookCodec.readFloats(in, (int) dim);
     float[] std = CodebookCodec.readFloats(in, (int) dim);
     float[] w1 = CodebookCodec.readFloats(in, (int) dim * h);
     float[] b1 = CodebookCodec.readFloats(in, h);
-    float[] w2 = CodebookCodec.readFloats(in, h * d);
-    float[] b2 = CodebookCodec.readFloats(in, d);
+    float[] w2 = CodebookCodec.readFloats(in, (int) (heads * h * d));
+    float[] b2 = CodebookCodec.readFloats(in, (int) (heads * d));
     float[][] codebooks = new float[(int) m][];
     for (int i = 0; i < m; i++) {
       codebooks[i] = CodebookCodec.readFloats(in, (int) (k * d));

@@ -28,6 +28,10 @@ final class VqNetwork {
   static final int CODEBOOKS = 8;
 
   final boolean residual;
+
+  /** Latent heads: 1 (one z for every codebook), or M (moc-heads: codebook m quantizes z_m). */
+  final int heads;
+
   final int dimension;
   final int hidden;
   final int latent;
@@ -35,12 +39,17 @@ final class VqNetwork {
   final int codebookSize;
 
   /**
-   * W1 (D×h), b1, W2 (h×d), b2, V1 (d×h), c1, V2 (h×D), c2, codebooks (M·K×d); null when absent.
+   * W1 (D×h), b1, W2 (h×heads·d), b2, V1 (d×h), c1, V2 (h×D), c2, codebooks (M·K×d); null when
+   * absent.
    */
   final NDArray[] params = new NDArray[9];
 
-  VqNetwork(boolean residual, int dimension, int hidden, int latent, int m, int k) {
+  VqNetwork(boolean residual, int heads, int dimension, int hidden, int latent, int m, int k) {
+    if (heads != 1 && (residual || heads != m)) {
+      throw new IllegalArgumentException("one latent head, or one per parallel codebook");
+    }
     this.residual = residual;
+    this.heads = heads;
     this.dimension = dimension;
     this.hidden = hidden;
     this.latent = latent;
@@ -53,8 +62,8 @@ final class VqNetwork {
     return switch (index) {
       case W1 -> new Shape(dimension, hidden);
       case B1, C1 -> new Shape(hidden);
-      case W2 -> new Shape(hidden, latent);
-      case B2 -> new Shape(latent);
+      case W2 -> new Shape(hidden, (long) heads * latent);
+      case B2 -> new Shape((long) heads * latent);
       case V1 -> new Shape(latent, hidden);
       case V2 -> new Shape(hidden, dimension);
       case C2 -> new Shape(dimension);
@@ -78,6 +87,11 @@ final class VqNetwork {
   NDArray encode(NDArray x) {
     NDArray h = Activation.relu(x.matMul(params[W1]).add(params[B1]));
     return h.matMul(params[W2]).add(params[B2]);
+  }
+
+  /** The decoder's input without quantization (warm-up): z, or the mean of the heads' z_m. */
+  NDArray pool(NDArray z) {
+    return heads == 1 ? z : z.reshape(z.getShape().get(0), heads, latent).mean(new int[] {1});
   }
 
   NDArray decode(NDArray zq) {
@@ -106,17 +120,27 @@ final class VqNetwork {
 
   private NDList quantizeParallel(NDArray z) {
     long batch = z.getShape().get(0);
-    NDArray all = params[CODEBOOKS];
-    NDArray codes = distances(z, all).reshape(batch, numCodebooks, codebookSize).argMin(2); // B × M
+    // Codebook m's target: z itself for every codebook, or its own head z_m. M × B × d.
+    NDArray targets =
+        heads == 1
+            ? z.expandDims(0).broadcast(numCodebooks, batch, latent)
+            : z.reshape(batch, numCodebooks, latent).transpose(1, 0, 2);
+    NDArray books = params[CODEBOOKS].reshape(numCodebooks, codebookSize, latent); // M × K × d
+    NDArray t = targets.stopGradient();
+    NDArray c = books.stopGradient();
+    NDArray scores =
+        c.square()
+            .sum(new int[] {2})
+            .expandDims(1)
+            .sub(t.matMul(c.transpose(0, 2, 1)).mul(2f)); // M × B × K, ||c||² − 2 t·c
+    NDArray chosen = scores.argMin(2); // M × B
     // One-hot products pick the chosen vectors exactly and keep the gradient a plain matmul.
-    NDArray oneHot = codes.oneHot(codebookSize).transpose(1, 0, 2); // M × B × K
-    NDArray q = oneHot.matMul(all.reshape(numCodebooks, codebookSize, latent)); // M × B × d
-    NDArray target = z.stopGradient().expandDims(0);
-    NDArray codebookLoss = q.sub(target).square().mean();
-    NDArray commitment = z.expandDims(0).sub(q.stopGradient()).square().mean();
-    NDArray zq = z.add(q.mean(new int[] {0}).sub(z).stopGradient());
-    NDArray targets = target.broadcast(numCodebooks, batch, latent);
-    return new NDList(zq, codes, codebookLoss, commitment, targets);
+    NDArray q = chosen.oneHot(codebookSize).matMul(books); // M × B × d
+    NDArray codebookLoss = q.sub(t).square().mean();
+    NDArray commitment = targets.sub(q.stopGradient()).square().mean();
+    NDArray zMean = targets.mean(new int[] {0});
+    NDArray zq = zMean.add(q.mean(new int[] {0}).sub(zMean).stopGradient());
+    return new NDList(zq, chosen.transpose(), codebookLoss, commitment, t);
   }
 
   private NDList quantizeResidual(NDArray z) {

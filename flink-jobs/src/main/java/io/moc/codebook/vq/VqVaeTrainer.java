@@ -19,6 +19,10 @@ import java.util.Random;
  *   <li>{@code moc}, the Mixture-of-Codes multi-codebook VQ-VAE: encoder MLP D → h → d, M codebooks
  *       of K vectors that each quantize z independently and in parallel, one decoder d → h → D that
  *       reconstructs the (normalised) input from the mean of the M chosen vectors;
+ *   <li>{@code moc-heads}, the same with one latent head per codebook: the encoder's last layer
+ *       maps h → M·d and codebook m quantizes its own z_m, the decoder reads the mean of the chosen
+ *       vectors. With one shared z every codebook runs k-means on the same points and they end up
+ *       with similar partitions; separate heads give each codebook its own view;
  *   <li>{@code rqvae}, its residual baseline: level m quantizes z minus the vectors chosen before
  *       it, the decoder reads their sum.
  * </ul>
@@ -46,12 +50,13 @@ public final class VqVaeTrainer implements CodebookTrainer {
   }
 
   /**
-   * @param method {@link VqCodebook#MOC} or {@link VqCodebook#RQVAE}
+   * @param method one of {@link VqCodebook#METHODS}
    * @throws IllegalArgumentException for another method
    */
   public static VqVaeTrainer create(String method, VqVaeConfig config) {
-    if (!VqCodebook.MOC.equals(method) && !VqCodebook.RQVAE.equals(method)) {
-      throw new IllegalArgumentException("unknown VQ-VAE method " + method + "; known: moc, rqvae");
+    if (!VqCodebook.METHODS.contains(method)) {
+      throw new IllegalArgumentException(
+          "unknown VQ-VAE method " + method + "; known: " + VqCodebook.METHODS);
     }
     return new VqVaeTrainer(method, config);
   }
@@ -137,11 +142,12 @@ public final class VqVaeTrainer implements CodebookTrainer {
     double[] total = new double[epochs];
     int[] dead = new int[config.epochs()];
     try (NDManager manager = NDManager.newBaseManager(ENGINE)) {
-      VqNetwork net = new VqNetwork(VqCodebook.RQVAE.equals(method), dim, h, d, m, k);
+      int heads = VqCodebook.MOC_HEADS.equals(method) ? m : 1;
+      VqNetwork net = new VqNetwork(VqCodebook.RQVAE.equals(method), heads, dim, h, d, m, k);
       net.set(manager, VqNetwork.W1, glorot(dim, h, random), true);
       net.set(manager, VqNetwork.B1, new float[h], true);
-      net.set(manager, VqNetwork.W2, glorot(h, d, random), true);
-      net.set(manager, VqNetwork.B2, new float[d], true);
+      net.set(manager, VqNetwork.W2, glorot(h, heads * d, random), true);
+      net.set(manager, VqNetwork.B2, new float[heads * d], true);
       net.set(manager, VqNetwork.V1, glorot(d, h, random), true);
       net.set(manager, VqNetwork.C1, new float[h], true);
       net.set(manager, VqNetwork.V2, glorot(h, dim, random), true);
@@ -210,6 +216,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
       VqNetwork net =
           new VqNetwork(
               codebook.residual(),
+              codebook.heads(),
               codebook.dimension(),
               codebook.hiddenSize(),
               codebook.latentSize(),
@@ -304,7 +311,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
           reconstruction = net.decode(q.get(0)).sub(x).square().mean();
           loss = reconstruction.add(q.get(2)).add(q.get(3).mul(config.beta()));
         } else {
-          reconstruction = net.decode(z).sub(x).square().mean();
+          reconstruction = net.decode(net.pool(z)).sub(x).square().mean();
           loss = reconstruction;
         }
         collector.backward(loss);
@@ -335,6 +342,9 @@ public final class VqVaeTrainer implements CodebookTrainer {
     for (int level = 0; level < m; level++) {
       if (latents == null || !net.residual) {
         latents = latents(manager, net, data, sampleIndices(n, points, random));
+        if (net.heads > 1) {
+          latents = columns(latents, points, net.heads * d, level * d, d);
+        }
       }
       float[] centroids = KMeans.fit(latents, points, d, k, config.kmeansIterations(), random);
       System.arraycopy(centroids, 0, codebooks, level * k * d, k * d);
@@ -372,6 +382,15 @@ public final class VqVaeTrainer implements CodebookTrainer {
       System.arraycopy(data, items[i] * dim, batch, i * dim, dim);
     }
     return batch;
+  }
+
+  /** Columns [from, from + width) of a row-major matrix with {@code cols} columns. */
+  private static float[] columns(float[] matrix, int rows, int cols, int from, int width) {
+    float[] out = new float[rows * width];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(matrix, r * cols + from, out, r * width, width);
+    }
+    return out;
   }
 
   /** Encoder outputs of the given items, row-major. */

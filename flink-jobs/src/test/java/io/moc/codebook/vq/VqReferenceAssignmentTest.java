@@ -34,6 +34,7 @@ class VqReferenceAssignmentTest {
     for (int j = 0; j < DIM; j++) {
       std[j] = 0.5f + random.nextFloat();
     }
+    int heads = VqCodebook.MOC_HEADS.equals(method) ? M : 1;
     float[][] codebooks = new float[M][];
     for (int m = 0; m < M; m++) {
       codebooks[m] = gaussian(random, K * LATENT, 1);
@@ -46,8 +47,8 @@ class VqReferenceAssignmentTest {
         std,
         gaussian(random, DIM * HIDDEN, 1 / Math.sqrt(DIM)),
         gaussian(random, HIDDEN, 0.1),
-        gaussian(random, HIDDEN * LATENT, 1 / Math.sqrt(HIDDEN)),
-        gaussian(random, LATENT, 0.1),
+        gaussian(random, HIDDEN * heads * LATENT, 1 / Math.sqrt(HIDDEN)),
+        gaussian(random, heads * LATENT, 0.1),
         codebooks);
   }
 
@@ -72,11 +73,15 @@ class VqReferenceAssignmentTest {
     for (int j = 0; j < DIM; j++) {
       x[j] = (embedding[j] - codebook.mean()[j]) / codebook.std()[j];
     }
-    float[] z =
+    float[] latent =
         layer(codebook.w2(), codebook.b2(), layer(codebook.w1(), codebook.b1(), x, true), false);
+    float[] z = latent;
     int[] codes = new int[M];
     double error = 0;
     for (int m = 0; m < M; m++) {
+      if (codebook.heads() > 1) {
+        z = java.util.Arrays.copyOfRange(latent, m * LATENT, (m + 1) * LATENT);
+      }
       float[] c = codebook.codebook(m);
       double best = Double.POSITIVE_INFINITY;
       for (int k = 0; k < K; k++) {
@@ -101,7 +106,7 @@ class VqReferenceAssignmentTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldAssignTheCodesAndErrorOfThePlainComputation(String method) {
     Random random = new Random(11);
     VqCodebook codebook = randomCodebook(method, random);

@@ -46,7 +46,7 @@ class VqVaeTrainerTest {
     // makes these small steps ten times slower: train with one thread, restore it afterwards.
     threadsBefore = JniUtils.getNumThreads();
     JniUtils.setNumThreads(1);
-    for (String method : List.of(VqCodebook.MOC, VqCodebook.RQVAE)) {
+    for (String method : VqCodebook.METHODS) {
       TRAINED.put(method, VqVaeTrainer.create(method, CONFIG).fit("model-x", DATA));
     }
   }
@@ -70,7 +70,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldTrainTheSameArtifactBytesTwiceForTheSameSeed(String method) {
     VqVaeTrainer.Result again = VqVaeTrainer.create(method, CONFIG).fit("model-x", DATA);
     VqVaeTrainer.Result first = TRAINED.get(method);
@@ -90,7 +90,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldLowerTheReconstructionLossOverTraining(String method) {
     double[] loss = TRAINED.get(method).reconstructionLoss();
     assertEquals(CONFIG.warmupEpochs() + CONFIG.epochs(), loss.length);
@@ -105,7 +105,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldUseAtLeastNinetyPercentOfEveryCodebookOnClusteredData(String method) {
     VqCodebook codebook = TRAINED.get(method).codebook();
     boolean[][] used = new boolean[codebook.numCodebooks()][codebook.codebookSize()];
@@ -146,7 +146,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldAssignExactlyTheCodesOfTheTrainedDjlModel(String method) {
     VqVaeTrainer.Result result = TRAINED.get(method);
     VqCodebook codebook = result.codebook();
@@ -179,9 +179,12 @@ class VqVaeTrainerTest {
         float[] a = codebook.codeVector(m, java[m]);
         if (java[m] != djl[i][m]) {
           float[] b = codebook.codeVector(m, djl[i][m]);
-          double da = squaredDistance(target, a);
-          double db = squaredDistance(target, b);
-          double scale = squaredNorm(target) + squaredNorm(a) + squaredNorm(b);
+          int d = a.length;
+          float[] t =
+              codebook.heads() > 1 ? Arrays.copyOfRange(target, m * d, (m + 1) * d) : target;
+          double da = squaredDistance(t, a);
+          double db = squaredDistance(t, b);
+          double scale = squaredNorm(t) + squaredNorm(a) + squaredNorm(b);
           if (Math.abs(da - db) <= 1e-5 * scale) {
             nearTies++;
           }
@@ -225,7 +228,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldRoundTripThroughTheArtifactWithTheSameCodes(String method) {
     VqCodebook codebook = TRAINED.get(method).codebook();
     byte[] artifact = CodebookCodec.serialize(codebook);
@@ -310,7 +313,7 @@ class VqVaeTrainerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"moc", "rqvae"})
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
   void shouldRepresentAnItemByItsChosenCodeVectorsConcatenated(String method) {
     VqCodebook codebook = TRAINED.get(method).codebook();
     float[] x = DATA.get(5);
