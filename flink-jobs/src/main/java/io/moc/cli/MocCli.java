@@ -84,8 +84,8 @@ public final class MocCli {
         --report FILE              Default reports/evaluate-<dataset>.json; finished cells are kept
                                    next to it (<report>.cells.jsonl) and skipped when run again.
         --backbones a,b            deepfm, dcnv2, autoint_plus (default all).
-        --methods a,b              none, adapter, me, pq, rqvae, moc, moc-concat, moc-mlp,
-                                   moc-attention, unified (default all).
+        --methods a,b              none, adapter, me, pq, rqvae, moc, moc-heads, moc-concat,
+                                   moc-mlp, moc-attention, unified (default all).
         --scales 1,2,3,7           Codes per item, or embedding sets for me (default 1,2,3,7).
         --seeds N                  Seeds per cell (default 3).
         --size K                   Codes per codebook (default 256).

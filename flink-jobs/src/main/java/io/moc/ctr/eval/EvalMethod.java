@@ -9,23 +9,31 @@ import java.util.List;
 /**
  * One item representation of the evaluation grid: how the model sees items, and which codebook
  * method (if any) makes the codes it reads. Scale means codes per item for code methods and
- * embedding sets for Multi-Embedding; methods without either run at 1x only.
+ * embedding sets for Multi-Embedding, which scales the embeddings of a fixed set of semantic ids
+ * (RQ-VAE codes, {@value #ME_CODES} levels) as the Mixture-of-Codes paper's ME baseline does;
+ * methods without a scale run at 1x only.
  *
  * @param codes the codebook method of the codes, or null when the representation reads none
  */
 public record EvalMethod(
     String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
 
+  /** Semantic-id length of the Multi-Embedding baseline. */
+  public static final int ME_CODES = 3;
+
   /** Every method of the grid, baselines first. */
   public static final List<EvalMethod> ALL =
       List.of(
           new EvalMethod("none", ItemRepresentation.NONE, Fusion.NONE, null, false),
           new EvalMethod("adapter", ItemRepresentation.ADAPTER, Fusion.NONE, null, false),
-          new EvalMethod("me", ItemRepresentation.MULTI_EMBEDDING, Fusion.NONE, null, true),
+          new EvalMethod(
+              "me", ItemRepresentation.MULTI_EMBEDDING, Fusion.NONE, VqCodebook.RQVAE, true),
           new EvalMethod(
               "pq", ItemRepresentation.CODES, Fusion.NONE, ProjectedKMeansCodebook.PQ, true),
           new EvalMethod("rqvae", ItemRepresentation.CODES, Fusion.NONE, VqCodebook.RQVAE, true),
           new EvalMethod("moc", ItemRepresentation.CODES, Fusion.GATE, VqCodebook.MOC, true),
+          new EvalMethod(
+              "moc-heads", ItemRepresentation.CODES, Fusion.GATE, VqCodebook.MOC_HEADS, true),
           new EvalMethod("moc-concat", ItemRepresentation.CODES, Fusion.NONE, VqCodebook.MOC, true),
           new EvalMethod("moc-mlp", ItemRepresentation.CODES, Fusion.MLP, VqCodebook.MOC, true),
           new EvalMethod(
@@ -51,6 +59,11 @@ public record EvalMethod(
       return scale == 1;
     }
     return representation != ItemRepresentation.MULTI_EMBEDDING || scale >= 2;
+  }
+
+  /** Codes per item at {@code scale}. */
+  public int codebooks(int scale) {
+    return representation == ItemRepresentation.MULTI_EMBEDDING ? ME_CODES : scale;
   }
 
   public boolean readsText() {

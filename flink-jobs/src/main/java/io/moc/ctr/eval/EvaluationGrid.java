@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -121,11 +120,9 @@ public final class EvaluationGrid {
             n -> progress("embedding items", n, data.items().size() - 1));
     console.println();
 
-    // Methods without a scale run once, at 1x, whatever scales are asked for; scales run in the
-    // order given, so a long grid can put the scale that matters most first.
-    Set<Integer> scales = new LinkedHashSet<>();
-    settings.methods().stream().filter(m -> !m.scaled()).findAny().ifPresent(m -> scales.add(1));
-    scales.addAll(settings.scales());
+    // Scales run in the order given, so a long grid can put the scale that matters most first;
+    // methods without a scale run once, at 1x, with the first.
+    List<Integer> scales = settings.scales();
     int total = 0;
     for (int scale : scales) {
       for (EvalMethod method : settings.methods()) {
@@ -146,29 +143,36 @@ public final class EvaluationGrid {
           }
           for (Backbone backbone : settings.backbones()) {
             index++;
-            Map<String, Object> cell = cell(dataset, backbone, method, scale, seed);
+            Map<String, Object> cell =
+                cell(dataset, backbone, method, method.scaled() ? scale : 1, seed);
             if (done.contains(key(cell))) {
               continue;
             }
-            if (method.codes() != null && !codesByMethod.containsKey(method.codes())) {
+            String codesKey = method.codes() + "@" + method.codebooks(scale);
+            if (method.codes() != null && !codesByMethod.containsKey(codesKey)) {
               long start = System.nanoTime();
               codesByMethod.put(
-                  method.codes(),
+                  codesKey,
                   ItemFeatures.codes(
                       data,
                       embeddings,
                       CodebookMethods.trainer(
-                          method.codes(), scale, settings.codebookSize(), 32, 25, seed)));
-              codeSeconds.put(method.codes(), (System.nanoTime() - start) / 1e9);
+                          method.codes(),
+                          method.codebooks(scale),
+                          settings.codebookSize(),
+                          32,
+                          25,
+                          seed)));
+              codeSeconds.put(codesKey, (System.nanoTime() - start) / 1e9);
             }
-            int[][] codes = method.codes() == null ? null : codesByMethod.get(method.codes());
+            int[][] codes = method.codes() == null ? null : codesByMethod.get(codesKey);
             String label =
                 String.format(
                     "[%d/%d] %s %s %dx seed %d",
-                    index, total, backbone, method.name(), scale, seed);
+                    index, total, backbone, method.name(), method.scaled() ? scale : 1, seed);
             runCell(cell, data, embeddings, codes, method, backbone, scale, seed, label);
             if (method.codes() != null) {
-              cell.put("codebook_seconds", codeSeconds.get(method.codes()));
+              cell.put("codebook_seconds", codeSeconds.get(codesKey));
               cell.put("code_collision_rate", collisionRate(codes, data));
             }
             append(cell);
@@ -180,8 +184,9 @@ public final class EvaluationGrid {
     return cells;
   }
 
+  /** Whether the method has cells in the pass over {@code scale}. */
   private boolean runs(EvalMethod method, int scale) {
-    return method.runsAt(scale) && (!method.scaled() || settings.scales().contains(scale));
+    return method.scaled() ? method.runsAt(scale) : scale == settings.scales().get(0);
   }
 
   private void runCell(
