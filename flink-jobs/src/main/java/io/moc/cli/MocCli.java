@@ -34,6 +34,9 @@ public final class MocCli {
                   Benchmark code assignment per method on one core.
         bench recoding
                   Benchmark re-coding of held items on a new codebook version, with checkpoints.
+        bench ctr
+                  Benchmark CTR model training and scoring per backbone against the same network
+                  under DJL's own Trainer and Predictor, with heap and RSS peaks.
         bench indexing
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
@@ -110,6 +113,17 @@ public final class MocCli {
       checkpoints meanwhile): --items N (default 50000), --kafka-port N (default 9292),
         --report FILE, -Dkey=value (job options, e.g. -Dmoc.codebook.num-codebooks=7)
 
+      Options of 'bench ctr' (MoC codes M=7 K=256 derived from item indices, GATE fusion, D=16,
+      MLP 64-32; batches from the dataset's training split):
+        --data DIR                 Dataset (default ../shared/data/amazon-beauty).
+        --batch N                  Mini-batch (default 1024).
+        --steps N                  Timed mini-batches per side and repeat (default 200).
+        --repeats N                Timed runs per side, alternating which goes first (default 4).
+        --backbones a,b            deepfm, dcnv2, autoint_plus (default all).
+        --report FILE              Write the figures as JSON.
+        Run PyTorch on one thread for comparable figures on a shared machine:
+        OMP_NUM_THREADS=1 JAVA_OPTS="-Xmx3g -Dai.djl.pytorch.num_threads=1" bin/moc bench ctr
+
       Options of 'bench indexing':
         --report FILE              Write the figures as JSON.
         --rate N                   Steady item rate for the latency phase (default 100).
@@ -145,11 +159,13 @@ public final class MocCli {
             assignmentBenchmark(rest, out);
           } else if (what.equals("recoding")) {
             recodingBenchmark(rest, out);
+          } else if (what.equals("ctr")) {
+            ctrBenchmark(rest, out);
           } else if (what.equals("indexing")) {
             new IndexingBenchmark(benchOptions(rest), out).run();
           } else {
             throw new IllegalArgumentException(
-                "usage: bin/moc bench indexing|assignment|recoding [options]");
+                "usage: bin/moc bench indexing|assignment|recoding|ctr [options]");
           }
         }
         default -> {
@@ -318,11 +334,7 @@ public final class MocCli {
       switch (arg) {
         case "--data" -> data = Path.of(value(arg, args));
         case "--report" -> report = Path.of(value(arg, args));
-        case "--backbones" ->
-            backbones =
-                Stream.of(value(arg, args).split(","))
-                    .map(b -> Backbone.valueOf(b.trim().toUpperCase()))
-                    .toList();
+        case "--backbones" -> backbones = backbones(value(arg, args));
         case "--methods" ->
             methods =
                 Stream.of(value(arg, args).split(","))
@@ -438,6 +450,42 @@ public final class MocCli {
     if (report != null) {
       out.println("Report written to " + io.moc.local.JsonReport.write(report, result));
     }
+  }
+
+  private static void ctrBenchmark(Deque<String> args, PrintStream out) throws Exception {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Path data = home.resolve("../shared/data/amazon-beauty").normalize();
+    Path report = null;
+    int batch = 1024;
+    int steps = 200;
+    int repeats = 4;
+    List<Backbone> backbones = List.of(Backbone.values());
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      switch (arg) {
+        case "--data" -> data = Path.of(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--batch" -> batch = Integer.parseInt(value(arg, args));
+        case "--steps" -> steps = Integer.parseInt(value(arg, args));
+        case "--repeats" -> repeats = Integer.parseInt(value(arg, args));
+        case "--backbones" -> backbones = backbones(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException("--data " + data + " is not a directory");
+    }
+    var result =
+        new io.moc.bench.CtrBenchmark(out)
+            .run(new io.moc.bench.CtrBenchmark.Options(data, batch, steps, repeats, backbones, 7));
+    if (report != null) {
+      out.println("Report written to " + io.moc.local.JsonReport.write(report, result));
+    }
+  }
+
+  private static List<Backbone> backbones(String csv) {
+    return Stream.of(csv.split(",")).map(b -> Backbone.valueOf(b.trim().toUpperCase())).toList();
   }
 
   static IndexingBenchmark.Options benchOptions(Deque<String> args) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -68,10 +69,7 @@ public final class CtrModel implements AutoCloseable {
       offsets[i] = rows;
       rows += config.fields().get(active[i]).vocabularySize();
     }
-    Random random = new Random(config.seed());
-    // A stream of its own, so that dropout never shifts the initialisation and vice versa.
-    DropoutMasks dropout = new DropoutMasks(random.nextLong(), config.dropout());
-    this.network = new CtrNetwork(config, rows, dropout, random);
+    this.network = newNetwork(config);
     for (Pair<String, Parameter> p : network.getParameters()) {
       parameters.add(p);
     }
@@ -88,6 +86,28 @@ public final class CtrModel implements AutoCloseable {
             .optLearningRateTracker(Tracker.fixed(config.learningRate()))
             .optWeightDecays(config.weightDecay())
             .build();
+  }
+
+  /**
+   * The network of a model of {@code config} as a bare DJL block, with the parameters and seeded
+   * initialisation {@link #create} gives it; not yet initialised. It reads one input, the B × C
+   * int64 offset indices of {@link #indices} (plus the B × D dense input with an adapter), and
+   * returns B logits. For driving the same network with DJL's own {@code Trainer} and {@code
+   * Predictor} (bin/moc bench ctr).
+   */
+  public static Block network(CtrModelConfig config) {
+    return newNetwork(config);
+  }
+
+  private static CtrNetwork newNetwork(CtrModelConfig config) {
+    long rows = 0;
+    for (int column : config.activeFields()) {
+      rows += config.fields().get(column).vocabularySize();
+    }
+    Random random = new Random(config.seed());
+    // A stream of its own, so that dropout never shifts the initialisation and vice versa.
+    DropoutMasks dropout = new DropoutMasks(random.nextLong(), config.dropout());
+    return new CtrNetwork(config, rows, dropout, random);
   }
 
   /** A freshly initialised model for codes of {@code codebookVersion}. */
@@ -286,23 +306,6 @@ public final class CtrModel implements AutoCloseable {
   /** Offset indices (B × C, int64) and, with an adapter, the dense input (B × D), or null. */
   private NDList inputs(NDManager step, CtrBatch batch) {
     int b = batch.size();
-    int width = config.fields().size();
-    long[] indices = new long[b * active.length];
-    for (int i = 0; i < b; i++) {
-      int[] row = batch.fields()[i];
-      if (row == null || row.length != width) {
-        throw new IllegalArgumentException("example " + i + " does not have " + width + " fields");
-      }
-      for (int j = 0; j < active.length; j++) {
-        int value = row[active[j]];
-        CtrModelConfig.Field f = config.fields().get(active[j]);
-        if (value < 0 || value >= f.vocabularySize()) {
-          throw new IllegalArgumentException(
-              "field " + f.name() + " index " + value + " outside [0, " + f.vocabularySize() + ")");
-        }
-        indices[i * active.length + j] = offsets[j] + value;
-      }
-    }
     NDArray dense = null;
     if (config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER) {
       int d = config.denseDimension();
@@ -324,9 +327,37 @@ public final class CtrModel implements AutoCloseable {
       }
       dense = step.create(flat, new Shape(b, d));
     }
-    NDList list = new NDList(step.create(indices, new Shape(b, active.length)));
+    NDList list = new NDList(step.create(indices(batch), new Shape(b, active.length)));
     list.add(dense);
     return list;
+  }
+
+  /**
+   * The batch's categorical input as the network reads it: the active fields' indices, each offset
+   * into the one embedding table, row-major B × {@code config().activeFields().length}.
+   *
+   * @throws IllegalArgumentException for a row of the wrong width or an index out of its field
+   */
+  public long[] indices(CtrBatch batch) {
+    int b = batch.size();
+    int width = config.fields().size();
+    long[] indices = new long[b * active.length];
+    for (int i = 0; i < b; i++) {
+      int[] row = batch.fields()[i];
+      if (row == null || row.length != width) {
+        throw new IllegalArgumentException("example " + i + " does not have " + width + " fields");
+      }
+      for (int j = 0; j < active.length; j++) {
+        int value = row[active[j]];
+        CtrModelConfig.Field f = config.fields().get(active[j]);
+        if (value < 0 || value >= f.vocabularySize()) {
+          throw new IllegalArgumentException(
+              "field " + f.name() + " index " + value + " outside [0, " + f.vocabularySize() + ")");
+        }
+        indices[i * active.length + j] = offsets[j] + value;
+      }
+    }
+    return indices;
   }
 
   /** Makes every parameter initialise to its stored value; names and shapes must match. */
