@@ -1,0 +1,25 @@
+package io.moc.training;
+
+/**
+ * One impression joined with the codes its item had when it was shown: what the online CTR trainer
+ * learns from. A Flink POJO.
+ */
+public class TrainingExample {
+  public String impressionId;
+  public String userId;
+  public String itemId;
+  /** The codebook version the codes belong to; a model never mixes codes of two versions. */
+  public long codebookVersion;
+
+  /** One code per codebook, each in [0, K). */
+  public int[] codes;
+
+  public boolean clicked;
+  /** The impression's event time, epoch milliseconds. */
+  public long eventTime;
+
+  /** When the item was first seen (its first codes' item event time), for the cold-start slice. */
+  public long itemFirstSeen;
+
+  public TrainingExample() {}
+}
