@@ -78,7 +78,7 @@ public final class MocCli {
         --projected-dimension D    Projection size of projected-kmeans (default 32).
         --iterations N             k-means iterations (default 25).
         --limit N                  Use only the first N items (by id), for a quick look.
-        train: --method M (kmeans, pq, projected-kmeans, rqvae, moc), --codebooks N, --seed S,
+        train: --method M (kmeans, pq, projected-kmeans, rqvae, moc, moc-heads), --codebooks N, --seed S,
                --out DIR
         eval:  --report FILE, --methods a,b (default all), --scales 1,2,3,7, --seeds N (default 3)
 
