@@ -2,9 +2,12 @@ package io.moc.common;
 
 /** Why a record went to the dead-letter topic; the name is the DeadLetter.reason string. */
 public enum DeadLetterReason {
-  /** The value is not a record of the topic's schema. */
+  /** The value is not a record of the topic's schema (on the impressions topic: also no value). */
   UNDECODABLE,
-  /** No item id in the value, or a tombstone without a key. */
+  /**
+   * No item id in the value (an impression: no impression, user or item id), or a tombstone without
+   * a key.
+   */
   MISSING_ID,
   /**
    * A record without a key: keyless records are spread over partitions, so two updates of one item
@@ -26,5 +29,20 @@ public enum DeadLetterReason {
   /** The text could not be embedded (the model failed on it). */
   EMBEDDING_FAILED,
   /** A codebook version that failed validation; the previous version stays active. */
-  INVALID_CODEBOOK
+  INVALID_CODEBOOK,
+  /**
+   * Item codes without any code, or with a negative one: the trainer looks every code up in an
+   * embedding table.
+   */
+  INVALID_CODES,
+  /**
+   * An impression whose item had no codes within the join timeout: the item is unknown to the
+   * indexer, was deleted, or its codes are late by more than the timeout.
+   */
+  IMPRESSION_WITHOUT_CODES,
+  /**
+   * An impression that found the item's wait list full (max-pending-per-item): one hot item without
+   * codes must not fill the state with impressions that will likely time out anyway.
+   */
+  PENDING_LIMIT_EXCEEDED
 }

@@ -8,6 +8,7 @@ public class TrainingExample {
   public String impressionId;
   public String userId;
   public String itemId;
+
   /** The codebook version the codes belong to; a model never mixes codes of two versions. */
   public long codebookVersion;
 
@@ -15,6 +16,7 @@ public class TrainingExample {
   public int[] codes;
 
   public boolean clicked;
+
   /** The impression's event time, epoch milliseconds. */
   public long eventTime;
 

@@ -1,0 +1,16 @@
+package io.moc.training;
+
+import java.io.Serializable;
+
+/**
+ * The training job's settings, read once by {@link TrainingOptions#read} and shipped to functions.
+ */
+public record TrainingSettings(
+    String bootstrapServers,
+    String impressionsTopic,
+    String itemCodesTopic,
+    String deadLettersTopic,
+    String groupId,
+    int maxPendingPerItem,
+    long joinTimeoutMillis)
+    implements Serializable {}
