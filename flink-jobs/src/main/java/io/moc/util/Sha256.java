@@ -4,10 +4,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /** Lower-case hex SHA-256: artifact checksums and content fingerprints. */
 public final class Sha256 {
+
+  private static final int DIGEST_BYTES = 32;
 
   private Sha256() {}
 
@@ -24,6 +27,31 @@ public final class Sha256 {
     ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
     buffer.asFloatBuffer().put(values);
     return hex(buffer.array());
+  }
+
+  /** {@code body} followed by its 32-byte SHA-256: the trailer of the project's binary formats. */
+  public static byte[] withDigest(byte[] body) {
+    byte[] bytes = Arrays.copyOf(body, body.length + DIGEST_BYTES);
+    System.arraycopy(digest().digest(body), 0, bytes, body.length, DIGEST_BYTES);
+    return bytes;
+  }
+
+  /**
+   * The body of bytes written by {@link #withDigest}, once its SHA-256 matches.
+   *
+   * @param what names the format in messages
+   * @throws IllegalArgumentException when the bytes are too short or the checksum does not match
+   */
+  public static byte[] verifiedBody(byte[] bytes, String what) {
+    if (bytes.length < DIGEST_BYTES + 8) {
+      throw new IllegalArgumentException("not a " + what + " (too short)");
+    }
+    byte[] body = Arrays.copyOf(bytes, bytes.length - DIGEST_BYTES);
+    if (!MessageDigest.isEqual(
+        digest().digest(body), Arrays.copyOfRange(bytes, body.length, bytes.length))) {
+      throw new IllegalArgumentException(what + " checksum mismatch (corrupted)");
+    }
+    return body;
   }
 
   private static MessageDigest digest() {

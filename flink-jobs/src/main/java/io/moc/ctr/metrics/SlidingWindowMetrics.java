@@ -1,5 +1,9 @@
 package io.moc.ctr.metrics;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * AUC and logloss over the most recent predictions, for prequential evaluation: score each example
  * before training on it, {@link #add} the prediction, read the metrics of the window.
@@ -102,6 +106,54 @@ public final class SlidingWindowMetrics {
   /** The mean clipped logloss of the window; NaN while it is empty. */
   public double logLoss() {
     return size == 0 ? Double.NaN : lossSum / size;
+  }
+
+  /**
+   * Writes the window's exact state, the running sums included, so that {@link #readFrom} gives a
+   * window whose metrics and future updates are bit-identical to this one's (for checkpoints).
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(probabilities.length);
+    out.writeInt(size);
+    for (int i = 0; i < size; i++) {
+      int slot = (oldest + i) % probabilities.length;
+      out.writeDouble(probabilities[slot]);
+      out.writeFloat(labels[slot]);
+    }
+    out.writeDouble(lossSum);
+    out.writeInt(updatesSinceRecompute);
+  }
+
+  /**
+   * Reads what {@link #writeTo} wrote.
+   *
+   * @throws IOException when the bytes end early
+   * @throws IllegalArgumentException when they are not a window's state
+   */
+  public static SlidingWindowMetrics readFrom(DataInput in) throws IOException {
+    int capacity = in.readInt();
+    int size = in.readInt();
+    if (capacity < 1 || capacity > 1 << 26 || size < 0 || size > capacity) {
+      throw new IllegalArgumentException("bad window state: " + size + " of " + capacity);
+    }
+    SlidingWindowMetrics window = new SlidingWindowMetrics(capacity);
+    for (int i = 0; i < size; i++) {
+      double probability = in.readDouble();
+      float label = in.readFloat();
+      if (label != 0f && label != 1f || Double.isNaN(probability)) {
+        throw new IllegalArgumentException("bad window entry " + i);
+      }
+      window.probabilities[i] = probability;
+      window.labels[i] = label;
+      window.positives += label == 1f ? 1 : 0;
+    }
+    window.size = size;
+    window.lossSum = in.readDouble();
+    window.updatesSinceRecompute = in.readInt();
+    if (window.updatesSinceRecompute < 0 || window.updatesSinceRecompute >= capacity) {
+      throw new IllegalArgumentException("bad window state: recompute counter");
+    }
+    return window;
   }
 
   private void countUpdate() {

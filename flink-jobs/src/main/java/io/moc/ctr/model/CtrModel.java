@@ -13,8 +13,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import io.moc.ctr.model.CtrModelConfig.FieldRole;
 import java.io.IOException;
@@ -25,16 +23,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * A CTR model (backbone × item representation × fusion, see {@link CtrModelConfig}) trained online
  * on mini-batches with DJL's PyTorch engine: Adam (decoupled weight decay), binary cross-entropy on
  * logits. Deterministic for a seed on a given machine and thread count. Not thread-safe: one
  * instance per operator instance.
+ *
+ * <p>Two kinds of bytes: the artifact ({@link #toBytes()}) that scorers load, and the training
+ * checkpoint ({@code toBytes(true)}) that also holds Adam's moments and the dropout stream's
+ * position, from which training continues exactly as if never interrupted.
  *
  * <p>A model belongs to one codebook version: its code embeddings mean nothing under another
  * version's codes, so the version travels with every saved artifact.
@@ -55,7 +59,7 @@ public final class CtrModel implements AutoCloseable {
   private final ParameterStore store;
   private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
   private final NDArray[] arrays;
-  private final Optimizer optimizer;
+  private final AdamW optimizer;
   private long steps;
   private boolean closed;
 
@@ -81,11 +85,13 @@ public final class CtrModel implements AutoCloseable {
     network.initialize(manager, DataType.FLOAT32, new Shape(1, config.fields().size()));
     this.store = new ParameterStore(manager, false);
     this.arrays = parameters.stream().map(p -> p.getValue().getArray()).toArray(NDArray[]::new);
-    this.optimizer =
-        Optimizer.adamW()
-            .optLearningRateTracker(Tracker.fixed(config.learningRate()))
-            .optWeightDecays(config.weightDecay())
-            .build();
+    this.optimizer = new AdamW(config.learningRate(), config.weightDecay(), arrays.length);
+    if (stored != null && stored.training() != null) {
+      CtrModelFormat.TrainingState training = stored.training();
+      optimizer.restore(
+          training.adamUpdates(), arrays, training.moments().toArray(float[][][]::new));
+      network.dropout().resume(training.dropoutState());
+    }
   }
 
   /**
@@ -116,7 +122,8 @@ public final class CtrModel implements AutoCloseable {
   }
 
   /**
-   * Reads an artifact written by {@link #toBytes()}.
+   * Reads an artifact written by {@link #toBytes()}, or a training checkpoint written by {@code
+   * toBytes(true)}, which then also continues Adam and the dropout stream where they were.
    *
    * @throws IllegalArgumentException when its checksum does not match or it is malformed
    */
@@ -135,15 +142,121 @@ public final class CtrModel implements AutoCloseable {
 
   /** The artifact: configuration, codebook version, parameters and their SHA-256. */
   public byte[] toBytes() {
+    return toBytes(false);
+  }
+
+  /**
+   * The artifact, or with {@code withTrainingState} a training checkpoint: the artifact plus Adam's
+   * step count and moments and the dropout stream's position, so that a model read from it trains
+   * on bit-identically (on the same machine and thread count). Scorers need only the artifact.
+   */
+  public byte[] toBytes(boolean withTrainingState) {
     requireOpen();
+    CtrModelFormat.TrainingState training = null;
+    if (withTrainingState) {
+      List<float[][]> moments = new ArrayList<>();
+      for (int i = 0; i < arrays.length; i++) {
+        moments.add(optimizer.moments(i));
+      }
+      training =
+          new CtrModelFormat.TrainingState(optimizer.updates(), network.dropout().state(), moments);
+    }
+    return CtrModelFormat.write(
+        new CtrModelFormat.Contents(config, codebookVersion, steps, tensors(), training));
+  }
+
+  private Map<String, CtrModelFormat.Tensor> tensors() {
     Map<String, CtrModelFormat.Tensor> values = new LinkedHashMap<>();
     for (Pair<String, Parameter> p : parameters) {
       NDArray array = p.getValue().getArray();
       values.put(
           p.getKey(), new CtrModelFormat.Tensor(array.getShape().getShape(), array.toFloatArray()));
     }
-    return CtrModelFormat.write(
-        new CtrModelFormat.Contents(config, codebookVersion, steps, values));
+    return values;
+  }
+
+  /**
+   * A model for the codes of another codebook version that starts from what this one learnt: every
+   * parameter is copied, except that each code field's embedding rows (in every embedding set, and
+   * DeepFM's first-order weights) become the mean of this model's rows listed for them. The step
+   * count carries over; Adam starts afresh: the moments of a remapped row belong to a row that no
+   * longer exists.
+   *
+   * @param codeSources per code field (the CODE columns in column order), per index of the new
+   *     version's vocabulary, this model's indices of the same field whose rows are averaged into
+   *     it (repeat an index to weight it); null or empty keeps the row a fresh model of the same
+   *     configuration starts with
+   * @throws IllegalArgumentException when the sources do not fit the code fields
+   */
+  public CtrModel remapCodes(long newCodebookVersion, int[][][] codeSources) {
+    requireOpen();
+    List<Integer> codeColumns = new ArrayList<>();
+    for (int c = 0; c < config.fields().size(); c++) {
+      if (config.fields().get(c).role() == FieldRole.CODE) {
+        codeColumns.add(c);
+      }
+    }
+    if (codeSources.length != codeColumns.size()) {
+      throw new IllegalArgumentException(
+          codeSources.length + " code sources for " + codeColumns.size() + " code fields");
+    }
+    Map<String, CtrModelFormat.Tensor> values = tensors();
+    Map<String, float[]> initial;
+    try (CtrModel fresh = create(config, newCodebookVersion)) {
+      initial = fresh.parameterValues();
+    }
+    Set<Parameter> tables = new HashSet<>();
+    collectTables(network, tables);
+    for (Pair<String, Parameter> p : parameters) {
+      if (!tables.contains(p.getValue())) {
+        continue;
+      }
+      float[] old = values.get(p.getKey()).values();
+      float[] remapped = old.clone();
+      int width = Math.toIntExact(p.getValue().getShape().get(1));
+      for (int j = 0; j < active.length; j++) {
+        int m = codeColumns.indexOf(active[j]);
+        if (m < 0) {
+          continue;
+        }
+        int vocabulary = config.fields().get(active[j]).vocabularySize();
+        if (codeSources[m] == null || codeSources[m].length != vocabulary) {
+          throw new IllegalArgumentException("code field " + m + " needs " + vocabulary + " rows");
+        }
+        for (int v = 0; v < vocabulary; v++) {
+          int row = Math.toIntExact(offsets[j] + v) * width;
+          int[] sources = codeSources[m][v];
+          if (sources == null || sources.length == 0) {
+            System.arraycopy(initial.get(p.getKey()), row, remapped, row, width);
+            continue;
+          }
+          for (int d = 0; d < width; d++) {
+            double sum = 0;
+            for (int u : sources) {
+              if (u < 0 || u >= vocabulary) {
+                throw new IllegalArgumentException("code index " + u + " outside its field");
+              }
+              sum += old[Math.toIntExact(offsets[j] + u) * width + d];
+            }
+            remapped[row + d] = (float) (sum / sources.length);
+          }
+        }
+      }
+      values.put(p.getKey(), new CtrModelFormat.Tensor(values.get(p.getKey()).shape(), remapped));
+    }
+    return new CtrModel(
+        config,
+        newCodebookVersion,
+        new CtrModelFormat.Contents(config, newCodebookVersion, steps, values, null));
+  }
+
+  private static void collectTables(Block block, Set<Parameter> tables) {
+    if (block instanceof FieldEmbedding embedding) {
+      tables.add(embedding.table());
+    }
+    for (Block child : block.getChildren().values()) {
+      collectTables(child, tables);
+    }
   }
 
   public void save(OutputStream out) throws IOException {
@@ -290,10 +403,11 @@ public final class CtrModel implements AutoCloseable {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      for (Pair<String, Parameter> p : parameters) {
-        NDArray weight = p.getValue().getArray();
+      optimizer.nextStep();
+      for (int i = 0; i < parameters.size(); i++) {
+        NDArray weight = parameters.get(i).getValue().getArray();
         try (NDArray gradient = weight.getGradient()) {
-          optimizer.update(p.getValue().getId(), weight, gradient);
+          optimizer.update(i, weight, gradient);
         }
         // PyTorch accumulates gradients across backward passes.
         JniUtils.zeroGrad((PtNDArray) weight);
@@ -366,6 +480,12 @@ public final class CtrModel implements AutoCloseable {
     if (values.size() != parameters.size()) {
       throw new IllegalArgumentException(
           "artifact has " + values.size() + " parameters, the model " + parameters.size());
+    }
+    // Optimiser moments are stored by position: the order must be the network's too.
+    if (stored.training() != null
+        && !new ArrayList<>(values.keySet())
+            .equals(parameters.stream().map(Pair::getKey).toList())) {
+      throw new IllegalArgumentException("checkpoint parameters are not in the network's order");
     }
     for (Pair<String, Parameter> p : parameters) {
       CtrModelFormat.Tensor t = values.get(p.getKey());

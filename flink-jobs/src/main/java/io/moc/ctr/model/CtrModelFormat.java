@@ -15,10 +15,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,29 +23,46 @@ import java.util.Map;
 /**
  * The bytes of a saved {@link CtrModel}: magic number, format version, codebook version, training
  * steps, the configuration, every parameter (name, shape, float32 values, big-endian) in the
- * network's order, and last the SHA-256 of everything before it. The optimiser's moments are not
- * stored: a loaded model predicts exactly as the saved one, and training it restarts Adam.
+ * network's order, and last the SHA-256 of everything before it.
+ *
+ * <p>Version 1, the published artifact, stores no optimiser state: a loaded model predicts exactly
+ * as the saved one, and training it restarts Adam. Version 2, a training checkpoint, appends after
+ * the parameters the state that training continues from: Adam's step count, the dropout stream's
+ * position, and per parameter (in the same order) a flag and, when set, its first and second
+ * moments as float32; a model loaded from it trains on bit-identically.
  */
 final class CtrModelFormat {
 
   private static final int MAGIC = 0x4d6f4343; // "MoCC"
   private static final int VERSION = 1;
-  private static final int DIGEST_BYTES = 32;
+  private static final int VERSION_WITH_TRAINING_STATE = 2;
 
   private CtrModelFormat() {}
 
   /** A parameter as stored. */
   record Tensor(long[] shape, float[] values) {}
 
-  /** What an artifact holds. */
+  /**
+   * What training continues from besides the parameters.
+   *
+   * @param moments per parameter in the network's order, its Adam first and second moments, or null
+   *     before its first update
+   */
+  record TrainingState(long adamUpdates, long dropoutState, List<float[][]> moments) {}
+
+  /** What an artifact holds; {@code training} is null in a published (version 1) artifact. */
   record Contents(
-      CtrModelConfig config, long codebookVersion, long steps, Map<String, Tensor> parameters) {}
+      CtrModelConfig config,
+      long codebookVersion,
+      long steps,
+      Map<String, Tensor> parameters,
+      TrainingState training) {}
 
   static byte[] write(Contents contents) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
-      out.writeInt(VERSION);
+      out.writeInt(contents.training() == null ? VERSION : VERSION_WITH_TRAINING_STATE);
       out.writeLong(contents.codebookVersion());
       out.writeLong(contents.steps());
       writeConfig(out, contents.config());
@@ -60,19 +74,15 @@ final class CtrModelFormat {
         for (long d : shape) {
           out.writeLong(d);
         }
-        float[] values = p.getValue().values();
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
-        buffer.asFloatBuffer().put(values);
-        out.write(buffer.array());
+        writeFloats(out, p.getValue().values());
+      }
+      if (contents.training() != null) {
+        writeTrainingState(out, contents.training());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    byte[] body = bytes.toByteArray();
-    byte[] artifact = Arrays.copyOf(body, body.length + DIGEST_BYTES);
-    byte[] digest = HexFormat.of().parseHex(Sha256.hex(body));
-    System.arraycopy(digest, 0, artifact, body.length, DIGEST_BYTES);
-    return artifact;
+    return Sha256.withDigest(bytes.toByteArray());
   }
 
   /**
@@ -80,22 +90,13 @@ final class CtrModelFormat {
    *     well-formed artifact
    */
   static Contents read(byte[] artifact) {
-    if (artifact.length < DIGEST_BYTES + 8) {
-      throw new IllegalArgumentException("not a CTR model artifact (too short)");
-    }
-    int bodyLength = artifact.length - DIGEST_BYTES;
-    byte[] body = Arrays.copyOf(artifact, bodyLength);
-    byte[] expected = HexFormat.of().parseHex(Sha256.hex(body));
-    byte[] stored = Arrays.copyOfRange(artifact, bodyLength, artifact.length);
-    if (!MessageDigest.isEqual(expected, stored)) {
-      throw new IllegalArgumentException("CTR model artifact checksum mismatch (corrupted)");
-    }
+    byte[] body = Sha256.verifiedBody(artifact, "CTR model artifact");
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
       if (in.readInt() != MAGIC) {
         throw new IllegalArgumentException("not a CTR model artifact (bad magic number)");
       }
       int version = in.readInt();
-      if (version != VERSION) {
+      if (version != VERSION && version != VERSION_WITH_TRAINING_STATE) {
         throw new IllegalArgumentException("unsupported CTR model format version " + version);
       }
       long codebookVersion = in.readLong();
@@ -118,21 +119,68 @@ final class CtrModelFormat {
             throw new IllegalArgumentException("artifact too short for parameter " + name);
           }
         }
-        byte[] raw = new byte[Math.toIntExact(size * Float.BYTES)];
-        in.readFully(raw);
-        float[] values = new float[(int) size];
-        ByteBuffer.wrap(raw).asFloatBuffer().get(values);
-        if (parameters.put(name, new Tensor(shape, values)) != null) {
+        if (parameters.put(name, new Tensor(shape, readFloats(in, (int) size))) != null) {
           throw new IllegalArgumentException("duplicate parameter " + name);
         }
       }
+      TrainingState training =
+          version == VERSION_WITH_TRAINING_STATE ? readTrainingState(in, parameters) : null;
       if (in.available() > 0) {
         throw new IllegalArgumentException("CTR model artifact has trailing bytes");
       }
-      return new Contents(config, codebookVersion, steps, parameters);
+      return new Contents(config, codebookVersion, steps, parameters, training);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated CTR model artifact", e);
     }
+  }
+
+  private static void writeTrainingState(DataOutputStream out, TrainingState training)
+      throws IOException {
+    out.writeLong(training.adamUpdates());
+    out.writeLong(training.dropoutState());
+    for (float[][] moments : training.moments()) {
+      out.writeBoolean(moments != null);
+      if (moments != null) {
+        writeFloats(out, moments[0]);
+        writeFloats(out, moments[1]);
+      }
+    }
+  }
+
+  private static TrainingState readTrainingState(DataInputStream in, Map<String, Tensor> parameters)
+      throws IOException {
+    long adamUpdates = in.readLong();
+    long dropoutState = in.readLong();
+    if (adamUpdates < 0) {
+      throw new IllegalArgumentException("negative Adam step count");
+    }
+    List<float[][]> moments = new ArrayList<>();
+    for (Tensor t : parameters.values()) {
+      if (in.readBoolean()) {
+        int size = t.values().length;
+        if ((long) size * Float.BYTES * 2 > in.available()) {
+          throw new IllegalArgumentException("artifact too short for the optimiser state");
+        }
+        moments.add(new float[][] {readFloats(in, size), readFloats(in, size)});
+      } else {
+        moments.add(null);
+      }
+    }
+    return new TrainingState(adamUpdates, dropoutState, moments);
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+    buffer.asFloatBuffer().put(values);
+    out.write(buffer.array());
+  }
+
+  private static float[] readFloats(DataInputStream in, int size) throws IOException {
+    byte[] raw = new byte[Math.multiplyExact(size, Float.BYTES)];
+    in.readFully(raw);
+    float[] values = new float[size];
+    ByteBuffer.wrap(raw).asFloatBuffer().get(values);
+    return values;
   }
 
   private static void writeConfig(DataOutputStream out, CtrModelConfig c) throws IOException {

@@ -22,11 +22,18 @@ import java.util.Random;
 final class CtrNetwork extends CtrBlock {
 
   private final List<Tower> towers = new ArrayList<>();
+  private final DropoutMasks dropout;
 
   CtrNetwork(CtrModelConfig config, long rows, DropoutMasks dropout, Random random) {
+    this.dropout = dropout;
     for (int t = 0; t < config.embeddingSets(); t++) {
       towers.add(addChildBlock("set" + t, new Tower(config, rows, dropout, random)));
     }
+  }
+
+  /** The masks every tower's dropout draws from. */
+  DropoutMasks dropout() {
+    return dropout;
   }
 
   NDArray logits(ParameterStore store, NDArray indices, NDArray dense, boolean training) {

@@ -23,6 +23,11 @@ final class FieldEmbedding extends CtrBlock {
     this.table = parameter(name, Parameter.Type.WEIGHT, initializer, rows, width);
   }
 
+  /** The rows × width table, row r belonging to offset index r. */
+  Parameter table() {
+    return table;
+  }
+
   /** Rows of {@code indices} (B × F, int64, offset): B × F × width. */
   NDArray apply(ParameterStore store, NDArray indices, boolean training) {
     return value(store, table, indices, training).get(indices);

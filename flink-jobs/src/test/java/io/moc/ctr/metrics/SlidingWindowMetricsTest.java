@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -32,6 +36,30 @@ class SlidingWindowMetricsTest {
         assertEquals(LogLoss.of(p, y), window.logLoss(), 1e-9, "logloss after " + (i + 1));
       }
     }
+  }
+
+  @Test
+  void shouldContinueBitIdenticallyAfterWritingAndReadingItsState() throws Exception {
+    Random random = new Random(4);
+    SlidingWindowMetrics window = new SlidingWindowMetrics(50);
+    for (int i = 0; i < 130; i++) {
+      window.add(random.nextDouble(), random.nextBoolean() ? 1f : 0f);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    window.writeTo(new DataOutputStream(bytes));
+    SlidingWindowMetrics read =
+        SlidingWindowMetrics.readFrom(
+            new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    // The running logloss sum is carried as it is, so that it drifts exactly as the original's.
+    for (int i = 0; i < 77; i++) {
+      double p = random.nextDouble();
+      float y = random.nextBoolean() ? 1f : 0f;
+      window.add(p, y);
+      read.add(p, y);
+      assertEquals(window.logLoss(), read.logLoss());
+    }
+    assertEquals(window.auc(), read.auc());
+    assertEquals(window.positives(), read.positives());
   }
 
   @Test

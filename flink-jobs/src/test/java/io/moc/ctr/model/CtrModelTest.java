@@ -151,6 +151,89 @@ class CtrModelTest {
   }
 
   @Test
+  void aTrainingCheckpointContinuesBitIdenticallyWhereThePublishedArtifactRestartsAdam() {
+    CtrModelConfig config =
+        CtrTestData.config().fusion(Fusion.GATE).dropout(0.3f).weightDecay(1e-3f).build();
+    try (CtrModel model = CtrModel.create(config, 4)) {
+      for (int s = 0; s < 3; s++) {
+        model.trainStep(DATA.batch(16 * s, 16 * s + 16));
+      }
+      byte[] checkpoint = model.toBytes(true);
+      byte[] artifact = model.toBytes();
+      try (CtrModel resumed = CtrModel.fromBytes(checkpoint);
+          CtrModel restarted = CtrModel.fromBytes(artifact)) {
+        assertArrayEquals(checkpoint, resumed.toBytes(true));
+        assertArrayEquals(artifact, resumed.toBytes());
+        for (CtrModel m : List.of(model, resumed, restarted)) {
+          for (int s = 3; s >= 0; s--) {
+            m.trainStep(DATA.batch(16 * s, 16 * s + 16));
+          }
+        }
+        assertArrayEquals(model.predict(DATA.all()), resumed.predict(DATA.all()));
+        assertArrayEquals(model.toBytes(true), resumed.toBytes(true));
+        assertFalse(Arrays.equals(model.predict(DATA.all()), restarted.predict(DATA.all())));
+      }
+    }
+  }
+
+  @Test
+  void remappingCodesAveragesTheListedRowsCopiesTheRestAndKeepsUnlistedCodeRowsFresh() {
+    CtrModelConfig config = CtrTestData.config().build();
+    int k = CtrTestData.K + 1;
+    int[][][] sources = new int[CtrTestData.M][k][];
+    for (int m = 0; m < CtrTestData.M; m++) {
+      for (int v = 0; v < k; v++) {
+        sources[m][v] = new int[] {v};
+      }
+    }
+    sources[0][1] = new int[] {1, 1, 2}; // weighted: two items had old code 0, one old code 1
+    sources[0][2] = new int[0]; // nobody has new code 1
+    try (CtrModel model = CtrModel.create(config, 1);
+        CtrModel fresh = CtrModel.create(config, 2)) {
+      model.trainStep(DATA.all());
+      try (CtrModel remapped = model.remapCodes(2, sources)) {
+        assertEquals(2, remapped.codebookVersion());
+        assertEquals(model.steps(), remapped.steps());
+        // Code field 0's rows follow the user, item, brand and category rows (CODES
+        // representation).
+        int first =
+            (CtrTestData.USERS + 1)
+                + (CtrTestData.ITEMS + 1)
+                + (CtrTestData.BRANDS + 1)
+                + (CtrTestData.CATEGORIES + 1);
+        int rows = first + CtrTestData.M * k;
+        Map<String, float[]> before = model.parameterValues();
+        Map<String, float[]> after = remapped.parameterValues();
+        Map<String, float[]> initial = fresh.parameterValues();
+        int tables = 0;
+        for (String name : before.keySet()) {
+          float[] old = before.get(name);
+          float[] now = after.get(name);
+          if (old.length % rows != 0 || !(name.contains("table") || name.contains("linear"))) {
+            assertArrayEquals(old, now, name);
+            continue;
+          }
+          tables++;
+          int width = old.length / rows;
+          for (int r = 0; r < rows; r++) {
+            for (int d = 0; d < width; d++) {
+              int at = r * width + d;
+              float expected =
+                  r == first + 1
+                      ? (float)
+                          ((2.0 * old[(first + 1) * width + d] + old[(first + 2) * width + d]) / 3)
+                      : r == first + 2 ? initial.get(name)[at] : old[at];
+              assertEquals(expected, now[at], name + " row " + r);
+            }
+          }
+        }
+        assertEquals(2, tables, "the embedding table and DeepFM's first-order weights");
+      }
+      assertThrows(IllegalArgumentException.class, () -> model.remapCodes(2, new int[2][][]));
+    }
+  }
+
+  @Test
   void anAdapterModelRoundTripsToo() {
     CtrModelConfig config =
         CtrTestData.config()
