@@ -3,38 +3,62 @@ package io.moc.training;
 import io.moc.common.DeadLetterRecord;
 import io.moc.common.DeadLetters;
 import io.moc.common.RawRecord;
+import io.moc.indexing.PublishedVersions;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * The CTR training job: impressions joined with their items' codes into training examples, which
- * the online trainer consumes; anything unusable goes to the dead letters.
+ * The CTR training job: impressions joined with their items' codes into training examples, on which
+ * the online trainer trains the CTR model and from which it publishes model snapshots; anything
+ * unusable goes to the dead letters.
  */
 public final class TrainingJob {
 
   private TrainingJob() {}
 
   /** Where the job writes; tests plug in their own. */
-  public record Sinks(Sink<DeadLetterRecord> deadLetters) {}
+  public record Sinks(Sink<ModelSnapshotEntry> ctrModels, Sink<DeadLetterRecord> deadLetters) {}
 
-  /** What the join produces: examples for the trainer, and the records it could not use. */
+  /**
+   * What the join produces: examples for the trainer, the decoded item codes, and the records it
+   * could not use.
+   */
   public record Joined(
-      DataStream<TrainingExample> examples, DataStream<DeadLetterRecord> deadLetters) {}
+      DataStream<TrainingExample> examples,
+      DataStream<ItemCodesUpdate> codes,
+      DataStream<DeadLetterRecord> deadLetters) {}
 
   /**
    * The topology, from raw impression and item-codes records to the sinks.
    *
-   * @return the joined examples, where the online trainer attaches
+   * @param publishedModels where the trainer learns, when it starts without state, the highest
+   *     model version already published
+   * @return the published model snapshots (also sent to the sink)
    */
-  public static DataStream<TrainingExample> build(
+  public static DataStream<ModelSnapshotEntry> build(
       TrainingSettings settings,
+      PublishedVersions publishedModels,
       DataStream<RawRecord> impressions,
       DataStream<RawRecord> itemCodes,
       Sinks sinks) {
     Joined joined = joined(settings, impressions, itemCodes);
+    // One model, trained on every example in arrival order.
+    SingleOutputStreamOperator<ModelSnapshotEntry> snapshots =
+        joined
+            .examples()
+            .connect(joined.codes())
+            .transform(
+                "Train CTR model (online)",
+                TypeInformation.of(ModelSnapshotEntry.class),
+                new TrainCtrOperator(settings.model(), publishedModels))
+            .uid("train-ctr-model")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    snapshots.sinkTo(sinks.ctrModels()).uid("ctr-models-sink").name("ctr-models");
     joined.deadLetters().sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters");
-    return joined.examples();
+    return snapshots;
   }
 
   /** Validates both inputs and joins them by item. */
@@ -65,6 +89,7 @@ public final class TrainingJob {
             .name("Join impressions with codes");
     return new Joined(
         examples,
+        codes,
         validated
             .getSideOutput(DeadLetters.TAG)
             .union(codes.getSideOutput(DeadLetters.TAG), examples.getSideOutput(DeadLetters.TAG)));

@@ -1,6 +1,7 @@
 package io.moc.training;
 
 import io.moc.common.KafkaOptions;
+import io.moc.indexing.IndexingOptions;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -35,6 +36,94 @@ public final class TrainingOptions {
                   + " dead-lettered (IMPRESSION_WITHOUT_CODES). Codes normally trail an item's first"
                   + " impressions by the indexing latency, about a second.");
 
+  public static final ConfigOption<String> MODEL_STORE =
+      ConfigOptions.key("moc.training.model-store")
+          .stringType()
+          .defaultValue("file:///tmp/moc-models")
+          .withDescription(
+              "Folder (a Flink file-system URI: file://, s3://, hdfs://) the model artifacts are"
+                  + " written to; ModelSnapshot.artifact_uri points into it.");
+
+  public static final ConfigOption<Duration> PUBLISH_INTERVAL =
+      ConfigOptions.key("moc.training.publish-interval")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(10))
+          .withDescription(
+              "A model snapshot is published this often when the model trained since the last.");
+
+  public static final ConfigOption<Duration> RETRAIN_INTERVAL =
+      ConfigOptions.key("moc.training.retrain-interval")
+          .durationType()
+          .defaultValue(Duration.ofMinutes(5))
+          .withDescription(
+              "A retraining pass over the replay window this often, before a publication; 0:"
+                  + " never.");
+
+  public static final ConfigOption<Integer> RETRAIN_EPOCHS =
+      ConfigOptions.key("moc.training.retrain-epochs")
+          .intType()
+          .defaultValue(2)
+          .withDescription("Epochs of one retraining pass over the replay window.");
+
+  public static final ConfigOption<Integer> BATCH_SIZE =
+      ConfigOptions.key("moc.training.batch-size")
+          .intType()
+          .defaultValue(256)
+          .withDescription(
+              "Online mini-batch: scored (prequential metrics) and then trained on when full.");
+
+  public static final ConfigOption<Integer> WINDOW_SIZE =
+      ConfigOptions.key("moc.training.window")
+          .intType()
+          .defaultValue(10_000)
+          .withDescription("Examples in the sliding prequential AUC and logloss windows.");
+
+  public static final ConfigOption<Duration> COLD_START_AGE =
+      ConfigOptions.key("moc.training.cold-start-age")
+          .durationType()
+          .defaultValue(Duration.ofDays(7))
+          .withDescription(
+              "An example counts in the cold-start window when its item was first seen less than"
+                  + " this long (event time) before the impression.");
+
+  public static final ConfigOption<Integer> REPLAY_CAPACITY =
+      ConfigOptions.key("moc.training.replay-capacity")
+          .intType()
+          .defaultValue(50_000)
+          .withDescription("Newest examples kept in state for retraining passes.");
+
+  public static final ConfigOption<Integer> USER_BUCKETS =
+      ConfigOptions.key("moc.training.user-buckets")
+          .intType()
+          .defaultValue(1 << 16)
+          .withDescription("Hash buckets of the user id embedding.");
+
+  public static final ConfigOption<Integer> ITEM_BUCKETS =
+      ConfigOptions.key("moc.training.item-buckets")
+          .intType()
+          .defaultValue(1 << 14)
+          .withDescription("Hash buckets of the item id embedding.");
+
+  public static final ConfigOption<Integer> EMBEDDING_DIM =
+      ConfigOptions.key("moc.training.embedding-dim")
+          .intType()
+          .defaultValue(16)
+          .withDescription("Width of every field embedding of the CTR model.");
+
+  public static final ConfigOption<Integer> PROMOTE_AFTER =
+      ConfigOptions.key("moc.training.promote-after")
+          .intType()
+          .defaultValue(2000)
+          .withDescription(
+              "Examples a model for a newer codebook version trains on before it may replace the"
+                  + " current one (when its prequential AUC is at least as good).");
+
+  public static final ConfigOption<Long> SEED =
+      ConfigOptions.key("moc.training.seed")
+          .longType()
+          .defaultValue(7L)
+          .withDescription("Seed of model initialisation, dropout and replay shuffling.");
+
   /** Reads every option of the job, with the topics, into immutable settings. */
   public static TrainingSettings read(ReadableConfig config) {
     return new TrainingSettings(
@@ -42,8 +131,25 @@ public final class TrainingOptions {
         config.get(KafkaOptions.IMPRESSIONS_TOPIC),
         config.get(KafkaOptions.ITEM_CODES_TOPIC),
         config.get(KafkaOptions.DEAD_LETTERS_TOPIC),
+        config.get(KafkaOptions.CTR_MODELS_TOPIC),
         config.get(GROUP_ID),
         config.get(MAX_PENDING_PER_ITEM),
-        config.get(JOIN_TIMEOUT).toMillis());
+        config.get(JOIN_TIMEOUT).toMillis(),
+        new OnlineModelSettings(
+            config.get(MODEL_STORE),
+            config.get(PUBLISH_INTERVAL).toMillis(),
+            config.get(RETRAIN_INTERVAL).toMillis(),
+            config.get(RETRAIN_EPOCHS),
+            config.get(BATCH_SIZE),
+            config.get(WINDOW_SIZE),
+            config.get(COLD_START_AGE).toMillis(),
+            config.get(REPLAY_CAPACITY),
+            config.get(USER_BUCKETS),
+            config.get(ITEM_BUCKETS),
+            // The codes' K is the indexer's: both jobs read the same configuration.
+            config.get(IndexingOptions.CODEBOOK_SIZE),
+            config.get(EMBEDDING_DIM),
+            config.get(PROMOTE_AFTER),
+            config.get(SEED)));
   }
 }

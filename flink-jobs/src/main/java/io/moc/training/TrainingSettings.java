@@ -10,7 +10,9 @@ public record TrainingSettings(
     String impressionsTopic,
     String itemCodesTopic,
     String deadLettersTopic,
+    String ctrModelsTopic,
     String groupId,
     int maxPendingPerItem,
-    long joinTimeoutMillis)
+    long joinTimeoutMillis,
+    OnlineModelSettings model)
     implements Serializable {}

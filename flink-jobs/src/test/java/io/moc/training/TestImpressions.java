@@ -20,9 +20,19 @@ final class TestImpressions {
         "impressions",
         "item-codes",
         "dead-letters",
+        "ctr-models",
         "g",
         maxPendingPerItem,
-        joinTimeoutMillis);
+        joinTimeoutMillis,
+        model("file:///tmp/moc-test-models"));
+  }
+
+  /**
+   * A small online model: publishes every second, batches of 8, 2 codes of K = 4, promotes a new
+   * codebook version's model after 32 examples.
+   */
+  static OnlineModelSettings model(String store) {
+    return new OnlineModelSettings(store, 1000, 0, 1, 8, 200, 1000, 100, 64, 64, 4, 8, 32, 1);
   }
 
   static ImpressionEvent.Builder event(String impressionId, String userId, String itemId) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class TrainingJobTest {
 
   @Test
-  void everyOperatorShouldHaveAStableUidAndTheExamplesShouldBeReturnedForTheTrainer() {
+  void everyOperatorShouldHaveAStableUidAndTheSnapshotsShouldBeReturned() {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     TypeInformation<RawRecord> raw = TypeInformation.of(RawRecord.class);
     DataStream<RawRecord> impressions =
@@ -26,14 +26,14 @@ class TrainingJobTest {
     DataStream<RawRecord> itemCodes =
         env.fromData(raw, new RawRecord()).uid("item-codes-source").name("item-codes");
 
-    DataStream<TrainingExample> examples =
+    DataStream<ModelSnapshotEntry> snapshots =
         TrainingJob.build(
             TestImpressions.settings(10, 1000),
+            () -> -1,
             impressions,
             itemCodes,
-            new TrainingJob.Sinks(new DiscardingSink<>()));
-    assertEquals(TypeInformation.of(TrainingExample.class), examples.getType());
-    examples.sinkTo(new DiscardingSink<>()).uid("trainer-stand-in");
+            new TrainingJob.Sinks(new DiscardingSink<>(), new DiscardingSink<>()));
+    assertEquals(TypeInformation.of(ModelSnapshotEntry.class), snapshots.getType());
 
     StreamGraph graph = env.getStreamGraph();
     Set<String> uids =
@@ -47,6 +47,8 @@ class TrainingJobTest {
                 "validate-impressions",
                 "decode-item-codes",
                 "join-impressions-codes",
+                "train-ctr-model",
+                "ctr-models-sink",
                 "dead-letters-sink")),
         uids.toString());
   }

@@ -1,0 +1,335 @@
+package io.moc.training;
+
+import io.moc.indexing.PublishedVersions;
+import io.moc.training.model.ModelArtifact;
+import io.moc.training.model.OnlineCtrTrainer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the CTR model online on joined examples and publishes versioned snapshots. Runs with
+ * parallelism 1: one model, trained on every example in arrival order.
+ *
+ * <p>Input 1 is the joined examples; input 2 the item codes, from which it keeps every item's codes
+ * of the codebook versions it trains for. A model only ever reads codes of its own codebook
+ * version. When examples of a newer version arrive, a second model for that version is started,
+ * warm-started from the current one through the items' old → new codes, and trained on them; it
+ * replaces the current model once it has seen {@code promoteAfter} examples and its prequential AUC
+ * is at least the current model's (or, since the current model gets no more examples of its
+ * version, after three times as many regardless). Examples of older versions than the current
+ * model's (in flight when it was replaced) are counted and skipped.
+ *
+ * <p>Every publish interval the current model, if it trained since, is written to the model store
+ * and a {@link ModelSnapshotEntry} is emitted. The trainers (parameters, optimiser moments, replay
+ * and metric windows) are operator state, so training resumes exactly from a checkpoint; the next
+ * model version number is state too, and a fresh job starts above the highest on the topic.
+ */
+public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
+    implements TwoInputStreamOperator<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainCtrOperator.class);
+
+  static final ListStateDescriptor<byte[]> TRAINERS =
+      new ListStateDescriptor<>("trainers", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  static final ListStateDescriptor<ItemCodesUpdate> CODES =
+      new ListStateDescriptor<>("item-codes", TypeInformation.of(ItemCodesUpdate.class));
+  static final ListStateDescriptor<Long> COUNTERS =
+      new ListStateDescriptor<>("counters", Types.LONG);
+
+  private final OnlineModelSettings settings;
+  private final PublishedVersions publishedModels;
+
+  // The model in use, and the one for a newer codebook version that may replace it.
+  private transient OnlineCtrTrainer current;
+  private transient OnlineCtrTrainer candidate;
+  // Item codes by codebook version, for the versions of current and candidate (and newer).
+  private transient Map<Long, Map<String, int[]>> codes;
+  private transient long nextModelVersion;
+  private transient long trainedAtLastPublish;
+  private transient long lastRetrain;
+  private transient long lastPublishedVersion;
+  private transient ListState<byte[]> trainersState;
+  private transient ListState<ItemCodesUpdate> codesState;
+  private transient ListState<Long> countersState;
+  private transient Counter staleExamples;
+  private transient Counter rejectedExamples;
+  private transient Counter published;
+
+  public TrainCtrOperator(OnlineModelSettings settings, PublishedVersions publishedModels) {
+    this.settings = settings;
+    this.publishedModels = publishedModels;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    trainersState = context.getOperatorStateStore().getListState(TRAINERS);
+    codesState = context.getOperatorStateStore().getListState(CODES);
+    countersState = context.getOperatorStateStore().getListState(COUNTERS);
+    codes = new HashMap<>();
+    lastPublishedVersion = -1;
+    if (!context.isRestored()) {
+      nextModelVersion = publishedModels.highest() + 1;
+      return;
+    }
+    List<OnlineCtrTrainer> trainers = new ArrayList<>();
+    for (byte[] bytes : trainersState.get()) {
+      trainers.add(OnlineCtrTrainer.restore(bytes));
+    }
+    trainers.sort((a, b) -> Long.compare(a.codebookVersion(), b.codebookVersion()));
+    current = trainers.isEmpty() ? null : trainers.get(0);
+    candidate = trainers.size() > 1 ? trainers.get(1) : null;
+    for (ItemCodesUpdate u : codesState.get()) {
+      codes.computeIfAbsent(u.codebookVersion, v -> new HashMap<>()).put(u.itemId, u.codes);
+    }
+    List<Long> counters = new ArrayList<>();
+    countersState.get().forEach(counters::add);
+    nextModelVersion = counters.get(0);
+    trainedAtLastPublish = counters.get(1);
+    lastPublishedVersion = counters.get(2);
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    MetricGroup metrics = getMetricGroup();
+    staleExamples = metrics.counter("staleCodebookExamples");
+    rejectedExamples = metrics.counter("rejectedExamples");
+    published = metrics.counter("modelSnapshotsPublished");
+    metrics.gauge("prequentialAuc", () -> current == null ? Double.NaN : current.windowAuc());
+    metrics.gauge(
+        "prequentialLogLoss", () -> current == null ? Double.NaN : current.windowLogLoss());
+    metrics.gauge("coldStartAuc", () -> current == null ? Double.NaN : current.coldStartAuc());
+    metrics.gauge("examplesTrained", () -> current == null ? 0 : current.examplesTrained());
+    metrics.gauge("modelVersion", () -> lastPublishedVersion);
+    metrics.gauge("modelCodebookVersion", () -> current == null ? -1 : current.codebookVersion());
+    metrics.gauge(
+        "candidateCodebookVersion", () -> candidate == null ? -1 : candidate.codebookVersion());
+    lastRetrain = getProcessingTimeService().getCurrentProcessingTime();
+    schedulePublish();
+  }
+
+  private void schedulePublish() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    getProcessingTimeService()
+        .registerTimer(now + settings.publishIntervalMillis(), t -> onPublishTimer());
+  }
+
+  @Override
+  public void processElement2(StreamRecord<ItemCodesUpdate> record) {
+    ItemCodesUpdate u = record.getValue();
+    if (u.deleted) {
+      codes.values().forEach(byVersion -> byVersion.remove(u.itemId));
+      return;
+    }
+    if (current != null && u.codebookVersion < current.codebookVersion()) {
+      return;
+    }
+    codes.computeIfAbsent(u.codebookVersion, v -> new HashMap<>()).put(u.itemId, u.codes);
+  }
+
+  @Override
+  public void processElement1(StreamRecord<TrainingExample> record) throws Exception {
+    TrainingExample e = record.getValue();
+    // The join's examples carry codes too: they count as the item's codes of that version.
+    codes.computeIfAbsent(e.codebookVersion, v -> new HashMap<>()).put(e.itemId, e.codes);
+    if (current == null) {
+      current = newTrainer(e);
+    }
+    OnlineCtrTrainer target;
+    if (e.codebookVersion == current.codebookVersion()) {
+      target = current;
+    } else if (e.codebookVersion < current.codebookVersion()) {
+      staleExamples.inc();
+      return;
+    } else {
+      if (candidate == null || candidate.codebookVersion() < e.codebookVersion) {
+        startCandidate(e.codebookVersion);
+      } else if (candidate.codebookVersion() > e.codebookVersion) {
+        staleExamples.inc();
+        return;
+      }
+      target = candidate;
+    }
+    try {
+      target.accept(e);
+    } catch (IllegalArgumentException badCodes) {
+      // Codes that do not fit the model (another M or K): the indexer's configuration changed.
+      rejectedExamples.inc();
+      return;
+    }
+    if (target == candidate) {
+      maybePromote();
+    }
+  }
+
+  private OnlineCtrTrainer newTrainer(TrainingExample e) {
+    var contract = settings.contract(e.codebookVersion, e.codes.length);
+    LOG.info("Starting a CTR model for codebook version {}", e.codebookVersion);
+    return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer());
+  }
+
+  private void startCandidate(long version) {
+    if (candidate != null) {
+      candidate.close();
+    }
+    current.flush();
+    Map<String, int[]> oldCodes = codes.getOrDefault(current.codebookVersion(), Map.of());
+    Map<String, int[]> newCodes = codes.getOrDefault(version, Map.of());
+    LOG.info(
+        "Codebook version {} arrived: warm-starting a model from version {} through {} items'"
+            + " codes",
+        version,
+        current.codebookVersion(),
+        newCodes.keySet().stream().filter(oldCodes::containsKey).count());
+    candidate = current.warmStartFor(version, oldCodes, newCodes);
+  }
+
+  private void maybePromote() {
+    long seen = candidate.examplesTrained();
+    if (seen < settings.promoteAfter()) {
+      return;
+    }
+    boolean asGood = !(candidate.windowAuc() < current.windowAuc());
+    if (asGood || seen >= 3L * settings.promoteAfter()) {
+      LOG.info(
+          "Model for codebook version {} replaces version {}'s (prequential AUC {} vs {})",
+          candidate.codebookVersion(),
+          current.codebookVersion(),
+          candidate.windowAuc(),
+          current.windowAuc());
+      long retired = current.codebookVersion();
+      current.close();
+      current = candidate;
+      candidate = null;
+      trainedAtLastPublish = -1;
+      codes.keySet().removeIf(v -> v <= retired);
+    }
+  }
+
+  private void onPublishTimer() throws Exception {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (current != null) {
+      if (settings.retrainIntervalMillis() > 0
+          && now - lastRetrain >= settings.retrainIntervalMillis()) {
+        current.retrain(settings.retrainEpochs());
+        lastRetrain = now;
+      }
+      if (current.examplesTrained() != trainedAtLastPublish) {
+        output.collect(new StreamRecord<>(publish(current, now)));
+        trainedAtLastPublish = current.examplesTrained();
+      }
+    }
+    schedulePublish();
+  }
+
+  /** Writes the model's artifact to the store and describes it; the number is never reused. */
+  ModelSnapshotEntry publish(OnlineCtrTrainer trainer, long now) throws Exception {
+    ModelArtifact artifact = trainer.artifact();
+    byte[] bytes = artifact.toBytes();
+    long version = nextModelVersion++;
+    Path target = new Path(settings.modelStore(), String.format("model-v%06d.bin", version));
+    // Written under a temporary name and renamed: a reader never sees half a model. A version
+    // rewritten after a failover carries the same number, and only one of them is ever announced.
+    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
+    FileSystem fs = target.getFileSystem();
+    try (OutputStream out = fs.create(temporary, FileSystem.WriteMode.OVERWRITE)) {
+      out.write(bytes);
+    }
+    fs.delete(target, false);
+    if (!fs.rename(temporary, target)) {
+      throw new IOException("could not move the model to " + target);
+    }
+    ModelSnapshotEntry entry = new ModelSnapshotEntry();
+    entry.version = version;
+    entry.codebookVersion = trainer.codebookVersion();
+    entry.createdTime = now;
+    entry.examplesSeen = trainer.examplesSeen();
+    entry.artifactUri = target.toUri().toString();
+    entry.sha256 = artifact.sha256();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("prequential_auc", trainer.windowAuc());
+    metrics.put("prequential_logloss", trainer.windowLogLoss());
+    metrics.put("cold_start_auc", trainer.coldStartAuc());
+    metrics.put("examples_trained", (double) trainer.examplesTrained());
+    metrics.put("last_event_time", (double) trainer.lastEventTime());
+    entry.setMetrics(metrics);
+    lastPublishedVersion = version;
+    published.inc();
+    LOG.info(
+        "Published CTR model version {} for codebook version {}: {}",
+        version,
+        entry.codebookVersion,
+        metrics);
+    return entry;
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    List<byte[]> trainers = new ArrayList<>();
+    if (current != null) {
+      trainers.add(current.snapshot());
+    }
+    if (candidate != null) {
+      trainers.add(candidate.snapshot());
+    }
+    trainersState.update(trainers);
+    List<ItemCodesUpdate> held = new ArrayList<>();
+    for (Map.Entry<Long, Map<String, int[]>> byVersion : codes.entrySet()) {
+      for (Iterator<Map.Entry<String, int[]>> it = byVersion.getValue().entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, int[]> item = it.next();
+        ItemCodesUpdate u = new ItemCodesUpdate();
+        u.itemId = item.getKey();
+        u.codebookVersion = byVersion.getKey();
+        u.codes = item.getValue();
+        held.add(u);
+      }
+    }
+    codesState.update(held);
+    countersState.update(List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion));
+  }
+
+  /** The model in use, for tests. */
+  OnlineCtrTrainer current() {
+    return current;
+  }
+
+  OnlineCtrTrainer candidate() {
+    return candidate;
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (current != null) {
+      current.close();
+    }
+    if (candidate != null) {
+      candidate.close();
+    }
+    super.close();
+  }
+}

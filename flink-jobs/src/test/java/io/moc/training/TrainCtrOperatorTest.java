@@ -1,0 +1,187 @@
+package io.moc.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import io.moc.ctr.model.CtrModel;
+import io.moc.indexing.PublishedVersions;
+import io.moc.training.model.ModelArtifact;
+import io.moc.util.Sha256;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCtrOperatorTest {
+
+  @TempDir Path store;
+
+  private TwoInputStreamOperatorTestHarness<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
+      harness;
+
+  @BeforeAll
+  static void oneThread() {
+    // Bit-identical training needs the same thread count on both sides of a comparison.
+    Engine.getEngine(CtrModel.ENGINE);
+    JniUtils.setNumThreads(1);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private TwoInputStreamOperatorTestHarness<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
+      open(PublishedVersions published, OperatorSubtaskState restoreFrom) throws Exception {
+    var h =
+        new TwoInputStreamOperatorTestHarness<>(
+            new TrainCtrOperator(TestImpressions.model(store.toUri().toString()), published));
+    h.setup();
+    if (restoreFrom == null) {
+      h.initializeEmptyState();
+    } else {
+      h.initializeState(restoreFrom);
+    }
+    h.open();
+    return h;
+  }
+
+  /** Item i's codes under codebook version 1; version 2 swaps the two codes. */
+  private static int[] codes(int item, long version) {
+    int a = item % 4;
+    int b = (item / 4) % 4;
+    return version == 1 ? new int[] {a, b} : new int[] {b, a};
+  }
+
+  /** Clicks follow the item's first v1 code: something a model can learn. */
+  private static TrainingExample example(int n, long version, Random random) {
+    int item = random.nextInt(16);
+    TrainingExample e = new TrainingExample();
+    e.impressionId = "i" + n;
+    e.userId = "u" + random.nextInt(10);
+    e.itemId = "item" + item;
+    e.codebookVersion = version;
+    e.codes = codes(item, version);
+    e.clicked = (item % 4 < 2) != (random.nextDouble() < 0.1);
+    e.eventTime = 10_000 + n;
+    e.itemFirstSeen = 10_000;
+    return e;
+  }
+
+  private void feed(int from, int to, long version, long seed) throws Exception {
+    Random random = new Random(seed);
+    for (int n = 0; n < to; n++) {
+      TrainingExample e = example(n, version, random);
+      if (n >= from) {
+        harness.processElement1(e, 0);
+      }
+    }
+  }
+
+  private List<ModelSnapshotEntry> published() {
+    return harness.extractOutputValues();
+  }
+
+  private static ModelArtifact artifactOf(ModelSnapshotEntry entry) throws Exception {
+    byte[] bytes = Files.readAllBytes(Path.of(URI.create(entry.artifactUri)));
+    assertEquals(entry.sha256, Sha256.hex(bytes), "the announced checksum is the file's");
+    return ModelArtifact.fromBytes(bytes);
+  }
+
+  @Test
+  void shouldPublishNumberedSnapshotsOfItsModelOnlyWhenItTrainedSince() throws Exception {
+    harness = open(() -> 4, null);
+    feed(0, 64, 1, 1);
+    harness.setProcessingTime(1000);
+    assertEquals(1, published().size());
+    ModelSnapshotEntry first = published().get(0);
+    assertEquals(5, first.version, "above the highest version on the topic");
+    assertEquals(1, first.codebookVersion);
+    assertEquals(64, first.examplesSeen);
+    assertEquals(1, artifactOf(first).codebookVersion());
+    assertTrue(first.metrics().containsKey("prequential_auc"));
+
+    harness.setProcessingTime(2000);
+    assertEquals(1, published().size(), "nothing new to publish");
+    feed(64, 128, 1, 1);
+    harness.setProcessingTime(3000);
+    assertEquals(6, published().get(1).version);
+  }
+
+  @Test
+  void shouldResumeTrainingExactlyFromACheckpointWithTheSameVersionNumbers() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 60, 1, 2);
+    harness.setProcessingTime(1000);
+    OperatorSubtaskState checkpoint = harness.snapshot(1, 1000);
+    feed(60, 140, 1, 2);
+    harness.setProcessingTime(2000);
+    ModelSnapshotEntry uninterrupted = published().get(1);
+    harness.close();
+
+    harness =
+        open(
+            () -> {
+              throw new AssertionError("a restored trainer numbers from its state");
+            },
+            checkpoint);
+    feed(60, 140, 1, 2);
+    harness.setProcessingTime(2000);
+    ModelSnapshotEntry resumed = published().get(0);
+    assertEquals(uninterrupted.version, resumed.version);
+    assertEquals(uninterrupted.sha256, resumed.sha256, "the same model, bit for bit");
+    assertEquals(
+        uninterrupted.metrics().get("prequential_auc"), resumed.metrics().get("prequential_auc"));
+  }
+
+  @Test
+  void shouldWarmStartAModelForANewCodebookVersionAndNeverPublishMixedVersions() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 200, 1, 3);
+    harness.setProcessingTime(1000);
+    for (int item = 0; item < 16; item++) {
+      ItemCodesUpdate u = new ItemCodesUpdate();
+      u.itemId = "item" + item;
+      u.codebookVersion = 2;
+      u.codes = codes(item, 2);
+      harness.processElement2(u, 0);
+    }
+    feed(0, 16, 2, 4);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    assertNotNull(operator.candidate(), "a model for version 2 trains beside version 1's");
+    assertEquals(1, operator.current().codebookVersion());
+    harness.setProcessingTime(2000);
+    assertEquals(1, published().size(), "version 1's model did not train since; none published");
+
+    feed(16, 200, 2, 4);
+    assertNull(operator.candidate(), "promoted once it is at least as good");
+    assertEquals(2, operator.current().codebookVersion());
+    harness.setProcessingTime(3000);
+    // Stale version-1 examples in flight are skipped, not trained on.
+    feed(0, 8, 1, 5);
+    harness.setProcessingTime(4000);
+
+    List<ModelSnapshotEntry> all = published();
+    assertEquals(2, all.size());
+    assertEquals(2, all.get(1).codebookVersion);
+    for (ModelSnapshotEntry entry : all) {
+      assertEquals(entry.codebookVersion, artifactOf(entry).codebookVersion());
+    }
+    assertTrue(
+        all.get(1).metrics().get("prequential_auc") > 0.7,
+        "the warm-started model kept what the old one learned: " + all.get(1).metrics());
+  }
+}
