@@ -15,22 +15,23 @@ import java.util.Random;
 
 /**
  * A catalogue of items with M codes each and an impression stream whose clicks depend on the first
- * code: clicked with probability 0.7 when it is below K/2, 0.1 otherwise.
+ * code: clicked with probability 0.7 when it is below K/2, 0.1 otherwise. Public for the tests of
+ * the model's consumers (io.moc.serving).
  */
-final class SyntheticStream {
+public final class SyntheticStream {
 
-  static final long VERSION = 5;
-  static final int M = 3;
-  static final int K = 8;
-  static final int ITEMS = 200;
-  static final int USERS = 50;
-  static final FeatureContract CONTRACT = new FeatureContract(VERSION, 64, 256, M, K);
+  public static final long VERSION = 5;
+  public static final int M = 3;
+  public static final int K = 8;
+  public static final int ITEMS = 200;
+  public static final int USERS = 50;
+  public static final FeatureContract CONTRACT = new FeatureContract(VERSION, 64, 256, M, K);
 
-  final Map<String, int[]> codes = new LinkedHashMap<>();
+  public final Map<String, int[]> codes = new LinkedHashMap<>();
   private final Random random;
   private long time = 1_000_000;
 
-  SyntheticStream(long seed) {
+  public SyntheticStream(long seed) {
     random = new Random(seed);
     for (int i = 0; i < ITEMS; i++) {
       int[] c = new int[M];
@@ -42,7 +43,7 @@ final class SyntheticStream {
   }
 
   /** The next impression; its item was first seen {@code itemAgeMs} before it. */
-  TrainingExample nextAged(long itemAgeMs) {
+  public TrainingExample nextAged(long itemAgeMs) {
     String item = "item-" + random.nextInt(ITEMS);
     TrainingExample e = new TrainingExample();
     e.impressionId = "imp-" + time;
@@ -58,7 +59,7 @@ final class SyntheticStream {
   }
 
   /** The next {@code n} impressions of items first seen an hour before. */
-  List<TrainingExample> next(int n) {
+  public List<TrainingExample> next(int n) {
     List<TrainingExample> examples = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       examples.add(nextAged(3_600_000L));
@@ -67,7 +68,7 @@ final class SyntheticStream {
   }
 
   /** A small model reading the contract. */
-  static CtrModelConfig.Builder config() {
+  public static CtrModelConfig.Builder config() {
     return CONTRACT
         .modelConfig(ItemRepresentation.UNIFIED)
         .fusion(Fusion.GATE)
@@ -77,7 +78,7 @@ final class SyntheticStream {
         .seed(3);
   }
 
-  static TrainerSettings.Builder settings() {
+  public static TrainerSettings.Builder settings() {
     return TrainerSettings.builder()
         .batchSize(64)
         .windowSize(1000)
@@ -93,13 +94,13 @@ final class SyntheticStream {
    * On two shared cores PyTorch's second OpenMP thread spins against whatever else runs, and
    * bit-identical continuation needs a fixed thread count: tests run with one thread.
    */
-  static void pinThreads() {
+  public static void pinThreads() {
     Engine.getEngine(CtrModel.ENGINE);
     threadsBefore = JniUtils.getNumThreads();
     JniUtils.setNumThreads(1);
   }
 
-  static void restoreThreads() {
+  public static void restoreThreads() {
     JniUtils.setNumThreads(threadsBefore);
   }
 }

@@ -1,0 +1,172 @@
+package io.moc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import io.moc.avro.ItemCodes;
+import io.moc.common.AvroBytes;
+import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig.Fusion;
+import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import io.moc.serving.ArtifactOpener;
+import io.moc.serving.CtrScorer;
+import io.moc.training.ModelSnapshotEntry;
+import io.moc.training.model.FeatureContract;
+import io.moc.training.model.ModelArtifact;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The serving scorer against real ctr-models and item-codes topics. */
+class CtrScorerITCase {
+
+  private static final long CODEBOOK = 5;
+  private static final FeatureContract CONTRACT = new FeatureContract(CODEBOOK, 64, 256, 3, 8);
+
+  private static EmbeddedKafka kafka;
+
+  @TempDir Path store;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Engine.getEngine(CtrModel.ENGINE);
+    JniUtils.setNumThreads(1);
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kafka.close();
+  }
+
+  private static ModelArtifact artifact(int seed) {
+    try (CtrModel model =
+        CtrModel.create(
+            CONTRACT
+                .modelConfig(ItemRepresentation.UNIFIED)
+                .fusion(Fusion.GATE)
+                .embeddingDim(8)
+                .mlpSizes(16, 8)
+                .seed(seed)
+                .build(),
+            CODEBOOK)) {
+      return ModelArtifact.of(model, CONTRACT);
+    }
+  }
+
+  private ProducerRecord<byte[], byte[]> snapshot(long version, ModelArtifact artifact)
+      throws Exception {
+    byte[] bytes = artifact.toBytes();
+    Path file = store.resolve("model-v" + version + ".bin");
+    Files.write(file, bytes);
+    ModelSnapshotEntry e = new ModelSnapshotEntry();
+    e.version = version;
+    e.codebookVersion = CODEBOOK;
+    e.createdTime = 1000 + version;
+    e.artifactUri = file.toUri().toString();
+    e.sha256 = artifact.sha256();
+    return new ProducerRecord<>(
+        "ctr-models",
+        Long.toString(version).getBytes(StandardCharsets.UTF_8),
+        AvroBytes.encode(e.toAvro()));
+  }
+
+  private static ProducerRecord<byte[], byte[]> codes(
+      String key, String itemId, long version, int... codes) {
+    ItemCodes c =
+        ItemCodes.newBuilder()
+            .setItemId(itemId)
+            .setCodebookVersion(version)
+            .setCodes(Arrays.stream(codes).boxed().toList())
+            .setQuantizationError(0.1f)
+            .setItemEventTime(Instant.ofEpochMilli(1))
+            .setCodedTime(Instant.ofEpochMilli(2))
+            .build();
+    return new ProducerRecord<>(
+        "item-codes", key.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c));
+  }
+
+  private static KafkaProducer<byte[], byte[]> transactional() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ctr-models-it");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+    producer.initTransactions();
+    return producer;
+  }
+
+  @Test
+  void loadsTheNewestCommittedSnapshotAndScoresItemsOfItsCodebookVersion() throws Exception {
+    ModelArtifact v2 = artifact(2);
+    try (KafkaProducer<byte[], byte[]> models = transactional();
+        KafkaProducer<byte[], byte[]> codes = kafka.producer()) {
+      models.beginTransaction();
+      models.send(snapshot(1, artifact(1)));
+      models.send(snapshot(2, v2));
+      models.commitTransaction();
+      // Announced but aborted: never published, though its number is higher.
+      models.beginTransaction();
+      models.send(snapshot(3, artifact(3)));
+      models.flush();
+      models.abortTransaction();
+
+      codes.send(codes("a", "a", CODEBOOK, 1, 2, 3));
+      codes.send(codes("b", "b", CODEBOOK, 7, 0, 4));
+      codes.send(codes("c", "c", CODEBOOK - 1, 1, 1, 1));
+      codes.send(codes("d", "d", CODEBOOK, 2, 2, 2));
+      codes.send(new ProducerRecord<>("item-codes", "d".getBytes(StandardCharsets.UTF_8), null));
+      codes.send(codes("x", "e", CODEBOOK, 1, 1, 1));
+      codes.flush();
+
+      try (CtrScorer scorer =
+              CtrScorer.latest(
+                  kafka.bootstrapServers(), "ctr-models", "item-codes", ArtifactOpener.local());
+          ModelArtifact.Scorer reference = v2.open()) {
+        assertEquals(2, scorer.modelVersion());
+        assertEquals(CODEBOOK, scorer.codebookVersion());
+        assertEquals(2, scorer.itemsKnown());
+        assertEquals(1, scorer.itemsOfOtherVersions());
+        assertEquals(1, scorer.recordsSkipped());
+        assertTrue(scorer.canScore("a") && scorer.canScore("b"));
+        assertFalse(scorer.canScore("c") || scorer.canScore("d") || scorer.canScore("e"));
+        assertEquals(
+            reference.score("user-1", "a", new int[] {1, 2, 3}), scorer.score("user-1", "a"));
+        float[] ranked = scorer.score("user-1", List.of("b", "c"));
+        assertTrue(Float.isNaN(ranked[1]));
+
+        // Later codes and a newer committed snapshot arrive through refresh.
+        ModelArtifact v4 = artifact(4);
+        models.beginTransaction();
+        models.send(snapshot(4, v4));
+        models.commitTransaction();
+        codes.send(codes("f", "f", CODEBOOK, 0, 1, 2));
+        codes.flush();
+        assertTrue(scorer.refresh());
+        assertEquals(4, scorer.modelVersion());
+        assertEquals(3, scorer.itemsKnown());
+        try (ModelArtifact.Scorer newer = v4.open()) {
+          assertEquals(
+              newer.score("user-2", "f", new int[] {0, 1, 2}), scorer.score("user-2", "f"));
+        }
+        assertFalse(scorer.refresh());
+      }
+    }
+  }
+}
