@@ -276,6 +276,13 @@ class TrainingJobITCase {
       assertTrue(!after.isEmpty(), "no snapshot after the failure: " + all);
       for (ModelSnapshot s : after) {
         assertTrue(metric(s, "prequential_auc") > 0.6, "after the failure: " + s);
+        // The restored model's window still holds its predictions from before the failure.
+        assertTrue(
+            metric(s, "prequential_auc") >= metric(lastBefore, "prequential_auc") - 0.05,
+            "AUC fell back after the failure: " + lastBefore + " then " + s);
+        assertTrue(
+            metric(s, "examples_trained") > metric(lastBefore, "examples_trained"),
+            "after the failure: " + s);
       }
       flink.cancel(job);
     }
