@@ -28,8 +28,8 @@ public final class MocCli {
       Usage: bin/moc <command> [options]
 
       Commands:
-        local     Start a Kafka broker, a Flink MiniCluster with the dashboard and the indexing job,
-                  and feed it the built-in synthetic catalog or a real dataset.
+        local     Start a Kafka broker, a Flink MiniCluster with the dashboard, the indexing job and
+                  the CTR training job, and feed them the built-in synthetic catalog or a real dataset.
         bench assignment
                   Benchmark code assignment per method on one core.
         bench recoding
@@ -63,14 +63,15 @@ public final class MocCli {
         --seed N                   Seed of the catalog, click model and negative sampling (default 7).
         --duration D               Stop after D (Flink durations: 90s, 5min) or when a replay ends;
                                    default: run until Ctrl-C.
-        --report FILE              At the end, write a JSON report (counts, codebook version, latency).
+        --report FILE              At the end, write a JSON report (counts, codebook version, latency,
+                                   newest model version and its metrics).
         --config FILE              Job options in YAML (default config/local.yaml when present).
         -Dkey=value                Set one job option (see flink-jobs/README.md), e.g.
                                    -Dmoc.codebook.train-after-items=200.
         --kafka-port N             Broker port (default 9092; the controller uses N+1).
         --ui-port N                Flink dashboard port (default 8081).
         --parallelism N            Job parallelism (default 1).
-        --work-dir DIR             Broker data, checkpoints (default .moc/local).
+        --work-dir DIR             Broker data, checkpoints, model artifacts (default .moc/local).
 
       Options of 'codebook train' and 'codebook eval':
         --data DIR                 Dataset in the ../shared/data format (required).

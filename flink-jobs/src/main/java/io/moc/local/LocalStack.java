@@ -9,6 +9,9 @@ import io.moc.source.DatasetReplay;
 import io.moc.source.KafkaFeeder;
 import io.moc.source.Pacing;
 import io.moc.source.SyntheticCatalog;
+import io.moc.training.TrainingJob;
+import io.moc.training.TrainingOptions;
+import io.moc.training.TrainingSettings;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +28,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * {@code bin/moc local}: a Kafka broker JVM, the topics, a Flink MiniCluster with the dashboard,
- * the indexing job, and a feeder publishing the synthetic catalog or a real dataset, with progress
- * on the console and, optionally, a JSON report.
+ * the indexing job and the CTR training job, and a feeder publishing the synthetic catalog or a
+ * real dataset (items and impressions), with progress on the console and, optionally, a JSON
+ * report.
  */
 public final class LocalStack {
 
@@ -80,19 +84,32 @@ public final class LocalStack {
             options.kafkaPort() + 1,
             Duration.ofSeconds(90))) {
       Configuration jobConfig =
-          broker.jobConfig(options.jobConfig(), workDir.resolve("checkpoints"));
+          broker.jobConfig(
+              withModelStore(options.jobConfig(), workDir), workDir.resolve("checkpoints"));
       IndexingSettings settings = IndexingOptions.read(jobConfig);
+      TrainingSettings training = TrainingOptions.read(jobConfig);
 
-      // The embedding operator has a slot-sharing group of its own.
+      // Indexing: one slot per parallel instance, and as many again for the embedding operator's
+      // slot-sharing group; training: one per parallel instance; two to spare.
       try (LocalFlinkCluster cluster =
-          LocalFlinkCluster.start(2 * options.parallelism() + 2, options.uiPort())) {
+          LocalFlinkCluster.start(3 * options.parallelism() + 2, options.uiPort())) {
         String dashboard = cluster.dashboardUrl();
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(options.parallelism());
         IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
         JobID job = cluster.submit(env, "moc indexing");
+        StreamExecutionEnvironment trainingEnv =
+            StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+        trainingEnv.setParallelism(options.parallelism());
+        TrainingJob.buildWithKafka(trainingEnv, training);
+        JobID trainingJob = cluster.submit(trainingEnv, "moc training");
         console.println("Flink dashboard: " + dashboard + "  (job 'moc indexing', " + job + ")");
+        console.println(
+            "  and job 'moc training', "
+                + trainingJob
+                + ": models to "
+                + training.model().modelStore());
         console.println(
             "Topics on "
                 + broker.bootstrapServers()
@@ -102,9 +119,16 @@ public final class LocalStack {
                 + settings.itemCodesTopic()
                 + ", "
                 + settings.codebooksTopic()
-                + ", "
+                + "; "
+                + training.impressionsTopic()
+                + " + "
+                + training.itemCodesTopic()
+                + " -> "
+                + training.ctrModelsTopic()
+                + "; "
                 + settings.deadLettersTopic());
         runFeed(broker.bootstrapServers(), jobConfig, settings, stop);
+        cluster.cancel(trainingJob);
         cluster.cancel(job);
       }
     } finally {
@@ -113,6 +137,15 @@ public final class LocalStack {
         Runtime.getRuntime().removeShutdownHook(hook);
       }
     }
+  }
+
+  /** The model store under the work directory, unless the configuration names one. */
+  private static Configuration withModelStore(Configuration options, Path workDir) {
+    Configuration config = new Configuration(options);
+    if (!config.contains(TrainingOptions.MODEL_STORE)) {
+      config.set(TrainingOptions.MODEL_STORE, workDir.resolve("models").toUri().toString());
+    }
+    return config;
   }
 
   private CatalogSource source() throws Exception {
@@ -143,7 +176,9 @@ public final class LocalStack {
                 pacing,
                 settings.itemsTopic(),
                 jobConfig.get(KafkaOptions.IMPRESSIONS_TOPIC));
-        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes())) {
+        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes());
+        ModelsMonitor models =
+            ModelsMonitor.start(bootstrap, jobConfig.get(KafkaOptions.CTR_MODELS_TOPIC))) {
       long start = System.nanoTime();
       Duration limit = options.duration() == null ? Duration.ofDays(3650) : options.duration();
       Thread feedThread =
@@ -170,7 +205,8 @@ public final class LocalStack {
         if (feedThread.isAlive()
             || s.codesRecords() != lastCoded
             || s.deadLetters() != lastDeadLetters) {
-          console.println(progressLine(Duration.ofNanos(now - start), feeder, s, rate));
+          console.println(
+              progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate));
         }
         lastCoded = s.codesRecords();
         lastDeadLetters = s.deadLetters();
@@ -190,9 +226,11 @@ public final class LocalStack {
       feedThread.join(10_000);
       // On Ctrl-C, stop promptly; otherwise let the tail of the output arrive for the report.
       CodesMonitor.Snapshot last = interrupted ? monitor.snapshot() : drain(monitor);
-      console.println(progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, 0));
+      ModelsMonitor.Snapshot model = models.snapshot();
+      console.println(
+          progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, model, 0));
       if (options.report() != null) {
-        writeReport(feeder, last, Duration.ofNanos(System.nanoTime() - start));
+        writeReport(feeder, last, model, Duration.ofNanos(System.nanoTime() - start));
         console.println("Report written to " + options.report());
       }
     }
@@ -220,10 +258,14 @@ public final class LocalStack {
   }
 
   private static String progressLine(
-      Duration elapsed, KafkaFeeder feeder, CodesMonitor.Snapshot s, double codesPerSecond) {
+      Duration elapsed,
+      KafkaFeeder feeder,
+      CodesMonitor.Snapshot s,
+      ModelsMonitor.Snapshot m,
+      double codesPerSecond) {
     return String.format(
         "[%5ds] published %d items, %d impressions | coded %d items (%.1f codes/s) | dead letters %d"
-            + " | codebook %s | latency p50 %s p99 %s",
+            + " | codebook %s | latency p50 %s p99 %s | model %s",
         elapsed.toSeconds(),
         feeder.itemsPublished(),
         feeder.impressionsPublished(),
@@ -232,10 +274,16 @@ public final class LocalStack {
         s.deadLetters(),
         s.codebookVersion() < 0 ? "none yet" : "v" + s.codebookVersion(),
         s.latencyP50() < 0 ? "-" : s.latencyP50() + " ms",
-        s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms");
+        s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms",
+        m.modelVersion() < 0
+            ? "none yet"
+            : String.format(
+                "v%d (%d examples, AUC %.3f, cold-start AUC %.3f)",
+                m.modelVersion(), m.examplesTrained(), m.prequentialAuc(), m.coldStartAuc()));
   }
 
-  private void writeReport(KafkaFeeder feeder, CodesMonitor.Snapshot s, Duration elapsed)
+  private void writeReport(
+      KafkaFeeder feeder, CodesMonitor.Snapshot s, ModelsMonitor.Snapshot m, Duration elapsed)
       throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("source", options.data() == null ? "synthetic" : options.data().toString());
@@ -251,6 +299,17 @@ public final class LocalStack {
     report.put("codes_latency_ms_p99", s.latencyP99());
     report.put("codes_latency_samples", s.latencySamples());
     report.put("codes_per_s", s.codesRecords() / Math.max(1e-9, elapsed.toMillis() / 1000.0));
+    report.put("model_version", m.modelVersion());
+    report.put("model_snapshots", m.snapshotsPublished());
+    report.put("model_codebook_version", m.codebookVersion());
+    report.put("examples_trained", m.examplesTrained());
+    // null rather than NaN (not JSON) while no model or no window has both classes yet.
+    report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
+    report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
     JsonReport.write(options.report(), report);
+  }
+
+  private static Double finiteOrNull(double value) {
+    return Double.isFinite(value) ? value : null;
   }
 }

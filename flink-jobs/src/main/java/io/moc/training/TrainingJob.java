@@ -1,13 +1,25 @@
 package io.moc.training;
 
 import io.moc.common.DeadLetterRecord;
+import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
+import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
+import io.moc.common.RawRecordDeserializer;
 import io.moc.indexing.PublishedVersions;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The CTR training job: impressions joined with their items' codes into training examples, on which
@@ -93,5 +105,75 @@ public final class TrainingJob {
         validated
             .getSideOutput(DeadLetters.TAG)
             .union(codes.getSideOutput(DeadLetters.TAG), examples.getSideOutput(DeadLetters.TAG)));
+  }
+
+  /** Kafka sources and sinks around {@link #build}: what a deployment runs. */
+  public static DataStream<ModelSnapshotEntry> buildWithKafka(
+      StreamExecutionEnvironment env, TrainingSettings settings) {
+    KafkaSource<RawRecord> impressionsSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setTopics(settings.impressionsTopic())
+            .setGroupId(settings.groupId())
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+    // Always from the beginning, under a group of its own: the compacted topic holds every item's
+    // current codes, which a fresh job needs for items whose codes were published long ago (a
+    // restored job resumes from the offsets in its checkpoint instead).
+    KafkaSource<RawRecord> itemCodesSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setTopics(settings.itemCodesTopic())
+            .setGroupId(settings.groupId() + "-item-codes")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+
+    DataStream<RawRecord> impressions =
+        env.fromSource(impressionsSource, WatermarkStrategy.noWatermarks(), "impressions")
+            .uid("impressions-source")
+            .name("impressions");
+    DataStream<RawRecord> itemCodes =
+        env.fromSource(itemCodesSource, WatermarkStrategy.noWatermarks(), "item-codes")
+            .uid("item-codes-source")
+            .name("item-codes");
+
+    Sinks sinks =
+        new Sinks(
+            KafkaSink.<ModelSnapshotEntry>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new ModelSnapshotSerializer(settings.ctrModelsTopic()))
+                // A model version number must never be published twice, also across failures.
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(settings.groupId() + "-ctr-models")
+                .setProperty("transaction.timeout.ms", "600000")
+                .build(),
+            KafkaSink.<DeadLetterRecord>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build());
+    return build(
+        settings,
+        PublishedVersions.onTopic(settings.bootstrapServers(), settings.ctrModelsTopic()),
+        impressions,
+        itemCodes,
+        sinks);
+  }
+
+  /** Runs the job on a cluster: {@code TrainingJob [--config file.yaml] [-Dkey=value ...]}. */
+  public static void main(String[] args) throws Exception {
+    Configuration config = JobConfig.load(args);
+    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      // Without it checkpoints live in the JobManager's memory: a failover would lose the model.
+      throw new IllegalArgumentException(
+          "set "
+              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
+              + " (for example s3://bucket/moc)");
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    buildWithKafka(env, TrainingOptions.read(config));
+    env.execute("moc training");
   }
 }

@@ -2,12 +2,15 @@ package io.moc.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -51,5 +54,31 @@ class TrainingJobTest {
                 "ctr-models-sink",
                 "dead-letters-sink")),
         uids.toString());
+  }
+
+  @Test
+  void theKafkaTopologyShouldNameEveryOperatorAndSourceWithAUid() {
+    Configuration config = JobConfig.withRuntimeDefaults(new Configuration());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
+
+    StreamGraph graph = env.getStreamGraph();
+    Set<String> uids =
+        graph.getStreamNodes().stream()
+            .peek(node -> assertNotNull(node.getTransformationUID(), node.getOperatorName()))
+            .map(StreamNode::getTransformationUID)
+            .collect(Collectors.toSet());
+    assertTrue(
+        uids.containsAll(Set.of("impressions-source", "item-codes-source", "train-ctr-model")),
+        uids.toString());
+  }
+
+  @Test
+  void mainShouldRequireACheckpointDirectory() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TrainingJob.main(new String[] {"-Dmoc.kafka.bootstrap-servers=localhost:1"}));
+    assertTrue(e.getMessage().contains("execution.checkpointing.dir"), e.getMessage());
   }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/moc local} as a user runs it: a broker in its own JVM, the MiniCluster with the
- * dashboard, the synthetic catalog, and the JSON report at the end.
+ * dashboard running the indexing and the training job, the synthetic catalog, and the JSON report
+ * at the end.
  */
 class LocalStackITCase {
 
@@ -58,7 +59,10 @@ class LocalStackITCase {
               "25",
               "-Dmoc.codebook.train-after-items=150",
               "-Dmoc.codebook.size=32",
-              "-Dexecution.checkpointing.interval=2s"
+              "-Dexecution.checkpointing.interval=2s",
+              // Small enough that several model versions are published within the run.
+              "-Dmoc.training.publish-interval=3s",
+              "-Dmoc.training.batch-size=64"
             },
             new PrintStream(console, true, StandardCharsets.UTF_8),
             System.err);
@@ -78,5 +82,12 @@ class LocalStackITCase {
     long p99 = r.get("codes_latency_ms_p99").asLong();
     assertTrue(r.get("codes_latency_samples").asLong() > 100, r.toString());
     assertTrue(p50 > 0 && p50 <= p99, r.toString());
+
+    // The training job joined the feeder's impressions with the codes and published a model.
+    assertTrue(r.get("model_version").asLong() >= 0, r.toString());
+    assertEquals(1, r.get("model_codebook_version").asLong(), r.toString());
+    assertTrue(r.get("examples_trained").asLong() > 0, r.toString());
+    assertTrue(r.has("prequential_auc") && r.has("cold_start_auc"), r.toString());
+    assertTrue(output.contains("job 'moc training'"), output);
   }
 }
