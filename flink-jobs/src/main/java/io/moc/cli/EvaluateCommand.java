@@ -24,10 +24,14 @@ final class EvaluateCommand {
     this.console = console;
   }
 
-  void run(EvaluationGrid.Settings settings, Path report) throws Exception {
+  /**
+   * @param reportOnly write the reports from the finished cells, running none
+   */
+  void run(EvaluationGrid.Settings settings, Path report, boolean reportOnly) throws Exception {
     String base = report.getFileName().toString().replaceFirst("\\.json$", "");
     Path cellsFile = report.resolveSibling(base + ".cells.jsonl");
-    List<Map<String, Object>> cells = new EvaluationGrid(settings, cellsFile, console).run();
+    EvaluationGrid grid = new EvaluationGrid(settings, cellsFile, console);
+    List<Map<String, Object>> cells = reportOnly ? grid.finished() : grid.run();
     List<Map<String, Object>> rows = EvaluationGrid.rows(cells);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("dataset", settings.data().toString());
@@ -83,13 +87,13 @@ final class EvaluateCommand {
         Map<String, Object> largest = null;
         for (int s : scales) {
           Map<String, Object> r = find(rows, backbone, method, s);
-          md.append(" ").append(r == null ? "" : pm(r, "auc")).append(" |");
+          md.append(" ").append(r == null ? "" : pm(r, "auc", settings.seeds())).append(" |");
           if (r != null) {
             largest = r;
           }
         }
         md.append(" ")
-            .append(largest == null ? "" : pm(largest, "cold_auc"))
+            .append(largest == null ? "" : pm(largest, "cold_auc", settings.seeds()))
             .append(" | ")
             .append(largest == null ? "" : largest.get("embedding_rows"))
             .append(" |\n");
@@ -159,8 +163,11 @@ final class EvaluateCommand {
         .orElse(null);
   }
 
-  private static String pm(Map<String, Object> r, String name) {
-    return String.format(Locale.ROOT, "%.4f ± %.4f", num(r, name + "_mean"), num(r, name + "_std"));
+  /** Mean ± std, and the number of seeds when fewer than the grid's (a grid still running). */
+  private static String pm(Map<String, Object> r, String name, int seeds) {
+    String partial = num(r, "seeds") < seeds ? " (" + (int) num(r, "seeds") + " seeds)" : "";
+    return String.format(
+        Locale.ROOT, "%.4f ± %.4f%s", num(r, name + "_mean"), num(r, name + "_std"), partial);
   }
 
   private static double num(Map<String, Object> r, String key) {

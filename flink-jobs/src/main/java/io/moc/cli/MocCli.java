@@ -103,6 +103,7 @@ public final class MocCli {
         --buckets N                Hash buckets of the unified item id (default items/16).
         --id-dropout P             Share of training examples whose user and item ids are hidden,
                                    so the model learns to score items without history (default 0.1).
+        --report-only              Write the reports from the cells already finished; run none.
         --quick                    deepfm, none and moc at 2x, one seed, one epoch on the newest
                                    60000 training examples: minutes, for CI.
 
@@ -330,6 +331,7 @@ public final class MocCli {
     double idDropout = 0.1;
     int buckets = 0;
     boolean quick = false;
+    boolean reportOnly = false;
     while (!args.isEmpty()) {
       String arg = args.pop();
       switch (arg) {
@@ -354,6 +356,7 @@ public final class MocCli {
         case "--buckets" -> buckets = Integer.parseInt(value(arg, args));
         case "--id-dropout" -> idDropout = Double.parseDouble(value(arg, args));
         case "--quick" -> quick = true;
+        case "--report-only" -> reportOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
     }
@@ -391,7 +394,7 @@ public final class MocCli {
             buckets,
             1,
             Path.of(System.getProperty("moc.home", ".")).resolve(".moc/cache"));
-    new EvaluateCommand(out).run(settings, report);
+    new EvaluateCommand(out).run(settings, report, reportOnly);
   }
 
   private static List<Integer> integers(String csv) {

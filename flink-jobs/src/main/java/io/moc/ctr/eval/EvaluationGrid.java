@@ -104,6 +104,14 @@ public final class EvaluationGrid {
     this.console = console;
   }
 
+  /**
+   * The cells already in the cells file under these settings, without running any: for a report
+   * while the grid is still running elsewhere.
+   */
+  public List<Map<String, Object>> finished() throws IOException {
+    return previousCells();
+  }
+
   /** Runs every cell not yet in the cells file; returns every cell of this grid, old and new. */
   public List<Map<String, Object>> run() throws Exception {
     List<Map<String, Object>> cells = new ArrayList<>(previousCells());
