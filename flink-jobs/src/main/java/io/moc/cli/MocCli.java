@@ -41,6 +41,10 @@ public final class MocCli {
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
                   precomputed embeddings.
+        bench training
+                  Benchmark the CTR training job through a real broker and MiniCluster: examples/s
+                  of the online trainer next to the same model's plain DJL loop, and model freshness
+                  (impression to committed snapshot) at a steady rate.
         codebook train --data DIR --method M --codebooks N --size K --out DIR
                   Train one codebook offline on a dataset's item text (embedded once, cached).
         codebook eval --data DIR --report FILE
@@ -135,6 +139,21 @@ public final class MocCli {
         --kafka-port N             Broker port (default 9192).
         --parallelism N            Job parallelism (default 1).
         -Dkey=value                A job option, as for 'local'.
+
+      Options of 'bench training' (2000 items with random codes M=4 K=256, unless -D changes them;
+      a user clicks with probability 0.6 when the item's first code is below K/2, else 0.05):
+        --report FILE              Write the figures as JSON.
+        --examples N               Timed backlog of the throughput phase (default 200000), after
+                                   20000 untimed warm-up examples; the raw loop trains on the same.
+        --items N                  Catalog size (default 2000).
+        --rate N                   Steady impression rate of the freshness phase (default 500).
+        --steady D                 Sampled stretch of the freshness phase (default 60s), after 15s.
+        --kafka-port N             Broker port (default 9392).
+        -Dkey=value                A job option, as for 'local' (both jobs; the throughput job
+                                   publishes every 2 s, the freshness job at the configured interval).
+        Run PyTorch on one thread for comparable figures on a shared machine:
+        OMP_NUM_THREADS=1 JAVA_OPTS="-Xmx3g -Dai.djl.pytorch.num_threads=1
+          -Dai.djl.pytorch.num_interop_threads=1" bin/moc bench training
       """;
 
   private MocCli() {}
@@ -163,11 +182,13 @@ public final class MocCli {
             recodingBenchmark(rest, out);
           } else if (what.equals("ctr")) {
             ctrBenchmark(rest, out);
+          } else if (what.equals("training")) {
+            new io.moc.bench.TrainingBenchmark(trainingBenchOptions(rest), out).run();
           } else if (what.equals("indexing")) {
             new IndexingBenchmark(benchOptions(rest), out).run();
           } else {
             throw new IllegalArgumentException(
-                "usage: bin/moc bench indexing|assignment|recoding|ctr [options]");
+                "usage: bin/moc bench indexing|assignment|recoding|ctr|training [options]");
           }
         }
         default -> {
@@ -528,6 +549,45 @@ public final class MocCli {
         embedItems,
         precomputedItems,
         parallelism,
+        Configuration.fromMap(overrides));
+  }
+
+  static io.moc.bench.TrainingBenchmark.Options trainingBenchOptions(Deque<String> args) {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Path report = null;
+    int examples = 200_000;
+    int items = 2000;
+    double rate = 500;
+    Duration steady = Duration.ofSeconds(60);
+    int kafkaPort = 9392;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (isOverride(arg, overrides)) {
+        continue;
+      }
+      switch (arg) {
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--examples" -> examples = Integer.parseInt(value(arg, args));
+        case "--items" -> items = Integer.parseInt(value(arg, args));
+        case "--rate" -> rate = Double.parseDouble(value(arg, args));
+        case "--steady" -> steady = TimeUtils.parseDuration(value(arg, args));
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        default ->
+            throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
+      }
+    }
+    return new io.moc.bench.TrainingBenchmark.Options(
+        home.resolve(".moc/bench-training"),
+        report,
+        kafkaPort,
+        items,
+        examples,
+        20_000,
+        Duration.ofSeconds(2),
+        rate,
+        Duration.ofSeconds(15),
+        steady,
         Configuration.fromMap(overrides));
   }
 
