@@ -65,6 +65,9 @@ public final class MocCli {
         --items-per-second N       Synthetic catalog: new items per second (default 20).
         --impressions-per-second N Synthetic catalog: impressions per second (default 100).
         --seed N                   Seed of the catalog, click model and negative sampling (default 7).
+        --drain                    When the feed ends (replay over or --duration reached), keep
+                                   running until item-codes and ctr-models have been quiet for 20 s,
+                                   so the report covers everything the jobs made of the feed.
         --duration D               Stop after D (Flink durations: 90s, 5min) or when a replay ends;
                                    default: run until Ctrl-C.
         --report FILE              At the end, write a JSON report (counts, codebook version, latency,
@@ -212,6 +215,7 @@ public final class MocCli {
     double impressionsPerSecond = 100;
     long seed = 7;
     Duration duration = null;
+    boolean drain = false;
     Path report = null;
     Path home = Path.of(System.getProperty("moc.home", "."));
     Path config = home.resolve("config/local.yaml");
@@ -235,6 +239,7 @@ public final class MocCli {
             impressionsPerSecond = Double.parseDouble(value(arg, args));
         case "--seed" -> seed = Long.parseLong(value(arg, args));
         case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
+        case "--drain" -> drain = true;
         case "--report" -> report = Path.of(value(arg, args));
         case "--config" -> {
           config = Path.of(value(arg, args));
@@ -272,7 +277,8 @@ public final class MocCli {
         kafkaPort,
         uiPort,
         parallelism,
-        Configuration.fromMap(values));
+        Configuration.fromMap(values),
+        drain);
   }
 
   private static void codebook(Deque<String> args, PrintStream out) throws Exception {

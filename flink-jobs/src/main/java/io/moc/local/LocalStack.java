@@ -48,7 +48,11 @@ public final class LocalStack {
       int kafkaPort,
       int uiPort,
       int parallelism,
-      Configuration jobConfig) {}
+      Configuration jobConfig,
+      boolean drain) {}
+
+  /** With --drain, the stack stops once item-codes and ctr-models have been quiet this long. */
+  static final Duration DRAIN_QUIET = Duration.ofSeconds(20);
 
   private final Options options;
   private final PrintStream console;
@@ -196,6 +200,8 @@ public final class LocalStack {
       long lastPrint = start;
       long lastDeadLetters = 0;
       boolean finishedNoticed = false;
+      long lastActivity = start;
+      long lastExamples = 0;
       while (!stop.get()) {
         feedThread.join(2000);
         long now = System.nanoTime();
@@ -208,10 +214,22 @@ public final class LocalStack {
           console.println(
               progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate));
         }
+        long examples = models.snapshot().examplesTrained();
+        if (s.codesRecords() != lastCoded || examples != lastExamples) {
+          lastActivity = now;
+        }
         lastCoded = s.codesRecords();
         lastDeadLetters = s.deadLetters();
+        lastExamples = examples;
         lastPrint = now;
         if (!feedThread.isAlive()) {
+          if (options.drain()) {
+            // The jobs lag the feed (embedding, joins waiting for codes): let them finish.
+            if (now - lastActivity < DRAIN_QUIET.toNanos()) {
+              continue;
+            }
+            break;
+          }
           if (options.duration() != null) {
             break;
           }
