@@ -4,6 +4,7 @@ import io.moc.avro.ItemEvent;
 import io.moc.common.AvroBytes;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
+import io.moc.common.ItemKeyCheck;
 import io.moc.common.RawRecord;
 import io.moc.embed.ItemText;
 import io.moc.util.Sha256;
@@ -67,21 +68,9 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
       return;
     }
     String itemId = event.getItemId();
-    if (itemId == null || itemId.isBlank()) {
-      reject(ctx, raw, DeadLetterReason.MISSING_ID, "item_id is empty");
-      return;
-    }
-    if (key == null) {
-      reject(ctx, raw, DeadLetterReason.MISSING_KEY, "record for item '" + itemId + "' has no key");
-      return;
-    }
-    if (!key.equals(itemId)) {
-      // Compaction keeps the latest record per key: a key that is not the item would corrupt it.
-      reject(
-          ctx,
-          raw,
-          DeadLetterReason.KEY_MISMATCH,
-          "key '" + key + "' is not item_id '" + itemId + "'");
+    ItemKeyCheck problem = ItemKeyCheck.of(key, itemId);
+    if (problem != null) {
+      reject(ctx, raw, problem.reason(), problem.error());
       return;
     }
     float[] embedding = null;

@@ -4,6 +4,7 @@ import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
+import io.moc.common.ItemKeyCheck;
 import io.moc.common.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,22 +44,9 @@ public class DecodeItemCodesFunction extends ProcessFunction<RawRecord, ItemCode
       return;
     }
     String itemId = codes.getItemId();
-    if (itemId == null || itemId.isBlank()) {
-      reject(ctx, raw, DeadLetterReason.MISSING_ID, "item_id is empty");
-      return;
-    }
-    if (key == null) {
-      reject(ctx, raw, DeadLetterReason.MISSING_KEY, "codes of item '" + itemId + "' have no key");
-      return;
-    }
-    if (!key.equals(itemId)) {
-      // Compaction keeps the latest record per key, and a tombstone deletes by key: a key that is
-      // not the item would let the item's codes outlive its deletion.
-      reject(
-          ctx,
-          raw,
-          DeadLetterReason.KEY_MISMATCH,
-          "key '" + key + "' is not item_id '" + itemId + "'");
+    ItemKeyCheck problem = ItemKeyCheck.of(key, itemId);
+    if (problem != null) {
+      reject(ctx, raw, problem.reason(), problem.error());
       return;
     }
     List<Integer> values = codes.getCodes();

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -299,9 +298,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     trainersState.update(trainers);
     List<ItemCodesUpdate> held = new ArrayList<>();
     for (Map.Entry<Long, Map<String, int[]>> byVersion : codes.entrySet()) {
-      for (Iterator<Map.Entry<String, int[]>> it = byVersion.getValue().entrySet().iterator();
-          it.hasNext(); ) {
-        Map.Entry<String, int[]> item = it.next();
+      for (Map.Entry<String, int[]> item : byVersion.getValue().entrySet()) {
         ItemCodesUpdate u = new ItemCodesUpdate();
         u.itemId = item.getKey();
         u.codebookVersion = byVersion.getKey();
