@@ -68,6 +68,11 @@ public final class MocCli {
         --drain                    When the feed ends (replay over or --duration reached), keep
                                    running until item-codes and ctr-models have been quiet for 20 s,
                                    so the report covers everything the jobs made of the feed.
+        --compare-offline          With --data: after the drained replay, score the last snapshot
+                                   trained before the test period (80/10/10 by time, as evaluate
+                                   splits) on the test period's impressions, next to the same
+                                   network trained offline on the same codes and impressions;
+                                   printed and in the report under offline_comparison.
         --duration D               Stop after D (Flink durations: 90s, 5min) or when a replay ends;
                                    default: run until Ctrl-C.
         --report FILE              At the end, write a JSON report (counts, codebook version, latency,
@@ -224,6 +229,7 @@ public final class MocCli {
     int uiPort = 8081;
     int parallelism = 1;
     Path workDir = home.resolve(".moc/local");
+    boolean compareOffline = false;
     Map<String, String> overrides = new LinkedHashMap<>();
     while (!args.isEmpty()) {
       String arg = args.pop();
@@ -240,6 +246,7 @@ public final class MocCli {
         case "--seed" -> seed = Long.parseLong(value(arg, args));
         case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
         case "--drain" -> drain = true;
+        case "--compare-offline" -> compareOffline = true;
         case "--report" -> report = Path.of(value(arg, args));
         case "--config" -> {
           config = Path.of(value(arg, args));
@@ -255,6 +262,9 @@ public final class MocCli {
     }
     if (data != null && !Files.isDirectory(data)) {
       throw new IllegalArgumentException("--data " + data + " is not a directory");
+    }
+    if (compareOffline && data == null) {
+      throw new IllegalArgumentException("--compare-offline needs --data: it splits a dataset");
     }
     if (configGiven && !Files.isRegularFile(config)) {
       throw new IllegalArgumentException("--config " + config + " does not exist");
@@ -278,7 +288,8 @@ public final class MocCli {
         uiPort,
         parallelism,
         Configuration.fromMap(values),
-        drain);
+        drain || compareOffline,
+        compareOffline);
   }
 
   private static void codebook(Deque<String> args, PrintStream out) throws Exception {

@@ -44,5 +44,15 @@ public enum DeadLetterReason {
    * An impression that found the item's wait list full (max-pending-per-item): one hot item without
    * codes must not fill the state with impressions that will likely time out anyway.
    */
-  PENDING_LIMIT_EXCEEDED
+  PENDING_LIMIT_EXCEEDED,
+  /**
+   * An impression joined with codes of an older codebook version than the trainer's model reads (in
+   * flight while the model moved to a newer version): a model never mixes two versions' codes.
+   */
+  STALE_CODEBOOK_VERSION,
+  /**
+   * An impression whose item's codes do not fit the model (another number of codebooks, or a code
+   * outside [0, K)): the indexer's configuration changed under a running trainer.
+   */
+  CODES_DO_NOT_FIT_MODEL
 }

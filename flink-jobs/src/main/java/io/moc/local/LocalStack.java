@@ -4,6 +4,7 @@ import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
+import io.moc.serving.ArtifactOpener;
 import io.moc.source.CatalogSource;
 import io.moc.source.DatasetReplay;
 import io.moc.source.KafkaFeeder;
@@ -49,7 +50,8 @@ public final class LocalStack {
       int uiPort,
       int parallelism,
       Configuration jobConfig,
-      boolean drain) {}
+      boolean drain,
+      boolean compareOffline) {}
 
   /** With --drain, the stack stops once item-codes and ctr-models have been quiet this long. */
   static final Duration DRAIN_QUIET = Duration.ofSeconds(20);
@@ -247,8 +249,23 @@ public final class LocalStack {
       ModelsMonitor.Snapshot model = models.snapshot();
       console.println(
           progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, model, 0));
+      Map<String, Object> comparison = null;
+      if (options.compareOffline() && !interrupted) {
+        TrainingSettings training = TrainingOptions.read(jobConfig);
+        comparison =
+            new OfflineComparison(
+                    options.data(),
+                    options.seed(),
+                    bootstrap,
+                    training.ctrModelsTopic(),
+                    training.itemCodesTopic(),
+                    training.model(),
+                    ArtifactOpener.local(),
+                    console)
+                .run();
+      }
       if (options.report() != null) {
-        writeReport(feeder, last, model, Duration.ofNanos(System.nanoTime() - start));
+        writeReport(feeder, last, model, comparison, Duration.ofNanos(System.nanoTime() - start));
         console.println("Report written to " + options.report());
       }
     }
@@ -301,7 +318,11 @@ public final class LocalStack {
   }
 
   private void writeReport(
-      KafkaFeeder feeder, CodesMonitor.Snapshot s, ModelsMonitor.Snapshot m, Duration elapsed)
+      KafkaFeeder feeder,
+      CodesMonitor.Snapshot s,
+      ModelsMonitor.Snapshot m,
+      Map<String, Object> comparison,
+      Duration elapsed)
       throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("source", options.data() == null ? "synthetic" : options.data().toString());
@@ -324,6 +345,9 @@ public final class LocalStack {
     // null rather than NaN (not JSON) while no model or no window has both classes yet.
     report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
     report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
+    if (comparison != null) {
+      report.put("offline_comparison", comparison);
+    }
     JsonReport.write(options.report(), report);
   }
 

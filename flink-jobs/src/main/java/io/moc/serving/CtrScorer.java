@@ -10,11 +10,14 @@ import io.moc.util.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -397,6 +400,31 @@ public final class CtrScorer implements AutoCloseable {
   /** The highest version among the snapshots read now, if higher than {@code above} (null: any). */
   private static ModelSnapshotEntry newestSnapshot(TopicTail models, Long above) {
     ModelSnapshotEntry[] newest = {null};
+    forEachSnapshot(
+        models,
+        s -> {
+          boolean newer = above == null || s.getVersion() > above;
+          if (newer && (newest[0] == null || s.getVersion() > newest[0].version)) {
+            newest[0] = ModelSnapshotEntry.fromAvro(s);
+          }
+        });
+    return newest[0];
+  }
+
+  /**
+   * Every committed snapshot on {@code ctrModelsTopic} up to its current end, by version: the
+   * history a consumer picks an older model from (to score a period as it was served, say).
+   */
+  public static List<ModelSnapshotEntry> snapshots(String bootstrapServers, String ctrModelsTopic) {
+    List<ModelSnapshotEntry> all = new ArrayList<>();
+    try (TopicTail models = new TopicTail(bootstrapServers, ctrModelsTopic)) {
+      forEachSnapshot(models, s -> all.add(ModelSnapshotEntry.fromAvro(s)));
+    }
+    all.sort(Comparator.comparingLong(s -> s.version));
+    return all;
+  }
+
+  private static void forEachSnapshot(TopicTail models, Consumer<ModelSnapshot> each) {
     models.readToEnd(
         record -> {
           if (record.value() == null) {
@@ -410,12 +438,8 @@ public final class CtrScorer implements AutoCloseable {
                 "Skipped undecodable snapshot at offset {}: {}", record.offset(), e.getMessage());
             return;
           }
-          boolean newer = above == null || s.getVersion() > above;
-          if (newer && (newest[0] == null || s.getVersion() > newest[0].version)) {
-            newest[0] = ModelSnapshotEntry.fromAvro(s);
-          }
+          each.accept(s);
         });
-    return newest[0];
   }
 
   private static byte[] read(ArtifactOpener opener, ModelSnapshotEntry snapshot) {

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * when each step starts. No consumer group: a scorer needs the whole compacted topic each time it
  * starts, and committing positions would only make another instance skip records.
  */
-final class TopicTail implements AutoCloseable {
+public final class TopicTail implements AutoCloseable {
 
   /** Given up on when the position has not moved for this long while behind the end. */
   private static final Duration STALL = Duration.ofSeconds(60);
@@ -28,7 +28,7 @@ final class TopicTail implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final List<TopicPartition> partitions;
 
-  TopicTail(String bootstrapServers, String topic) {
+  public TopicTail(String bootstrapServers, String topic) {
     this.topic = topic;
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -60,7 +60,7 @@ final class TopicTail implements AutoCloseable {
    *
    * @throws IllegalStateException when reading stalls before the end
    */
-  void readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> each) {
+  public void readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> each) {
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, METADATA);
     long progress = positions();
     long movedAt = System.nanoTime();

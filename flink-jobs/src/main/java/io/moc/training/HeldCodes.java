@@ -25,6 +25,7 @@ public class HeldCodes {
     e.clicked = impression.clicked;
     e.eventTime = impression.eventTime;
     e.itemFirstSeen = itemFirstSeen;
+    e.source = impression.source;
     return e;
   }
 }

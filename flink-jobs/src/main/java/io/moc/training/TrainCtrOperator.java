@@ -1,10 +1,14 @@
 package io.moc.training;
 
+import io.moc.common.DeadLetterReason;
+import io.moc.common.DeadLetters;
+import io.moc.common.RawRecord;
 import io.moc.indexing.PublishedVersions;
 import io.moc.training.model.ModelArtifact;
 import io.moc.training.model.OnlineCtrTrainer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * replaces the current model once it has seen {@code promoteAfter} examples and its prequential AUC
  * is at least the current model's (or, since the current model gets no more examples of its
  * version, after three times as many regardless). Examples of older versions than the current
- * model's (in flight when it was replaced) are counted and skipped.
+ * model's (in flight when it was replaced), and examples whose codes do not fit the model, go to
+ * the dead letters with the reason.
  *
  * <p>Every publish interval the current model, if it trained since, is written to the model store
  * and a {@link ModelSnapshotEntry} is emitted. The trainers (parameters, optimiser moments, replay
@@ -72,9 +77,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient ListState<byte[]> trainersState;
   private transient ListState<ItemCodesUpdate> codesState;
   private transient ListState<Long> countersState;
-  private transient Counter staleExamples;
-  private transient Counter rejectedExamples;
   private transient Counter published;
+  private transient DeadLetters deadLetters;
 
   public TrainCtrOperator(OnlineModelSettings settings, PublishedVersions publishedModels) {
     this.settings = settings;
@@ -114,9 +118,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   public void open() throws Exception {
     super.open();
     MetricGroup metrics = getMetricGroup();
-    staleExamples = metrics.counter("staleCodebookExamples");
-    rejectedExamples = metrics.counter("rejectedExamples");
     published = metrics.counter("modelSnapshotsPublished");
+    deadLetters = new DeadLetters(metrics);
     metrics.gauge("prequentialAuc", () -> current == null ? Double.NaN : current.windowAuc());
     metrics.gauge(
         "prequentialLogLoss", () -> current == null ? Double.NaN : current.windowLogLoss());
@@ -161,13 +164,13 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     if (e.codebookVersion == current.codebookVersion()) {
       target = current;
     } else if (e.codebookVersion < current.codebookVersion()) {
-      staleExamples.inc();
+      stale(e, current.codebookVersion());
       return;
     } else {
       if (candidate == null || candidate.codebookVersion() < e.codebookVersion) {
         startCandidate(e.codebookVersion);
       } else if (candidate.codebookVersion() > e.codebookVersion) {
-        staleExamples.inc();
+        stale(e, candidate.codebookVersion());
         return;
       }
       target = candidate;
@@ -175,13 +178,32 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     try {
       target.accept(e);
     } catch (IllegalArgumentException badCodes) {
-      // Codes that do not fit the model (another M or K): the indexer's configuration changed.
-      rejectedExamples.inc();
+      deadLetter(e, DeadLetterReason.CODES_DO_NOT_FIT_MODEL, badCodes.getMessage());
       return;
     }
     if (target == candidate) {
       maybePromote();
     }
+  }
+
+  private void stale(TrainingExample e, long modelVersion) {
+    deadLetter(
+        e,
+        DeadLetterReason.STALE_CODEBOOK_VERSION,
+        "codes of codebook version "
+            + e.codebookVersion
+            + ", the model reads version "
+            + modelVersion);
+  }
+
+  private void deadLetter(TrainingExample e, DeadLetterReason reason, String why) {
+    // Examples built without a Kafka record (tests feeding the operator directly) have none.
+    RawRecord raw =
+        e.source != null
+            ? e.source
+            : new RawRecord(
+                "", -1, -1, e.eventTime, e.impressionId.getBytes(StandardCharsets.UTF_8), null);
+    output.collect(DeadLetters.TAG, new StreamRecord<>(deadLetters.reject(raw, reason, why)));
   }
 
   private OnlineCtrTrainer newTrainer(TrainingExample e) {

@@ -1,5 +1,7 @@
 package io.moc.training;
 
+import io.moc.common.RawRecord;
+
 /**
  * One impression joined with the codes its item had when it was shown: what the online CTR trainer
  * learns from. A Flink POJO.
@@ -22,6 +24,9 @@ public class TrainingExample {
 
   /** When the item was first seen (its first codes' item event time), for the cold-start slice. */
   public long itemFirstSeen;
+
+  /** The impression's Kafka record, for the dead letters should the trainer refuse the example. */
+  public RawRecord source;
 
   public TrainingExample() {}
 }

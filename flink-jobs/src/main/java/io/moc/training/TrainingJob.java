@@ -69,7 +69,12 @@ public final class TrainingJob {
             .setParallelism(1)
             .setMaxParallelism(1);
     snapshots.sinkTo(sinks.ctrModels()).uid("ctr-models-sink").name("ctr-models");
-    joined.deadLetters().sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters");
+    joined
+        .deadLetters()
+        .union(snapshots.getSideOutput(DeadLetters.TAG))
+        .sinkTo(sinks.deadLetters())
+        .uid("dead-letters-sink")
+        .name("dead-letters");
     return snapshots;
   }
 

@@ -1,5 +1,6 @@
 package io.moc.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,11 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.moc.common.DeadLetterReason;
+import io.moc.common.DeadLetterRecord;
+import io.moc.common.DeadLetters;
+import io.moc.common.RawRecord;
 import io.moc.ctr.model.CtrModel;
 import io.moc.indexing.PublishedVersions;
 import io.moc.training.model.ModelArtifact;
 import io.moc.util.Sha256;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,6 +95,36 @@ class TrainCtrOperatorTest {
         harness.processElement1(e, 0);
       }
     }
+  }
+
+  private List<DeadLetterRecord> deadLetters() {
+    var side = harness.getSideOutput(DeadLetters.TAG);
+    return side == null ? List.of() : side.stream().map(r -> r.getValue()).toList();
+  }
+
+  @Test
+  void shouldDeadLetterAnExampleWhoseCodesDoNotFitTheModelWithItsImpressionRecord()
+      throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 50, 1, 3);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    long seen = operator.current().examplesSeen();
+    TrainingExample bad = example(50, 1, new Random(9));
+    bad.codes = new int[] {1, 2, 3}; // the model reads two codebooks
+    bad.source =
+        new RawRecord(
+            "impressions", 2, 41, 7L, "u1".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
+    harness.processElement1(bad, 0);
+
+    assertEquals(seen, operator.current().examplesSeen(), "the trainer is unchanged");
+    List<DeadLetterRecord> letters = deadLetters();
+    assertEquals(1, letters.size());
+    DeadLetterRecord d = letters.get(0);
+    assertEquals(DeadLetterReason.CODES_DO_NOT_FIT_MODEL.name(), d.reason);
+    assertEquals("impressions", d.sourceTopic);
+    assertEquals(2, d.partition);
+    assertEquals(41, d.offset);
+    assertArrayEquals(new byte[] {1, 2, 3}, d.value, "the impression's own bytes");
   }
 
   private List<ModelSnapshotEntry> published() {
@@ -170,9 +206,17 @@ class TrainCtrOperatorTest {
     assertNull(operator.candidate(), "promoted once it is at least as good");
     assertEquals(2, operator.current().codebookVersion());
     harness.setProcessingTime(3000);
-    // Stale version-1 examples in flight are skipped, not trained on.
+    // Stale version-1 examples in flight are not trained on: they go to the dead letters.
+    long trained = operator.current().examplesTrained();
     feed(0, 8, 1, 5);
     harness.setProcessingTime(4000);
+    assertEquals(trained, operator.current().examplesTrained());
+    List<DeadLetterRecord> letters = deadLetters();
+    assertEquals(8, letters.size());
+    for (DeadLetterRecord d : letters) {
+      assertEquals(DeadLetterReason.STALE_CODEBOOK_VERSION.name(), d.reason);
+      assertTrue(d.error.contains("version 1") && d.error.contains("reads version 2"), d.error);
+    }
 
     List<ModelSnapshotEntry> all = published();
     assertEquals(2, all.size());

@@ -129,11 +129,7 @@ public final class CtrDataset {
       itemCategories[item] = categories.add(category(catalog.get(item)));
     }
 
-    long validStart = n == 0 ? Long.MAX_VALUE : events.get((int) (TRAIN_FRACTION * n)).timeMs();
-    long testStart =
-        n == 0
-            ? Long.MAX_VALUE
-            : events.get((int) ((TRAIN_FRACTION + VALID_FRACTION) * n)).timeMs();
+    SplitTimes periods = splitTimes(events);
     Map<Split, Examples.Builder> builders = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
       builders.put(split, new Examples.Builder());
@@ -144,7 +140,7 @@ public final class CtrDataset {
     for (int e = 0; e < n; e++) {
       Dataset.Interaction event = events.get(e);
       long time = event.timeMs();
-      Split split = time < validStart ? Split.TRAIN : time < testStart ? Split.VALID : Split.TEST;
+      Split split = periods.of(time);
       Examples.Builder examples = builders.get(split);
       examples.add(eventUsers[e], eventItems[e], time, event.clicked());
       if (split == Split.TRAIN) {
@@ -166,6 +162,34 @@ public final class CtrDataset {
     for (Split split : Split.values()) {
       splits.put(split, builders.get(split).build(trainItems, itemBrands, itemCategories));
     }
+  }
+
+  /**
+   * When the validation and the test periods start.
+   *
+   * @param validStartMs the time of the event at position floor(0.8 n)
+   * @param testStartMs the time of the event at position floor(0.9 n)
+   */
+  public record SplitTimes(long validStartMs, long testStartMs) {
+
+    /** The period an event at {@code timeMs} belongs to: the latest that has started. */
+    public Split of(long timeMs) {
+      return timeMs < validStartMs ? Split.TRAIN : timeMs < testStartMs ? Split.VALID : Split.TEST;
+    }
+  }
+
+  /**
+   * The 80/10/10 periods of {@code events}, which are in time order (see the class comment); for
+   * anything that must split a dataset's events exactly as this builder does, like a replay.
+   */
+  public static SplitTimes splitTimes(List<Dataset.Interaction> events) {
+    int n = events.size();
+    if (n == 0) {
+      return new SplitTimes(Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+    return new SplitTimes(
+        events.get((int) (TRAIN_FRACTION * n)).timeMs(),
+        events.get((int) ((TRAIN_FRACTION + VALID_FRACTION) * n)).timeMs());
   }
 
   private int addItem(Dataset dataset, String id) {

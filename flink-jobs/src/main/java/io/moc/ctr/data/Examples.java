@@ -100,14 +100,14 @@ public final class Examples {
   }
 
   /** Grows the arrays of one split while the builder walks the data in time order. */
-  static final class Builder {
+  public static final class Builder {
     private int[] users = new int[1024];
     private int[] items = new int[1024];
     private long[] timesMs = new long[1024];
     private float[] labels = new float[1024];
     private int size;
 
-    void add(int user, int item, long timeMs, boolean positive) {
+    public void add(int user, int item, long timeMs, boolean positive) {
       if (size == users.length) {
         int capacity = size * 2;
         users = Arrays.copyOf(users, capacity);
@@ -123,7 +123,7 @@ public final class Examples {
     }
 
     /** The examples, cold-start where the item is not in {@code trainItems}. */
-    Examples build(BitSet trainItems, int[] itemBrands, int[] itemCategories) {
+    public Examples build(BitSet trainItems, int[] itemBrands, int[] itemCategories) {
       BitSet coldStart = new BitSet(size);
       for (int i = 0; i < size; i++) {
         coldStart.set(i, !trainItems.get(items[i]));

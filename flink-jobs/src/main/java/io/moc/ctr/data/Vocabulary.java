@@ -20,12 +20,12 @@ public final class Vocabulary {
   private final Map<String, Integer> indices = new HashMap<>();
   private final List<String> values = new ArrayList<>();
 
-  Vocabulary() {
+  public Vocabulary() {
     values.add(null);
   }
 
   /** The index of {@code value}, adding it if new; null maps to {@link #UNKNOWN}. */
-  int add(String value) {
+  public int add(String value) {
     if (value == null) {
       return UNKNOWN;
     }

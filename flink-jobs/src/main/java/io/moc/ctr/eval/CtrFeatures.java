@@ -24,7 +24,7 @@ import java.util.Random;
  * scores every new item from an untrained embedding; with it, the model learns what an item without
  * history looks like from what it does know (brand, category, text, codes).
  */
-public final class CtrFeatures {
+public final class CtrFeatures implements SplitBatches {
 
   private final CtrDataset data;
   private final int[][] codes;
@@ -70,15 +70,7 @@ public final class CtrFeatures {
     return builder;
   }
 
-  /** The examples at {@code positions} of a split, with labels, all ids kept. */
-  public CtrBatch batch(Split split, int[] positions, int from, int to) {
-    return batch(split, positions, from, to, null, 0);
-  }
-
-  /**
-   * As {@link #batch(Split, int[], int, int)}, dropping each example's ids with probability {@code
-   * idDropout} drawn from {@code random}: for training batches.
-   */
+  @Override
   public CtrBatch batch(
       Split split, int[] positions, int from, int to, Random random, double idDropout) {
     Examples ex = data.examples(split);
@@ -116,11 +108,12 @@ public final class CtrFeatures {
     return 1 + (int) Long.remainderUnsigned(h, buckets);
   }
 
-  /** Whether each positive comes with a sampled negative (Amazon), rather than logged labels. */
+  @Override
   public boolean sampledNegatives() {
     return data.format() == Dataset.Format.AMAZON_BEAUTY;
   }
 
+  @Override
   public Examples examples(Split split) {
     return data.examples(split);
   }

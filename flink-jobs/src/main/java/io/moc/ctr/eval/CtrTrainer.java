@@ -40,7 +40,7 @@ public final class CtrTrainer {
   public record Fit(
       int bestEpoch, int epochs, Scores valid, long examplesTrained, double seconds, byte[] best) {}
 
-  private final CtrFeatures features;
+  private final SplitBatches features;
   private final Examples train;
   private final int batchSize;
   private final int maxEpochs;
@@ -54,7 +54,7 @@ public final class CtrTrainer {
    *     (see {@link CtrFeatures})
    */
   public CtrTrainer(
-      CtrFeatures features,
+      SplitBatches features,
       Examples train,
       int batchSize,
       int maxEpochs,
@@ -132,7 +132,7 @@ public final class CtrTrainer {
   }
 
   /** The examples of the cold-start slice (see {@link Scores}), in order. */
-  static int[] coldSlice(Examples ex, boolean sampledNegatives) {
+  public static int[] coldSlice(Examples ex, boolean sampledNegatives) {
     List<Integer> slice = new ArrayList<>();
     int n = ex.size();
     for (int i = 0; i < n; i++) {

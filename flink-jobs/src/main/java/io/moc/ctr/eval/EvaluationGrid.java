@@ -383,7 +383,11 @@ public final class EvaluationGrid {
     return rows;
   }
 
-  private static void stat(
+  /**
+   * Puts {@code name_mean} and {@code name_std} (sample standard deviation; 0 for one cell) of the
+   * cells' {@code key} into {@code row}.
+   */
+  public static void stat(
       Map<String, Object> row, List<Map<String, Object>> cells, String key, String name) {
     double[] v = cells.stream().mapToDouble(c -> ((Number) c.get(key)).doubleValue()).toArray();
     double mean = Arrays.stream(v).average().orElse(Double.NaN);

@@ -190,6 +190,20 @@ class CtrDatasetTest {
   }
 
   @Test
+  void shouldPutEveryExampleInThePeriodThatSplitTimesGivesItsTime() throws IOException {
+    CtrDataset data = beauty();
+    CtrDataset.SplitTimes periods = CtrDataset.splitTimes(beautyRaw().interactions());
+    for (Split split : Split.values()) {
+      Examples ex = data.examples(split);
+      for (int e = 0; e < ex.size(); e++) {
+        assertEquals(split, periods.of(ex.timeMs(e)), split + " example " + e);
+      }
+    }
+    assertEquals(data.valid().minTimeMs(), periods.validStartMs());
+    assertEquals(data.test().minTimeMs(), periods.testStartMs());
+  }
+
+  @Test
   void shouldBeDeterministicForASeedAndSampleOtherNegativesForAnotherSeed() throws IOException {
     CtrDataset a = beauty();
     CtrDataset b = CtrDataset.of(beautyRaw(), 1);

@@ -1,0 +1,384 @@
+package io.moc.local;
+
+import io.moc.avro.ItemCodes;
+import io.moc.common.AvroBytes;
+import io.moc.ctr.data.CtrDataset;
+import io.moc.ctr.data.Examples;
+import io.moc.ctr.data.Split;
+import io.moc.ctr.data.Vocabulary;
+import io.moc.ctr.eval.CtrTrainer;
+import io.moc.ctr.eval.EvaluationGrid;
+import io.moc.ctr.eval.SplitBatches;
+import io.moc.ctr.metrics.Auc;
+import io.moc.ctr.model.CtrBatch;
+import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig;
+import io.moc.serving.ArtifactOpener;
+import io.moc.serving.CtrScorer;
+import io.moc.serving.TopicTail;
+import io.moc.source.Dataset;
+import io.moc.source.DatasetReplay;
+import io.moc.source.SourceEvent;
+import io.moc.training.ModelSnapshotEntry;
+import io.moc.training.OnlineModelSettings;
+import io.moc.training.model.FeatureContract;
+import io.moc.training.model.ModelArtifact;
+import io.moc.util.Sha256;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The streaming trainer against offline training on the same period, after a dataset replay through
+ * the local stack ({@code bin/moc local --data DIR --drain --compare-offline}).
+ *
+ * <p>The replay's impressions are split into periods exactly as {@code bin/moc evaluate} splits the
+ * dataset (80/10/10 by time). Three models are scored on the test period's impressions:
+ *
+ * <ul>
+ *   <li><b>frozen</b>: the last snapshot the training job published before any test-period
+ *       impression reached it (by the snapshot's {@code last_event_time}): trained online on the
+ *       train and validation periods, never updated on the test period;
+ *   <li><b>offline twin</b>: the same network, with the same codes (the frozen snapshot's codebook
+ *       version) on the same impressions (the replay's own sampled negatives), trained offline as
+ *       the evaluation grid trains: epochs over the train period with early stopping on the
+ *       validation period, with the grid's id dropout, and again without (the online model drops
+ *       none), over {@link #TWIN_SEEDS} seeds each;
+ *   <li><b>prequential</b>: the job's own figure in its newest snapshot, each example scored by the
+ *       model just before it trained on it, over the last {@code moc.training.window} examples,
+ *       which lie in the test period.
+ * </ul>
+ *
+ * <p>Frozen against offline twin is the like-for-like comparison: same features, examples and
+ * period, and only the training differs (one online pass with periodic replay against several
+ * epochs). Prequential against either is not: the online model has trained on the test period up to
+ * each example it scores, which neither of the others may.
+ */
+public final class OfflineComparison {
+
+  /** Batch size, epochs and patience of the offline twin, as the evaluation grid's defaults. */
+  static final int BATCH = 1024;
+
+  static final int MAX_EPOCHS = 8;
+
+  static final int PATIENCE = 1;
+
+  /** The evaluation grid's default share of training examples whose ids are hidden. */
+  static final double ID_DROPOUT = 0.1;
+
+  /** Seeds of the offline twin: its initialisation and shuffles. */
+  static final int TWIN_SEEDS = 3;
+
+  /**
+   * The replay's impressions by period as model rows of the online model's feature contract: the
+   * item's codes of one codebook version, hashed ids.
+   */
+  private record ContractBatches(Map<Split, Examples> examples, Map<Split, int[][]> rows)
+      implements SplitBatches {
+
+    @Override
+    public Examples examples(Split split) {
+      return examples.get(split);
+    }
+
+    @Override
+    public CtrBatch batch(
+        Split split, int[] positions, int from, int to, Random random, double idDropout) {
+      int[][] all = rows.get(split);
+      float[] labels = examples.get(split).labels();
+      int[][] batch = new int[to - from][];
+      float[] batchLabels = new float[to - from];
+      for (int r = from; r < to; r++) {
+        int e = positions == null ? r : positions[r];
+        batch[r - from] = all[e];
+        if (random != null && random.nextDouble() < idDropout) {
+          // Column 0 is the user, 1 the item; index 0 of either means no id.
+          batch[r - from] = all[e].clone();
+          batch[r - from][0] = 0;
+          batch[r - from][1] = 0;
+        }
+        batchLabels[r - from] = labels[e];
+      }
+      return new CtrBatch(batch, null, batchLabels);
+    }
+
+    @Override
+    public boolean sampledNegatives() {
+      return true;
+    }
+  }
+
+  /** One period's impressions: the examples (labels, cold flags) and their ids as strings. */
+  private record Period(Examples examples, String[] users, String[] items) {}
+
+  private final Path data;
+  private final long seed;
+  private final String bootstrap;
+  private final String ctrModelsTopic;
+  private final String itemCodesTopic;
+  private final OnlineModelSettings model;
+  private final ArtifactOpener opener;
+  private final PrintStream console;
+
+  /**
+   * @param seed the replay's seed, so that the impressions (and sampled negatives) are the ones the
+   *     jobs saw
+   */
+  public OfflineComparison(
+      Path data,
+      long seed,
+      String bootstrap,
+      String ctrModelsTopic,
+      String itemCodesTopic,
+      OnlineModelSettings model,
+      ArtifactOpener opener,
+      PrintStream console) {
+    this.data = data;
+    this.seed = seed;
+    this.bootstrap = bootstrap;
+    this.ctrModelsTopic = ctrModelsTopic;
+    this.itemCodesTopic = itemCodesTopic;
+    this.model = model;
+    this.opener = opener;
+    this.console = console;
+  }
+
+  /**
+   * Runs the comparison; the result goes into the local stack's report under {@code
+   * offline_comparison}.
+   *
+   * @throws IllegalStateException when no snapshot was published before the test period
+   */
+  public Map<String, Object> run() throws Exception {
+    CtrDataset.SplitTimes periods = CtrDataset.splitTimes(Dataset.read(data).interactions());
+    Map<Split, Period> split = replayedImpressions(periods);
+    Map<Split, Examples> examples = new EnumMap<>(Split.class);
+    split.forEach((period, p) -> examples.put(period, p.examples()));
+    List<ModelSnapshotEntry> snapshots = CtrScorer.snapshots(bootstrap, ctrModelsTopic);
+    ModelSnapshotEntry frozen = null;
+    for (ModelSnapshotEntry s : snapshots) {
+      Double last = s.metrics().get("last_event_time");
+      if (last != null && last < periods.testStartMs()) {
+        frozen = s;
+      }
+    }
+    if (frozen == null) {
+      throw new IllegalStateException(
+          "no model snapshot on " + ctrModelsTopic + " was trained before the test period only");
+    }
+    ModelSnapshotEntry newest = snapshots.get(snapshots.size() - 1);
+    Map<String, int[]> codes = codesOf(frozen.codebookVersion);
+
+    byte[] bytes = opener.read(frozen.artifactUri);
+    if (!Sha256.hex(bytes).equals(frozen.sha256)) {
+      throw new IllegalStateException("artifact of model version " + frozen.version + " changed");
+    }
+    ModelArtifact artifact = ModelArtifact.fromBytes(bytes);
+    FeatureContract contract = artifact.contract();
+    Map<Split, int[][]> rows = new EnumMap<>(Split.class);
+    split.forEach((period, p) -> rows.put(period, rows(contract, p, codes)));
+    ContractBatches batches = new ContractBatches(examples, rows);
+    int withoutCodes = 0;
+    for (String item : split.get(Split.TEST).items()) {
+      withoutCodes += codes.containsKey(item) ? 0 : 1;
+    }
+    Examples test = batches.examples(Split.TEST);
+    int window = Math.min(model.windowSize(), test.size());
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("valid_start_ms", periods.validStartMs());
+    out.put("test_start_ms", periods.testStartMs());
+    for (Split s : Split.values()) {
+      out.put(s.name().toLowerCase(Locale.ROOT) + "_examples", batches.examples(s).size());
+    }
+    out.put("codebook_version", frozen.codebookVersion);
+    out.put("test_examples_without_codes", withoutCodes);
+
+    CtrTrainer trainer =
+        new CtrTrainer(batches, batches.examples(Split.TRAIN), BATCH, MAX_EPOCHS, PATIENCE, 0, 0);
+    console.println(
+        "Offline comparison: scoring model version "
+            + frozen.version
+            + " (trained up to the test period) on "
+            + test.size()
+            + " test-period impressions ...");
+    Map<String, Object> frozenScores;
+    try (CtrModel online = CtrModel.fromBytes(artifact.modelBytes())) {
+      frozenScores = scores(trainer, online, batches, window);
+    }
+    frozenScores.put("model_version", frozen.version);
+    frozenScores.put("examples_seen", frozen.examplesSeen);
+    out.put("frozen", frozenScores);
+
+    Map<String, Object> twinScores = twins(contract, batches, window, ID_DROPOUT);
+    out.put("offline_twin", twinScores);
+    out.put("offline_twin_without_id_dropout", twins(contract, batches, window, 0));
+
+    Map<String, Object> prequential = new LinkedHashMap<>();
+    prequential.put("model_version", newest.version);
+    prequential.put("window", model.windowSize());
+    prequential.put("auc", newest.metrics().get("prequential_auc"));
+    prequential.put("logloss", newest.metrics().get("prequential_logloss"));
+    out.put("prequential", prequential);
+
+    double frozenAuc = (Double) frozenScores.get("auc");
+    double twinAuc = (Double) twinScores.get("auc_mean");
+    out.put("frozen_minus_offline_auc", frozenAuc - twinAuc);
+    console.printf(
+        Locale.ROOT,
+        "Offline comparison: test-period AUC frozen online %.4f, offline twin %.4f (mean; %+.4f);"
+            + " prequential (last %d) %.4f%n",
+        frozenAuc,
+        twinAuc,
+        frozenAuc - twinAuc,
+        model.windowSize(),
+        prequential.get("auc"));
+    return out;
+  }
+
+  /**
+   * The offline twin trained with {@link #TWIN_SEEDS} seeds: each seed's test scores, and their
+   * mean and standard deviation.
+   *
+   * @param idDropout as the evaluation grid's: the share of training examples whose ids are hidden
+   */
+  private Map<String, Object> twins(
+      FeatureContract contract, ContractBatches batches, int window, double idDropout) {
+    CtrTrainer trainer =
+        new CtrTrainer(
+            batches, batches.examples(Split.TRAIN), BATCH, MAX_EPOCHS, PATIENCE, 0, idDropout);
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (int seed = 1; seed <= TWIN_SEEDS; seed++) {
+      console.printf(
+          Locale.ROOT,
+          "Offline comparison: training the offline twin (id dropout %.1f, seed %d) ...%n",
+          idDropout,
+          seed);
+      CtrModelConfig config = model.model(contract).toBuilder().seed(seed).build();
+      try (CtrModel twin = CtrModel.create(config, contract.codebookVersion())) {
+        CtrTrainer.Fit fit = trainer.fit(twin, seed, n -> {});
+        Map<String, Object> run;
+        try (CtrModel best = CtrModel.fromBytes(fit.best())) {
+          run = scores(trainer, best, batches, window);
+        }
+        run.put("seed", seed);
+        run.put("valid_auc", fit.valid().auc());
+        run.put("best_epoch", fit.bestEpoch());
+        run.put("train_seconds", fit.seconds());
+        runs.add(run);
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id_dropout", idDropout);
+    out.put("seeds", TWIN_SEEDS);
+    for (String key : List.of("auc", "cold_auc", "auc_last_window", "logloss", "valid_auc")) {
+      EvaluationGrid.stat(out, runs, key, key);
+    }
+    out.put("runs", runs);
+    return out;
+  }
+
+  /** The replay's impressions with the seed the jobs were fed with, by period. */
+  private Map<Split, Period> replayedImpressions(CtrDataset.SplitTimes periods) throws Exception {
+    Vocabulary users = new Vocabulary();
+    Vocabulary items = new Vocabulary();
+    Map<Split, Examples.Builder> builders = new EnumMap<>(Split.class);
+    for (Split s : Split.values()) {
+      builders.put(s, new Examples.Builder());
+    }
+    BitSet trainItems = new BitSet();
+    DatasetReplay replay = new DatasetReplay(data, seed);
+    while (replay.hasNext()) {
+      if (replay.next() instanceof SourceEvent.Impression i) {
+        Split period = periods.of(i.eventTimeMs());
+        int item = items.add(i.impression().getItemId());
+        builders
+            .get(period)
+            .add(
+                users.add(i.impression().getUserId()),
+                item,
+                i.eventTimeMs(),
+                i.impression().getClicked());
+        if (period == Split.TRAIN) {
+          trainItems.set(item);
+        }
+      }
+    }
+    Map<Split, Period> split = new EnumMap<>(Split.class);
+    int[] none = new int[items.size()];
+    for (Split s : Split.values()) {
+      Examples ex = builders.get(s).build(trainItems, none, none);
+      String[] u = new String[ex.size()];
+      String[] it = new String[ex.size()];
+      for (int e = 0; e < ex.size(); e++) {
+        u[e] = users.value(ex.user(e));
+        it[e] = items.value(ex.item(e));
+      }
+      split.put(s, new Period(ex, u, it));
+    }
+    return split;
+  }
+
+  /** Each item's latest codes of {@code version} on the item-codes topic. */
+  private Map<String, int[]> codesOf(long version) {
+    Map<String, int[]> codes = new HashMap<>();
+    try (TopicTail tail = new TopicTail(bootstrap, itemCodesTopic)) {
+      tail.readToEnd(
+          record -> {
+            if (record.key() == null || record.value() == null) {
+              return;
+            }
+            ItemCodes c;
+            try {
+              c = AvroBytes.decode(ItemCodes.class, record.value());
+            } catch (UncheckedIOException e) {
+              return; // the jobs dead-lettered it; nothing to score with
+            }
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            if (c.getCodebookVersion() == version && key.equals(c.getItemId())) {
+              codes.put(key, c.getCodes().stream().mapToInt(Integer::intValue).toArray());
+            }
+          });
+    }
+    return codes;
+  }
+
+  /**
+   * An item without codes of the version (published after the version was replaced) gets the "no
+   * codes" input, in both models alike.
+   */
+  private static int[][] rows(FeatureContract contract, Period period, Map<String, int[]> codes) {
+    int[][] rows = new int[period.users().length][];
+    for (int e = 0; e < rows.length; e++) {
+      rows[e] = contract.row(period.users()[e], period.items()[e], codes.get(period.items()[e]));
+    }
+    return rows;
+  }
+
+  /** Test-period AUC, logloss and cold-start AUC; AUC over its last {@code window} examples. */
+  private static Map<String, Object> scores(
+      CtrTrainer trainer, CtrModel model, ContractBatches batches, int window) {
+    CtrTrainer.Scores test = trainer.score(model, Split.TEST);
+    int n = test.examples();
+    float[] p = model.predict(batches.batch(Split.TEST, null, n - window, n));
+    float[] labels = batches.examples(Split.TEST).labels();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("auc", test.auc());
+    out.put("logloss", test.logloss());
+    out.put("cold_auc", test.coldAuc());
+    out.put("cold_examples", test.cold());
+    out.put("auc_last_window", Auc.of(p, Arrays.copyOfRange(labels, n - window, n)));
+    return out;
+  }
+}
