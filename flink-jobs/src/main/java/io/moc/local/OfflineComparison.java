@@ -84,7 +84,8 @@ public final class OfflineComparison {
    * The replay's impressions by period as model rows of the online model's feature contract: the
    * item's codes of one codebook version, hashed ids.
    */
-  private record ContractBatches(Map<Split, Examples> examples, Map<Split, int[][]> rows)
+  private record ContractBatches(
+      Map<Split, Examples> examples, Map<Split, int[][]> rows, boolean sampledNegatives)
       implements SplitBatches {
 
     @Override
@@ -111,11 +112,6 @@ public final class OfflineComparison {
         batchLabels[r - from] = labels[e];
       }
       return new CtrBatch(batch, null, batchLabels);
-    }
-
-    @Override
-    public boolean sampledNegatives() {
-      return true;
     }
   }
 
@@ -161,7 +157,8 @@ public final class OfflineComparison {
    * @throws IllegalStateException when no snapshot was published before the test period
    */
   public Map<String, Object> run() throws Exception {
-    CtrDataset.SplitTimes periods = CtrDataset.splitTimes(Dataset.read(data).interactions());
+    Dataset dataset = Dataset.read(data);
+    CtrDataset.SplitTimes periods = CtrDataset.splitTimes(dataset.interactions());
     Map<Split, Period> split = replayedImpressions(periods);
     Map<Split, Examples> examples = new EnumMap<>(Split.class);
     split.forEach((period, p) -> examples.put(period, p.examples()));
@@ -188,7 +185,8 @@ public final class OfflineComparison {
     FeatureContract contract = artifact.contract();
     Map<Split, int[][]> rows = new EnumMap<>(Split.class);
     split.forEach((period, p) -> rows.put(period, rows(contract, p, codes)));
-    ContractBatches batches = new ContractBatches(examples, rows);
+    ContractBatches batches =
+        new ContractBatches(examples, rows, dataset.format() == Dataset.Format.AMAZON_BEAUTY);
     int withoutCodes = 0;
     for (String item : split.get(Split.TEST).items()) {
       withoutCodes += codes.containsKey(item) ? 0 : 1;

@@ -1,0 +1,242 @@
+package io.moc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import io.moc.avro.ImpressionEvent;
+import io.moc.avro.ItemCodes;
+import io.moc.avro.ItemEvent;
+import io.moc.common.AvroBytes;
+import io.moc.ctr.data.CtrDataset;
+import io.moc.ctr.metrics.Auc;
+import io.moc.ctr.model.CtrModel;
+import io.moc.local.OfflineComparison;
+import io.moc.serving.ArtifactOpener;
+import io.moc.serving.CtrScorer;
+import io.moc.source.Dataset;
+import io.moc.source.DatasetReplay;
+import io.moc.source.SourceEvent;
+import io.moc.training.ModelSnapshotEntry;
+import io.moc.training.OnlineModelSettings;
+import io.moc.training.TrainingExample;
+import io.moc.training.model.FeatureContract;
+import io.moc.training.model.ModelArtifact;
+import io.moc.training.model.OnlineCtrTrainer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The online-against-offline comparison of {@code bin/moc local --compare-offline} on MovieLens,
+ * against real ctr-models and item-codes topics: snapshots made by the online trainer itself
+ * (outside Flink, which the training job's own ITCase covers), one before the test period and one
+ * after it.
+ */
+class OfflineComparisonITCase {
+
+  private static final long SEED = 3;
+  private static final long CODEBOOK = 1;
+  private static final int K = 16;
+
+  private static EmbeddedKafka kafka;
+
+  @TempDir Path store;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Engine.getEngine(CtrModel.ENGINE);
+    JniUtils.setNumThreads(1);
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kafka.close();
+  }
+
+  /** Two codes per item, derived from its id: stable, and the same for every reader. */
+  private static int[] codesOf(String itemId) {
+    int h = itemId.hashCode() & 0x7fffffff;
+    return new int[] {h % K, (h / K) % K};
+  }
+
+  private OnlineModelSettings settings() {
+    // Small id tables and a short window, so that the twins train in seconds.
+    return new OnlineModelSettings(
+        store.toUri().toString(),
+        1000,
+        0,
+        1,
+        256,
+        2000,
+        7 * 86_400_000L,
+        1000,
+        2048,
+        2048,
+        K,
+        8,
+        2000,
+        1);
+  }
+
+  private ProducerRecord<byte[], byte[]> snapshot(long version, OnlineCtrTrainer trainer)
+      throws Exception {
+    ModelArtifact artifact = trainer.artifact();
+    Path file = store.resolve("model-v" + version + ".bin");
+    Files.write(file, artifact.toBytes());
+    ModelSnapshotEntry e = new ModelSnapshotEntry();
+    e.version = version;
+    e.codebookVersion = CODEBOOK;
+    e.createdTime = version;
+    e.examplesSeen = trainer.examplesSeen();
+    e.artifactUri = file.toUri().toString();
+    e.sha256 = artifact.sha256();
+    e.setMetrics(
+        Map.of(
+            "last_event_time", (double) trainer.lastEventTime(),
+            "prequential_auc", trainer.windowAuc(),
+            "prequential_logloss", trainer.windowLogLoss()));
+    return new ProducerRecord<>(
+        "ctr-models",
+        Long.toString(version).getBytes(StandardCharsets.UTF_8),
+        AvroBytes.encode(e.toAvro()));
+  }
+
+  private static ProducerRecord<byte[], byte[]> codes(String itemId, long version, int[] codes) {
+    ItemCodes c =
+        ItemCodes.newBuilder()
+            .setItemId(itemId)
+            .setCodebookVersion(version)
+            .setCodes(java.util.Arrays.stream(codes).boxed().toList())
+            .setQuantizationError(0.1f)
+            .setItemEventTime(Instant.ofEpochMilli(1))
+            .setCodedTime(Instant.ofEpochMilli(2))
+            .build();
+    return new ProducerRecord<>(
+        "item-codes", itemId.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c));
+  }
+
+  @Test
+  void shouldScoreTheLastSnapshotBeforeTheTestPeriodNextToAnOfflineTwin() throws Exception {
+    Path movieLens =
+        Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
+            .resolve("movielens-100k");
+    assertTrue(Files.isDirectory(movieLens), "needs MovieLens at " + movieLens);
+    long testStart = CtrDataset.splitTimes(Dataset.read(movieLens).interactions()).testStartMs();
+    OnlineModelSettings settings = settings();
+    FeatureContract contract = settings.contract(CODEBOOK, 2);
+
+    List<ImpressionEvent> test = new ArrayList<>();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    DatasetReplay replay = new DatasetReplay(movieLens, SEED);
+    for (ItemEvent item : replay.items()) {
+      records.add(codes(item.getItemId(), CODEBOOK, codesOf(item.getItemId())));
+      // Codes of a later version must not be mixed in: the frozen model reads version 1's.
+      records.add(codes(item.getItemId(), CODEBOOK + 1, new int[] {0, 0}));
+    }
+    try (OnlineCtrTrainer trainer =
+        OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer())) {
+      while (replay.hasNext()) {
+        if (!(replay.next() instanceof SourceEvent.Impression i)) {
+          continue;
+        }
+        ImpressionEvent impression = i.impression();
+        if (i.eventTimeMs() >= testStart && test.isEmpty()) {
+          trainer.flush();
+          records.add(snapshot(1, trainer));
+        }
+        if (i.eventTimeMs() >= testStart) {
+          test.add(impression);
+        }
+        TrainingExample e = new TrainingExample();
+        e.impressionId = impression.getImpressionId();
+        e.userId = impression.getUserId();
+        e.itemId = impression.getItemId();
+        e.codebookVersion = CODEBOOK;
+        e.codes = codesOf(e.itemId);
+        e.clicked = impression.getClicked();
+        e.eventTime = i.eventTimeMs();
+        e.itemFirstSeen = i.eventTimeMs();
+        trainer.accept(e);
+      }
+      trainer.flush();
+      records.add(snapshot(2, trainer));
+    }
+    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      records.forEach(producer::send);
+      producer.flush();
+    }
+
+    Map<String, Object> report =
+        new OfflineComparison(
+                movieLens,
+                SEED,
+                kafka.bootstrapServers(),
+                "ctr-models",
+                "item-codes",
+                settings,
+                ArtifactOpener.local(),
+                System.out)
+            .run();
+
+    assertEquals(test.size(), ((Number) report.get("test_examples")).intValue());
+    assertEquals(0, ((Number) report.get("test_examples_without_codes")).intValue());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> frozen = (Map<String, Object>) report.get("frozen");
+    assertEquals(1L, ((Number) frozen.get("model_version")).longValue(), "the pre-test snapshot");
+    // The same figure from the serving scorer, one impression at a time.
+    ModelSnapshotEntry first = snapshotOne();
+    Map<String, ItemCodes> codes = new HashMap<>();
+    for (ItemEvent item : replay.items()) {
+      codes.put(
+          item.getItemId(),
+          AvroBytes.decode(
+              ItemCodes.class,
+              codes(item.getItemId(), CODEBOOK, codesOf(item.getItemId())).value()));
+    }
+    float[] p = new float[test.size()];
+    float[] labels = new float[test.size()];
+    try (CtrScorer scorer =
+        CtrScorer.of(
+            first, Files.readAllBytes(Path.of(java.net.URI.create(first.artifactUri))), codes)) {
+      for (int n = 0; n < p.length; n++) {
+        p[n] = scorer.score(test.get(n).getUserId(), test.get(n).getItemId());
+        labels[n] = test.get(n).getClicked() ? 1 : 0;
+      }
+    }
+    assertEquals(Auc.of(p, labels), (Double) frozen.get("auc"), 1e-4);
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> twin = (Map<String, Object>) report.get("offline_twin");
+    assertEquals(3, ((Number) twin.get("seeds")).intValue());
+    assertTrue((Double) twin.get("auc_mean") > 0.6, "the offline twin learns: " + twin);
+    assertTrue((Double) twin.get("auc_std") > 0, "three seeds, three models: " + twin);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> prequential = (Map<String, Object>) report.get("prequential");
+    assertEquals(2L, ((Number) prequential.get("model_version")).longValue(), "the newest");
+    assertEquals(
+        (Double) frozen.get("auc") - (Double) twin.get("auc_mean"),
+        (Double) report.get("frozen_minus_offline_auc"),
+        1e-12);
+  }
+
+  private ModelSnapshotEntry snapshotOne() {
+    return CtrScorer.snapshots(kafka.bootstrapServers(), "ctr-models").stream()
+        .filter(s -> s.version == 1)
+        .findFirst()
+        .orElseThrow();
+  }
+}
