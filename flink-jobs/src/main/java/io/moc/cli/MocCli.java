@@ -64,6 +64,8 @@ public final class MocCli {
                                    sparse years of a dataset are not waited through.
         --items-per-second N       Synthetic catalog: new items per second (default 20).
         --impressions-per-second N Synthetic catalog: impressions per second (default 100).
+        --users N                  Synthetic catalog: users (default 1000; at 100 impressions/s each
+                                   is seen every 10 s, often enough for the model to learn tastes).
         --seed N                   Seed of the catalog, click model and negative sampling (default 7).
         --drain                    When the feed ends (replay over or --duration reached), keep
                                    running until item-codes and ctr-models have been quiet for 20 s,
@@ -218,6 +220,7 @@ public final class MocCli {
     double maxGapMs = 10;
     double itemsPerSecond = 20;
     double impressionsPerSecond = 100;
+    int users = 1000;
     long seed = 7;
     Duration duration = null;
     boolean drain = false;
@@ -243,6 +246,7 @@ public final class MocCli {
         case "--items-per-second" -> itemsPerSecond = Double.parseDouble(value(arg, args));
         case "--impressions-per-second" ->
             impressionsPerSecond = Double.parseDouble(value(arg, args));
+        case "--users" -> users = Integer.parseInt(value(arg, args));
         case "--seed" -> seed = Long.parseLong(value(arg, args));
         case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
         case "--drain" -> drain = true;
@@ -281,6 +285,7 @@ public final class MocCli {
         maxGapMs,
         itemsPerSecond,
         impressionsPerSecond,
+        users,
         seed,
         duration,
         report,

@@ -43,6 +43,7 @@ public final class LocalStack {
       double maxGapMs,
       double itemsPerSecond,
       double impressionsPerSecond,
+      int users,
       long seed,
       Duration duration,
       Path report,
@@ -163,6 +164,7 @@ public final class LocalStack {
         .startTime(Instant.now())
         .itemsPerSecond(options.itemsPerSecond())
         .impressionsPerSecond(options.impressionsPerSecond())
+        .users(options.users())
         .build();
   }
 
