@@ -114,7 +114,7 @@ public final class IndexingBenchmark {
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(options.parallelism());
-        IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
         var job = cluster.submit(env, "moc indexing (bench)");
         console.println("job running; dashboard " + cluster.dashboardUrl());
 
@@ -254,7 +254,7 @@ public final class IndexingBenchmark {
   /** Texts per second of the embedder alone, batches as in the job, after a short warm-up. */
   private static double rawEmbedder(
       IndexingSettings settings, List<String> texts, List<float[]> out) throws Exception {
-    try (TextEmbedder embedder = IndexingJob.miniLm(settings).open()) {
+    try (TextEmbedder embedder = IndexingJob.textEmbedder(settings).open()) {
       embedInBatches(
           embedder, texts.subList(0, Math.min(200, texts.size())), settings.embedBatchSize(), null);
       long start = System.nanoTime();

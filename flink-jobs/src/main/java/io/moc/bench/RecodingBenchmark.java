@@ -74,7 +74,7 @@ public final class RecodingBenchmark {
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(1);
-        IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
         JobID job = cluster.submit(env, "moc indexing (re-coding bench)");
         Map<Long, LocalFlinkCluster.Checkpoint> checkpoints = new ConcurrentSkipListMap<>();
         Thread watcher = watch(cluster, job, checkpoints);

@@ -9,7 +9,7 @@ import io.moc.codebook.CodebookTrainer;
 import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.embed.EmbeddingCache;
 import io.moc.embed.ItemText;
-import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedder;
 import io.moc.local.JsonReport;
 import io.moc.source.DatasetReplay;
@@ -57,11 +57,11 @@ final class CodebookCommand {
             .resolve(
                 c.data().getFileName()
                     + "-"
-                    + MiniLmEmbedder.MODEL_NAME
+                    + SentenceEmbedder.MODEL_NAME
                     + "-"
                     + texts.size()
                     + ".emb");
-    try (TextEmbedder embedder = MiniLmEmbedder.openDefault()) {
+    try (TextEmbedder embedder = SentenceEmbedder.openDefault()) {
       int total = texts.size();
       float[][] vectors =
           EmbeddingCache.embed(
@@ -86,7 +86,7 @@ final class CodebookCommand {
         CodebookMethods.trainer(
             method, numCodebooks, c.codebookSize(), c.projectedDimension(), c.iterations(), seed);
     long start = System.nanoTime();
-    Codebook codebook = trainer.train(MiniLmEmbedder.MODEL_NAME, embeddings);
+    Codebook codebook = trainer.train(SentenceEmbedder.MODEL_NAME, embeddings);
     double seconds = (System.nanoTime() - start) / 1e9;
     Files.createDirectories(out);
     byte[] artifact = CodebookCodec.serialize(codebook);
@@ -132,7 +132,7 @@ final class CodebookCommand {
               CodebookMethods.trainer(
                   method, scale, c.codebookSize(), c.projectedDimension(), c.iterations(), seed);
           long start = System.nanoTime();
-          Codebook codebook = trainer.train(MiniLmEmbedder.MODEL_NAME, embeddings);
+          Codebook codebook = trainer.train(SentenceEmbedder.MODEL_NAME, embeddings);
           double seconds = (System.nanoTime() - start) / 1e9;
           CodeStatistics.Measured measured = CodeStatistics.measure(codebook, embeddings);
           Map<String, Double> m = new LinkedHashMap<>(measured.metrics());
@@ -155,7 +155,7 @@ final class CodebookCommand {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("dataset", c.data().toString());
     out.put("items", embeddings.size());
-    out.put("embedding_model", MiniLmEmbedder.MODEL_NAME);
+    out.put("embedding_model", SentenceEmbedder.MODEL_NAME);
     out.put("codebook_size", c.codebookSize());
     out.put("seeds", seeds);
     out.put("rows", rows);

@@ -5,6 +5,7 @@ import io.moc.common.JobConfig;
 import io.moc.ctr.eval.EvalMethod;
 import io.moc.ctr.eval.EvaluationGrid;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
+import io.moc.embed.TextModel;
 import io.moc.local.LocalStack;
 import java.io.File;
 import java.io.PrintStream;
@@ -117,6 +118,8 @@ public final class MocCli {
         --buckets N                Hash buckets of the unified item id (default items/16).
         --id-dropout P             Share of training examples whose user and item ids are hidden,
                                    so the model learns to score items without history (default 0.1).
+        --text-model NAME          Model that embeds item texts: all-minilm-l6-v2-q (default, 6
+                                   layers) or e5-small-v2-q (12 layers).
         --report-only              Write the reports from the cells already finished; run none.
         --quick                    deepfm, none and moc at 2x, one seed, one epoch on the newest
                                    60000 training examples: minutes, for CI.
@@ -375,6 +378,7 @@ public final class MocCli {
     int buckets = 0;
     boolean quick = false;
     boolean reportOnly = false;
+    TextModel textModel = TextModel.ALL_MINILM_L6_V2_Q;
     while (!args.isEmpty()) {
       String arg = args.pop();
       switch (arg) {
@@ -398,6 +402,7 @@ public final class MocCli {
         case "--train-limit" -> trainLimit = Integer.parseInt(value(arg, args));
         case "--buckets" -> buckets = Integer.parseInt(value(arg, args));
         case "--id-dropout" -> idDropout = Double.parseDouble(value(arg, args));
+        case "--text-model" -> textModel = TextModel.named(value(arg, args));
         case "--quick" -> quick = true;
         case "--report-only" -> reportOnly = true;
         default -> throw new IllegalArgumentException("unknown option " + arg);
@@ -436,6 +441,7 @@ public final class MocCli {
             idDropout,
             buckets,
             1,
+            textModel,
             Path.of(System.getProperty("moc.home", ".")).resolve(".moc/cache"));
     new EvaluateCommand(out).run(settings, report, reportOnly);
   }

@@ -6,8 +6,9 @@ import io.moc.common.DeadLetters;
 import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
-import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedderFactory;
+import io.moc.embed.TextModel;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -179,10 +180,16 @@ public final class IndexingJob {
         sinks);
   }
 
-  /** The production embedder: MiniLM-L6-v2 int8, opened by each parallel instance. */
-  public static TextEmbedderFactory miniLm(IndexingSettings settings) {
-    return MiniLmEmbedder.factory(
-        MiniLmEmbedder.Options.defaults()
+  /**
+   * The production embedder: the configured {@link TextModel} (MiniLM-L6-v2 int8 by default),
+   * opened by each parallel instance.
+   *
+   * @throws IllegalArgumentException when no text model has the configured name
+   */
+  public static TextEmbedderFactory textEmbedder(IndexingSettings settings) {
+    return SentenceEmbedder.factory(
+        TextModel.named(settings.embeddingModel()),
+        SentenceEmbedder.Options.defaults()
             .withMaxTokens(settings.embedMaxTokens())
             .withBatchInvariant(settings.embedBatchInvariant()));
   }
@@ -199,7 +206,7 @@ public final class IndexingJob {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     IndexingSettings settings = IndexingOptions.read(config);
-    buildWithKafka(env, settings, miniLm(settings));
+    buildWithKafka(env, settings, textEmbedder(settings));
     env.execute("moc indexing");
   }
 }

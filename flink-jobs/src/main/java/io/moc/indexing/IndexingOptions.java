@@ -23,8 +23,9 @@ public final class IndexingOptions {
           .stringType()
           .defaultValue("all-minilm-l6-v2-q")
           .withDescription(
-              "Name of the text embedding model. Precomputed embeddings on items are used only when"
-                  + " they name this model; codebooks are accepted only for this model.");
+              "Name of the text embedding model: all-minilm-l6-v2-q or e5-small-v2-q (its model jar"
+                  + " on the class path). Precomputed embeddings on items are used only when they"
+                  + " name this model; codebooks are accepted only for this model.");
 
   public static final ConfigOption<Integer> EMBEDDING_DIMENSION =
       ConfigOptions.key("moc.embedding.dimension")

@@ -104,7 +104,7 @@ public final class LocalStack {
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(options.parallelism());
-        IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
         JobID job = cluster.submit(env, "moc indexing");
         StreamExecutionEnvironment trainingEnv =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);

@@ -15,7 +15,7 @@ class MeanPoolingTest {
     };
     long[] mask = {1, 1, 0, 1, 1, 1};
 
-    float[][] pooled = MiniLmEmbedder.meanPoolAndNormalise(hidden, mask, 2, 3, 2);
+    float[][] pooled = SentenceEmbedder.meanPoolAndNormalise(hidden, mask, 2, 3, 2);
 
     assertArrayEquals(new float[] {1, 0}, pooled[0], 1e-6f);
     assertArrayEquals(new float[] {0, 1}, pooled[1], 1e-6f);
@@ -26,7 +26,7 @@ class MeanPoolingTest {
     float[] hidden = {3, 4, 6, 8};
     long[] mask = {1, 1};
 
-    float[][] pooled = MiniLmEmbedder.meanPoolAndNormalise(hidden, mask, 1, 2, 2);
+    float[][] pooled = SentenceEmbedder.meanPoolAndNormalise(hidden, mask, 1, 2, 2);
 
     assertArrayEquals(new float[] {0.6f, 0.8f}, pooled[0], 1e-6f);
   }
@@ -34,7 +34,7 @@ class MeanPoolingTest {
   @Test
   void leavesAZeroVectorZeroInsteadOfNaN() {
     float[][] pooled =
-        MiniLmEmbedder.meanPoolAndNormalise(new float[] {0, 0, 5, 5}, new long[] {1, 0}, 1, 2, 2);
+        SentenceEmbedder.meanPoolAndNormalise(new float[] {0, 0, 5, 5}, new long[] {1, 0}, 1, 2, 2);
 
     assertArrayEquals(new float[] {0, 0}, pooled[0]);
   }

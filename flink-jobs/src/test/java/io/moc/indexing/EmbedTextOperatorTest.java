@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.common.DeadLetters;
 import io.moc.common.RawRecord;
-import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import java.util.List;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /** The keyed micro-batching operator with the real MiniLM model. */
 class EmbedTextOperatorTest {
 
-  private static final MiniLmEmbedder.Options OPTIONS = MiniLmEmbedder.Options.defaults();
-  private static final TextEmbedderFactory MINILM = MiniLmEmbedder.factory(OPTIONS);
+  private static final SentenceEmbedder.Options OPTIONS = SentenceEmbedder.Options.defaults();
+  private static final TextEmbedderFactory MINILM = SentenceEmbedder.factory(OPTIONS);
   private static final int BATCH = 4;
   private static final long WAIT_MS = 20;
   private static final String MARKER = "<unembeddable>";
@@ -35,7 +35,7 @@ class EmbedTextOperatorTest {
     private final boolean failAll;
 
     FailingEmbedder(boolean failAll) {
-      this.model = MiniLmEmbedder.open(OPTIONS);
+      this.model = SentenceEmbedder.open(OPTIONS);
       this.failAll = failAll;
     }
 
@@ -67,7 +67,7 @@ class EmbedTextOperatorTest {
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new EmbedTextOperator(
-                factory, MiniLmEmbedder.MODEL_NAME, MiniLmEmbedder.DIMENSION, BATCH, WAIT_MS),
+                factory, SentenceEmbedder.MODEL_NAME, SentenceEmbedder.DIMENSION, BATCH, WAIT_MS),
             u -> u.itemId,
             Types.STRING);
     harness.setProcessingTime(0);

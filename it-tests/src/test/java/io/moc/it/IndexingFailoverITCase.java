@@ -102,7 +102,7 @@ class IndexingFailoverITCase {
       IndexingSettings settings = IndexingOptions.read(config);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
       env.setParallelism(1);
-      IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+      IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
       JobID job = flink.submit(env, "indexing-failover-it");
 
       publish(producer, settings.itemsTopic(), all.subList(0, 100));

@@ -16,7 +16,7 @@ import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.embed.ItemText;
-import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedder;
 import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.IndexingJob;
@@ -100,7 +100,7 @@ class IndexingJobITCase {
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     env.setParallelism(2);
-    IndexingJob.buildWithKafka(env, settings, IndexingJob.miniLm(settings));
+    IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
     flink = LocalFlinkCluster.start(4, 0);
     job = flink.submit(env, "indexing-it");
   }
@@ -184,7 +184,7 @@ class IndexingJobITCase {
   @Test
   @Order(1)
   void shouldCodeEveryValidItemAndDeadLetterEveryBadRecordWithItsReason() throws Exception {
-    List<Float> nan = new ArrayList<>(Collections.nCopies(MiniLmEmbedder.DIMENSION, 0.01f));
+    List<Float> nan = new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, 0.01f));
     nan.set(17, Float.NaN);
     try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       List<ItemEvent> slice = catalogSlice();
@@ -198,12 +198,12 @@ class IndexingJobITCase {
       }
       // A valid item that brings its own embedding of the configured model.
       List<Float> precomputed =
-          new ArrayList<>(Collections.nCopies(MiniLmEmbedder.DIMENSION, 0.05f));
+          new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, 0.05f));
       ItemEvent withEmbedding =
           bad("precomputed")
               .setTitle(null)
               .setEmbedding(precomputed)
-              .setEmbeddingModel(MiniLmEmbedder.MODEL_NAME)
+              .setEmbeddingModel(SentenceEmbedder.MODEL_NAME)
               .build();
       validItems.put("precomputed", withEmbedding);
       send(producer, "precomputed", AvroBytes.encode(withEmbedding));
@@ -268,8 +268,8 @@ class IndexingJobITCase {
         "bad-norm",
         AvroBytes.encode(
             bad("bad-norm")
-                .setEmbedding(new ArrayList<>(Collections.nCopies(MiniLmEmbedder.DIMENSION, 1e30f)))
-                .setEmbeddingModel(MiniLmEmbedder.MODEL_NAME)
+                .setEmbedding(new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, 1e30f)))
+                .setEmbeddingModel(SentenceEmbedder.MODEL_NAME)
                 .build()));
     expectedDeadLetters.put("bad-norm", "BAD_EMBEDDING_NORM");
     send(producer, "bad-no-text", AvroBytes.encode(bad("bad-no-text").setTitle(null).build()));
@@ -280,14 +280,14 @@ class IndexingJobITCase {
         AvroBytes.encode(
             bad("bad-dimension")
                 .setEmbedding(List.of(0.1f, 0.2f))
-                .setEmbeddingModel(MiniLmEmbedder.MODEL_NAME)
+                .setEmbeddingModel(SentenceEmbedder.MODEL_NAME)
                 .build()));
     expectedDeadLetters.put("bad-dimension", "BAD_EMBEDDING_DIMENSION");
     send(
         producer,
         "bad-nan",
         AvroBytes.encode(
-            bad("bad-nan").setEmbedding(nan).setEmbeddingModel(MiniLmEmbedder.MODEL_NAME).build()));
+            bad("bad-nan").setEmbedding(nan).setEmbeddingModel(SentenceEmbedder.MODEL_NAME).build()));
     expectedDeadLetters.put("bad-nan", "NON_FINITE_EMBEDDING");
     send(producer, null, null);
     expectedDeadLetters.put("<no key>", "MISSING_ID");
@@ -298,7 +298,7 @@ class IndexingJobITCase {
   void shouldRecodeAllItemsWhenCodebookVersionChanges() throws Exception {
     // Embed the items as the job does, train a different codebook, and publish it as version 2.
     Map<String, float[]> embeddings = new HashMap<>();
-    try (TextEmbedder embedder = IndexingJob.miniLm(settings).open()) {
+    try (TextEmbedder embedder = IndexingJob.textEmbedder(settings).open()) {
       for (Map.Entry<String, ItemEvent> e : validItems.entrySet()) {
         if (e.getValue().getEmbedding() == null) {
           embeddings.put(e.getKey(), embedder.embed(List.of(ItemText.compose(e.getValue())))[0]);
@@ -375,7 +375,7 @@ class IndexingJobITCase {
     // More real items (the reference window of version 2), then items far from any text seen so
     // far: random directions, brought with their own embedding.
     List<ItemEvent> more = catalogSlice(ITEMS, ITEMS + 150);
-    List<float[]> strange = BenchData.unitVectors(150, MiniLmEmbedder.DIMENSION, 5);
+    List<float[]> strange = BenchData.unitVectors(150, SentenceEmbedder.DIMENSION, 5);
     try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       for (ItemEvent item : more) {
         validItems.put(item.getItemId(), item);

@@ -7,6 +7,7 @@ import io.moc.ctr.data.Split;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
+import io.moc.embed.TextModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ public final class EvaluationGrid {
    *     #AUTO_ITEMS_PER_BUCKET} items)
    * @param dataSeed seed of the dataset's negative sampling, the same for every cell so that cells
    *     compare on identical examples
+   * @param textModel the model that embeds item texts, for codes and the adapter
    */
   public record Settings(
       Path data,
@@ -57,6 +59,7 @@ public final class EvaluationGrid {
       double idDropout,
       int hashBuckets,
       long dataSeed,
+      TextModel textModel,
       Path cacheDir) {
 
     /** The grid's axes and settings in one line, for reports. */
@@ -72,20 +75,25 @@ public final class EvaluationGrid {
 
     /** What makes two cells comparable: everything but the grid's axes. */
     String fingerprint() {
+      // The default model is left out, so that cells recorded before there was a choice still
+      // match.
+      String text =
+          textModel == TextModel.ALL_MINILM_L6_V2_Q ? "" : " text=" + textModel.modelName();
       return String.format(
-          "K=%d D=%d mlp=%s batch=%d epochs=%d patience=%d lr=%s limit=%d idDropout=%s buckets=%d"
-              + " dataSeed=%d",
-          codebookSize,
-          embeddingDim,
-          mlpSizes,
-          batchSize,
-          maxEpochs,
-          patience,
-          learningRate,
-          trainLimit,
-          idDropout,
-          hashBuckets,
-          dataSeed);
+              "K=%d D=%d mlp=%s batch=%d epochs=%d patience=%d lr=%s limit=%d idDropout=%s buckets=%d"
+                  + " dataSeed=%d",
+              codebookSize,
+              embeddingDim,
+              mlpSizes,
+              batchSize,
+              maxEpochs,
+              patience,
+              learningRate,
+              trainLimit,
+              idDropout,
+              hashBuckets,
+              dataSeed)
+          + text;
     }
   }
 
@@ -124,6 +132,7 @@ public final class EvaluationGrid {
     float[][] embeddings =
         ItemFeatures.embeddings(
             data,
+            settings.textModel(),
             settings.cacheDir(),
             n -> progress("embedding items", n, data.items().size() - 1));
     console.println();

