@@ -51,10 +51,10 @@ import java.util.Random;
  *       impression reached it (by the snapshot's {@code last_event_time}): trained online on the
  *       train and validation periods, never updated on the test period;
  *   <li><b>offline twin</b>: the same network, with the same codes (the frozen snapshot's codebook
- *       version) on the same impressions (the replay's own sampled negatives), trained offline as
- *       the evaluation grid trains: epochs over the train period with early stopping on the
- *       validation period, with the grid's id dropout, and again without (the online model drops
- *       none), over {@link #TWIN_SEEDS} seeds each;
+ *       version) on the same impressions (the replay's own sampled negatives), trained offline: as
+ *       the evaluation grid trains (epochs over the train period, early stopping on the validation
+ *       period, id dropout), and then refitted with that epoch count on exactly the impressions the
+ *       frozen snapshot had seen, {@link #TWIN_SEEDS} seeds;
  *   <li><b>prequential</b>: the job's own figure in its newest snapshot, each example scored by the
  *       model just before it trained on it, over the last {@code moc.training.window} examples,
  *       which lie in the test period.
@@ -159,9 +159,6 @@ public final class OfflineComparison {
   public Map<String, Object> run() throws Exception {
     Dataset dataset = Dataset.read(data);
     CtrDataset.SplitTimes periods = CtrDataset.splitTimes(dataset.interactions());
-    Map<Split, Period> split = replayedImpressions(periods);
-    Map<Split, Examples> examples = new EnumMap<>(Split.class);
-    split.forEach((period, p) -> examples.put(period, p.examples()));
     List<ModelSnapshotEntry> snapshots = CtrScorer.snapshots(bootstrap, ctrModelsTopic);
     ModelSnapshotEntry frozen = null;
     for (ModelSnapshotEntry s : snapshots) {
@@ -183,10 +180,14 @@ public final class OfflineComparison {
     }
     ModelArtifact artifact = ModelArtifact.fromBytes(bytes);
     FeatureContract contract = artifact.contract();
-    Map<Split, int[][]> rows = new EnumMap<>(Split.class);
-    split.forEach((period, p) -> rows.put(period, rows(contract, p, codes)));
-    ContractBatches batches =
-        new ContractBatches(examples, rows, dataset.format() == Dataset.Format.AMAZON_BEAUTY);
+    boolean sampledNegatives = dataset.format() == Dataset.Format.AMAZON_BEAUTY;
+    Map<Split, Period> split = replayedImpressions(periods, periods.validStartMs() - 1);
+    ContractBatches batches = batches(split, contract, codes, sampledNegatives);
+    // What the frozen snapshot had trained on: the train period and the validation period up to
+    // its last event; early stopping on the rest of the validation period.
+    long seenUntil = frozen.metrics().get("last_event_time").longValue();
+    ContractBatches sameExamples =
+        batches(replayedImpressions(periods, seenUntil), contract, codes, sampledNegatives);
     int withoutCodes = 0;
     for (String item : split.get(Split.TEST).items()) {
       withoutCodes += codes.containsKey(item) ? 0 : 1;
@@ -219,9 +220,10 @@ public final class OfflineComparison {
     frozenScores.put("examples_seen", frozen.examplesSeen);
     out.put("frozen", frozenScores);
 
-    Map<String, Object> twinScores = twins(contract, batches, window, ID_DROPOUT);
+    Map<String, Map<String, Object>> twins = twins(contract, batches, sameExamples, window);
+    Map<String, Object> twinScores = twins.get("refit");
     out.put("offline_twin", twinScores);
-    out.put("offline_twin_without_id_dropout", twins(contract, batches, window, 0));
+    out.put("offline_twin_train_period_only", twins.get("early_stopped"));
 
     Map<String, Object> prequential = new LinkedHashMap<>();
     prequential.put("model_version", newest.version);
@@ -246,49 +248,99 @@ public final class OfflineComparison {
   }
 
   /**
-   * The offline twin trained with {@link #TWIN_SEEDS} seeds: each seed's test scores, and their
-   * mean and standard deviation.
-   *
-   * @param idDropout as the evaluation grid's: the share of training examples whose ids are hidden
+   * The offline twin, {@link #TWIN_SEEDS} seeds, with the evaluation grid's id dropout: {@code
+   * early_stopped} trains on the train period with early stopping on the validation period, as the
+   * grid does; {@code refit} then trains a fresh model of the same seed, for that seed's best epoch
+   * count, on what the frozen snapshot had seen (the train period and the validation period up to
+   * its last event). Each with every seed's test scores, and their mean and standard deviation.
    */
-  private Map<String, Object> twins(
-      FeatureContract contract, ContractBatches batches, int window, double idDropout) {
-    CtrTrainer trainer =
+  private Map<String, Map<String, Object>> twins(
+      FeatureContract contract,
+      ContractBatches trainPeriod,
+      ContractBatches sameExamples,
+      int window) {
+    CtrTrainer early =
         new CtrTrainer(
-            batches, batches.examples(Split.TRAIN), BATCH, MAX_EPOCHS, PATIENCE, 0, idDropout);
-    List<Map<String, Object>> runs = new ArrayList<>();
+            trainPeriod,
+            trainPeriod.examples(Split.TRAIN),
+            BATCH,
+            MAX_EPOCHS,
+            PATIENCE,
+            0,
+            ID_DROPOUT);
+    CtrTrainer refit =
+        new CtrTrainer(
+            sameExamples, sameExamples.examples(Split.TRAIN), BATCH, 0, 0, 0, ID_DROPOUT);
+    List<Map<String, Object>> earlyRuns = new ArrayList<>();
+    List<Map<String, Object>> refitRuns = new ArrayList<>();
     for (int seed = 1; seed <= TWIN_SEEDS; seed++) {
       console.printf(
-          Locale.ROOT,
-          "Offline comparison: training the offline twin (id dropout %.1f, seed %d) ...%n",
-          idDropout,
-          seed);
+          Locale.ROOT, "Offline comparison: training the offline twin, seed %d ...%n", seed);
       CtrModelConfig config = model.model(contract).toBuilder().seed(seed).build();
+      int epochs;
       try (CtrModel twin = CtrModel.create(config, contract.codebookVersion())) {
-        CtrTrainer.Fit fit = trainer.fit(twin, seed, n -> {});
-        Map<String, Object> run;
+        CtrTrainer.Fit fit = early.fit(twin, seed, n -> {});
+        epochs = fit.bestEpoch();
         try (CtrModel best = CtrModel.fromBytes(fit.best())) {
-          run = scores(trainer, best, batches, window);
+          Map<String, Object> run = scores(early, best, trainPeriod, window);
+          run.put("seed", seed);
+          run.put("valid_auc", fit.valid().auc());
+          run.put("best_epoch", epochs);
+          run.put("train_seconds", fit.seconds());
+          earlyRuns.add(run);
         }
+      }
+      try (CtrModel twin = CtrModel.create(config, contract.codebookVersion())) {
+        long start = System.nanoTime();
+        refit.train(twin, seed, epochs);
+        Map<String, Object> run = scores(refit, twin, sameExamples, window);
         run.put("seed", seed);
-        run.put("valid_auc", fit.valid().auc());
-        run.put("best_epoch", fit.bestEpoch());
-        run.put("train_seconds", fit.seconds());
-        runs.add(run);
+        run.put("epochs", epochs);
+        run.put("train_seconds", (System.nanoTime() - start) / 1e9);
+        refitRuns.add(run);
       }
     }
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    out.put("early_stopped", summary(earlyRuns, trainPeriod));
+    out.put("refit", summary(refitRuns, sameExamples));
+    return out;
+  }
+
+  private static Map<String, Object> summary(
+      List<Map<String, Object>> runs, ContractBatches batches) {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id_dropout", idDropout);
-    out.put("seeds", TWIN_SEEDS);
-    for (String key : List.of("auc", "cold_auc", "auc_last_window", "logloss", "valid_auc")) {
+    out.put("id_dropout", ID_DROPOUT);
+    out.put("seeds", runs.size());
+    out.put("train_examples", batches.examples(Split.TRAIN).size());
+    for (String key : List.of("auc", "cold_auc", "auc_last_window", "logloss")) {
       EvaluationGrid.stat(out, runs, key, key);
     }
     out.put("runs", runs);
     return out;
   }
 
-  /** The replay's impressions with the seed the jobs were fed with, by period. */
-  private Map<Split, Period> replayedImpressions(CtrDataset.SplitTimes periods) throws Exception {
+  private static ContractBatches batches(
+      Map<Split, Period> split,
+      FeatureContract contract,
+      Map<String, int[]> codes,
+      boolean sampledNegatives) {
+    Map<Split, Examples> examples = new EnumMap<>(Split.class);
+    Map<Split, int[][]> rows = new EnumMap<>(Split.class);
+    split.forEach(
+        (period, p) -> {
+          examples.put(period, p.examples());
+          rows.put(period, rows(contract, p, codes));
+        });
+    return new ContractBatches(examples, rows, sampledNegatives);
+  }
+
+  /**
+   * The replay's impressions with the seed the jobs were fed with, by period; validation-period
+   * impressions up to {@code trainUntilMs} count as training ones. Cold-start items are those
+   * without an impression in the train period proper, whatever the cut.
+   */
+  private Map<Split, Period> replayedImpressions(CtrDataset.SplitTimes periods, long trainUntilMs)
+      throws Exception {
     Vocabulary users = new Vocabulary();
     Vocabulary items = new Vocabulary();
     Map<Split, Examples.Builder> builders = new EnumMap<>(Split.class);
@@ -301,8 +353,9 @@ public final class OfflineComparison {
       if (replay.next() instanceof SourceEvent.Impression i) {
         Split period = periods.of(i.eventTimeMs());
         int item = items.add(i.impression().getItemId());
+        Split as = period == Split.VALID && i.eventTimeMs() <= trainUntilMs ? Split.TRAIN : period;
         builders
-            .get(period)
+            .get(as)
             .add(
                 users.add(i.impression().getUserId()),
                 item,

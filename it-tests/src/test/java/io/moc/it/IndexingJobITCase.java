@@ -268,7 +268,8 @@ class IndexingJobITCase {
         "bad-norm",
         AvroBytes.encode(
             bad("bad-norm")
-                .setEmbedding(new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, 1e30f)))
+                .setEmbedding(
+                    new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, 1e30f)))
                 .setEmbeddingModel(SentenceEmbedder.MODEL_NAME)
                 .build()));
     expectedDeadLetters.put("bad-norm", "BAD_EMBEDDING_NORM");
@@ -287,7 +288,10 @@ class IndexingJobITCase {
         producer,
         "bad-nan",
         AvroBytes.encode(
-            bad("bad-nan").setEmbedding(nan).setEmbeddingModel(SentenceEmbedder.MODEL_NAME).build()));
+            bad("bad-nan")
+                .setEmbedding(nan)
+                .setEmbeddingModel(SentenceEmbedder.MODEL_NAME)
+                .build()));
     expectedDeadLetters.put("bad-nan", "NON_FINITE_EMBEDDING");
     send(producer, null, null);
     expectedDeadLetters.put("<no key>", "MISSING_ID");

@@ -78,12 +78,7 @@ public final class CtrTrainer {
    */
   public Fit fit(CtrModel model, long seed, IntConsumer progress) {
     long start = System.nanoTime();
-    int n = train.size();
-    int first = trainLimit > 0 ? Math.max(0, n - trainLimit) : 0;
-    int[] order = new int[n - first];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = first + i;
-    }
+    int[] order = trainOrder();
     Random random = new Random(seed);
     byte[] best = null;
     Scores bestScores = null;
@@ -92,13 +87,7 @@ public final class CtrTrainer {
     long trained = 0;
     while (epoch < maxEpochs && epoch - bestEpoch < patience + (best == null ? 1 : 0)) {
       epoch++;
-      shuffle(order, random);
-      for (int from = 0; from < order.length; from += batchSize) {
-        int to = Math.min(order.length, from + batchSize);
-        model.trainStep(features.batch(Split.TRAIN, order, from, to, random, idDropout));
-        trained += to - from;
-        progress.accept(to);
-      }
+      trained += epoch(model, order, random, progress);
       Scores valid = score(model, Split.VALID);
       if (bestScores == null || valid.auc() > bestScores.auc()) {
         bestScores = valid;
@@ -107,6 +96,43 @@ public final class CtrTrainer {
       }
     }
     return new Fit(bestEpoch, epoch, bestScores, trained, (System.nanoTime() - start) / 1e9, best);
+  }
+
+  /**
+   * Trains {@code model} in place for exactly {@code epochs} epochs, without looking at the
+   * validation split: to refit on more data for an epoch count chosen by {@link #fit} elsewhere.
+   *
+   * @return examples trained
+   */
+  public long train(CtrModel model, long seed, int epochs) {
+    int[] order = trainOrder();
+    Random random = new Random(seed);
+    long trained = 0;
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      trained += epoch(model, order, random, n -> {});
+    }
+    return trained;
+  }
+
+  private int[] trainOrder() {
+    int n = train.size();
+    int first = trainLimit > 0 ? Math.max(0, n - trainLimit) : 0;
+    int[] order = new int[n - first];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = first + i;
+    }
+    return order;
+  }
+
+  /** One shuffled pass over {@code order}; returns the examples trained. */
+  private long epoch(CtrModel model, int[] order, Random random, IntConsumer progress) {
+    shuffle(order, random);
+    for (int from = 0; from < order.length; from += batchSize) {
+      int to = Math.min(order.length, from + batchSize);
+      model.trainStep(features.batch(Split.TRAIN, order, from, to, random, idDropout));
+      progress.accept(to);
+    }
+    return order.length;
   }
 
   /** Scores every example of a split in time order. */
