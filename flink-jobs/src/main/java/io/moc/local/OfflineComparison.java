@@ -184,7 +184,7 @@ public final class OfflineComparison {
     Map<Split, Period> split = replayedImpressions(periods, periods.validStartMs() - 1);
     ContractBatches batches = batches(split, contract, codes, sampledNegatives);
     // What the frozen snapshot had trained on: the train period and the validation period up to
-    // its last event; early stopping on the rest of the validation period.
+    // its last event. The twin is refitted on exactly that.
     long seenUntil = frozen.metrics().get("last_event_time").longValue();
     ContractBatches sameExamples =
         batches(replayedImpressions(periods, seenUntil), contract, codes, sampledNegatives);
@@ -201,6 +201,7 @@ public final class OfflineComparison {
     for (Split s : Split.values()) {
       out.put(s.name().toLowerCase(Locale.ROOT) + "_examples", batches.examples(s).size());
     }
+    out.put("frozen_last_event_ms", seenUntil);
     out.put("codebook_version", frozen.codebookVersion);
     out.put("test_examples_without_codes", withoutCodes);
 
