@@ -301,10 +301,6 @@ public final class SentenceEmbedder implements TextEmbedder {
    * lets every instance share one copy) into {@code cacheDir/<name>-<sha256 prefix>/}. An existing
    * copy is reused only when its content hash matches, so a truncated or foreign file is replaced.
    */
-  static Path extractModel(Path cacheDir) throws IOException {
-    return extractModel(TextModel.ALL_MINILM_L6_V2_Q, cacheDir);
-  }
-
   static Path extractModel(TextModel textModel, Path cacheDir) throws IOException {
     String name = textModel.modelName();
     byte[] bytes;

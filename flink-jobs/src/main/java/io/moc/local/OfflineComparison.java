@@ -181,13 +181,14 @@ public final class OfflineComparison {
     ModelArtifact artifact = ModelArtifact.fromBytes(bytes);
     FeatureContract contract = artifact.contract();
     boolean sampledNegatives = dataset.format() == Dataset.Format.AMAZON_BEAUTY;
-    Map<Split, Period> split = replayedImpressions(periods, periods.validStartMs() - 1);
+    List<SourceEvent.Impression> impressions = impressions(dataset);
+    Map<Split, Period> split = byPeriod(impressions, periods, periods.validStartMs() - 1);
     ContractBatches batches = batches(split, contract, codes, sampledNegatives);
     // What the frozen snapshot had trained on: the train period and the validation period up to
     // its last event. The twin is refitted on exactly that.
     long seenUntil = frozen.metrics().get("last_event_time").longValue();
     ContractBatches sameExamples =
-        batches(replayedImpressions(periods, seenUntil), contract, codes, sampledNegatives);
+        batches(byPeriod(impressions, periods, seenUntil), contract, codes, sampledNegatives);
     int withoutCodes = 0;
     for (String item : split.get(Split.TEST).items()) {
       withoutCodes += codes.containsKey(item) ? 0 : 1;
@@ -205,8 +206,10 @@ public final class OfflineComparison {
     out.put("codebook_version", frozen.codebookVersion);
     out.put("test_examples_without_codes", withoutCodes);
 
+    // As the evaluation grid trains: the train period, early stopping on the validation period.
     CtrTrainer trainer =
-        new CtrTrainer(batches, batches.examples(Split.TRAIN), BATCH, MAX_EPOCHS, PATIENCE, 0, 0);
+        new CtrTrainer(
+            batches, batches.examples(Split.TRAIN), BATCH, MAX_EPOCHS, PATIENCE, 0, ID_DROPOUT);
     console.println(
         "Offline comparison: scoring model version "
             + frozen.version
@@ -221,7 +224,8 @@ public final class OfflineComparison {
     frozenScores.put("examples_seen", frozen.examplesSeen);
     out.put("frozen", frozenScores);
 
-    Map<String, Map<String, Object>> twins = twins(contract, batches, sameExamples, window);
+    Map<String, Map<String, Object>> twins =
+        twins(contract, trainer, batches, sameExamples, window);
     Map<String, Object> twinScores = twins.get("refit");
     out.put("offline_twin", twinScores);
     out.put("offline_twin_train_period_only", twins.get("early_stopped"));
@@ -257,18 +261,10 @@ public final class OfflineComparison {
    */
   private Map<String, Map<String, Object>> twins(
       FeatureContract contract,
+      CtrTrainer early,
       ContractBatches trainPeriod,
       ContractBatches sameExamples,
       int window) {
-    CtrTrainer early =
-        new CtrTrainer(
-            trainPeriod,
-            trainPeriod.examples(Split.TRAIN),
-            BATCH,
-            MAX_EPOCHS,
-            PATIENCE,
-            0,
-            ID_DROPOUT);
     CtrTrainer refit =
         new CtrTrainer(
             sameExamples, sameExamples.examples(Split.TRAIN), BATCH, 0, 0, 0, ID_DROPOUT);
@@ -335,13 +331,25 @@ public final class OfflineComparison {
     return new ContractBatches(examples, rows, sampledNegatives);
   }
 
+  /** The replay's impressions, with the seed the jobs were fed with. */
+  private List<SourceEvent.Impression> impressions(Dataset dataset) {
+    List<SourceEvent.Impression> impressions = new ArrayList<>();
+    DatasetReplay replay = new DatasetReplay(data, dataset, seed);
+    while (replay.hasNext()) {
+      if (replay.next() instanceof SourceEvent.Impression i) {
+        impressions.add(i);
+      }
+    }
+    return impressions;
+  }
+
   /**
-   * The replay's impressions with the seed the jobs were fed with, by period; validation-period
-   * impressions up to {@code trainUntilMs} count as training ones. Cold-start items are those
-   * without an impression in the train period proper, whatever the cut.
+   * The impressions by period; validation-period impressions up to {@code trainUntilMs} count as
+   * training ones. Cold-start items are those without an impression in the train period proper,
+   * whatever the cut.
    */
-  private Map<Split, Period> replayedImpressions(CtrDataset.SplitTimes periods, long trainUntilMs)
-      throws Exception {
+  private static Map<Split, Period> byPeriod(
+      List<SourceEvent.Impression> impressions, CtrDataset.SplitTimes periods, long trainUntilMs) {
     Vocabulary users = new Vocabulary();
     Vocabulary items = new Vocabulary();
     Map<Split, Examples.Builder> builders = new EnumMap<>(Split.class);
@@ -349,22 +357,19 @@ public final class OfflineComparison {
       builders.put(s, new Examples.Builder());
     }
     BitSet trainItems = new BitSet();
-    DatasetReplay replay = new DatasetReplay(data, seed);
-    while (replay.hasNext()) {
-      if (replay.next() instanceof SourceEvent.Impression i) {
-        Split period = periods.of(i.eventTimeMs());
-        int item = items.add(i.impression().getItemId());
-        Split as = period == Split.VALID && i.eventTimeMs() <= trainUntilMs ? Split.TRAIN : period;
-        builders
-            .get(as)
-            .add(
-                users.add(i.impression().getUserId()),
-                item,
-                i.eventTimeMs(),
-                i.impression().getClicked());
-        if (period == Split.TRAIN) {
-          trainItems.set(item);
-        }
+    for (SourceEvent.Impression i : impressions) {
+      Split period = periods.of(i.eventTimeMs());
+      int item = items.add(i.impression().getItemId());
+      Split as = period == Split.VALID && i.eventTimeMs() <= trainUntilMs ? Split.TRAIN : period;
+      builders
+          .get(as)
+          .add(
+              users.add(i.impression().getUserId()),
+              item,
+              i.eventTimeMs(),
+              i.impression().getClicked());
+      if (period == Split.TRAIN) {
+        trainItems.set(item);
       }
     }
     Map<Split, Period> split = new EnumMap<>(Split.class);

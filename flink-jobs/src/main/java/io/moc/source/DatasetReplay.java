@@ -69,12 +69,20 @@ public final class DatasetReplay implements CatalogSource {
    * directory}.
    */
   public DatasetReplay(Path directory, long seed, int maxInteractions) throws IOException {
+    this(directory, Dataset.read(directory), seed, maxInteractions);
+  }
+
+  /** Replays {@code dataset}, already read from {@code directory}. */
+  public DatasetReplay(Path directory, Dataset dataset, long seed) {
+    this(directory, dataset, seed, Integer.MAX_VALUE);
+  }
+
+  private DatasetReplay(Path directory, Dataset dataset, long seed, int maxInteractions) {
     if (maxInteractions < 0) {
       throw new IllegalArgumentException("maxInteractions must be >= 0: " + maxInteractions);
     }
     this.directory = directory;
     this.random = new Random(seed);
-    Dataset dataset = Dataset.read(directory);
     this.format = dataset.format();
     this.catalog = dataset.items();
     List<Dataset.Interaction> all = dataset.interactions();

@@ -204,22 +204,22 @@ class SentenceEmbedderTest {
   @Test
   void extractsTheModelOnceAndReplacesADamagedOrDeletedCopy(@TempDir Path cache)
       throws IOException {
-    Path file = SentenceEmbedder.extractModel(cache);
+    Path file = SentenceEmbedder.extractModel(TextModel.ALL_MINILM_L6_V2_Q, cache);
     long size = Files.size(file);
     assertTrue(size > 20_000_000, "size " + size);
     assertTrue(file.getParent().getFileName().toString().startsWith("all-minilm-l6-v2-q-"));
 
     FileTime old = FileTime.fromMillis(0);
     Files.setLastModifiedTime(file, old);
-    assertEquals(file, SentenceEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(TextModel.ALL_MINILM_L6_V2_Q, cache));
     assertEquals(old, Files.getLastModifiedTime(file), "a good copy is reused, not rewritten");
 
     Files.write(file, new byte[] {1, 2, 3});
-    assertEquals(file, SentenceEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(TextModel.ALL_MINILM_L6_V2_Q, cache));
     assertEquals(size, Files.size(file));
 
     Files.delete(file);
-    assertEquals(file, SentenceEmbedder.extractModel(cache));
+    assertEquals(file, SentenceEmbedder.extractModel(TextModel.ALL_MINILM_L6_V2_Q, cache));
     assertEquals(size, Files.size(file));
     try (var entries = Files.list(file.getParent())) {
       assertEquals(List.of(file), entries.toList(), "no partial files left behind");

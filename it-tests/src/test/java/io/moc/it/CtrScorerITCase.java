@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
@@ -19,8 +18,6 @@ import io.moc.training.model.ModelArtifact;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -88,17 +85,7 @@ class CtrScorerITCase {
 
   private static ProducerRecord<byte[], byte[]> codes(
       String key, String itemId, long version, int... codes) {
-    ItemCodes c =
-        ItemCodes.newBuilder()
-            .setItemId(itemId)
-            .setCodebookVersion(version)
-            .setCodes(Arrays.stream(codes).boxed().toList())
-            .setQuantizationError(0.1f)
-            .setItemEventTime(Instant.ofEpochMilli(1))
-            .setCodedTime(Instant.ofEpochMilli(2))
-            .build();
-    return new ProducerRecord<>(
-        "item-codes", key.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c));
+    return TestRecords.itemCodesRecord(key, TestRecords.itemCodes(itemId, version, codes));
   }
 
   private static KafkaProducer<byte[], byte[]> transactional() {

@@ -27,7 +27,6 @@ import io.moc.training.model.OnlineCtrTrainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -116,17 +115,7 @@ class OfflineComparisonITCase {
   }
 
   private static ProducerRecord<byte[], byte[]> codes(String itemId, long version, int[] codes) {
-    ItemCodes c =
-        ItemCodes.newBuilder()
-            .setItemId(itemId)
-            .setCodebookVersion(version)
-            .setCodes(java.util.Arrays.stream(codes).boxed().toList())
-            .setQuantizationError(0.1f)
-            .setItemEventTime(Instant.ofEpochMilli(1))
-            .setCodedTime(Instant.ofEpochMilli(2))
-            .build();
-    return new ProducerRecord<>(
-        "item-codes", itemId.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c));
+    return TestRecords.itemCodesRecord(itemId, TestRecords.itemCodes(itemId, version, codes));
   }
 
   @Test
@@ -203,9 +192,7 @@ class OfflineComparisonITCase {
     for (ItemEvent item : replay.items()) {
       codes.put(
           item.getItemId(),
-          AvroBytes.decode(
-              ItemCodes.class,
-              codes(item.getItemId(), CODEBOOK, codesOf(item.getItemId())).value()));
+          TestRecords.itemCodes(item.getItemId(), CODEBOOK, codesOf(item.getItemId())));
     }
     float[] p = new float[test.size()];
     float[] labels = new float[test.size()];

@@ -158,7 +158,7 @@ public final class CtrTrainer {
   }
 
   /** The examples of the cold-start slice (see {@link Scores}), in order. */
-  public static int[] coldSlice(Examples ex, boolean sampledNegatives) {
+  static int[] coldSlice(Examples ex, boolean sampledNegatives) {
     List<Integer> slice = new ArrayList<>();
     int n = ex.size();
     for (int i = 0; i < n; i++) {
