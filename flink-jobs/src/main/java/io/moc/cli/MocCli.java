@@ -31,6 +31,9 @@ public final class MocCli {
       Commands:
         local     Start a Kafka broker, a Flink MiniCluster with the dashboard, the indexing job and
                   the CTR training job, and feed them the built-in synthetic catalog or a real dataset.
+        cluster up|submit|status|savepoint|upgrade|scale|kill|down
+                  The same on a real multi-process Flink cluster (JobManager, CPU and GPU
+                  TaskManagers, ZooKeeper HA, broker): bin/moc cluster --help.
         bench assignment
                   Benchmark code assignment per method on one core.
         bench recoding
@@ -185,6 +188,7 @@ public final class MocCli {
     try {
       switch (args[0]) {
         case "local" -> new LocalStack(localOptions(rest), out).run();
+        case "cluster" -> ClusterCommand.run(rest, out);
         case "codebook" -> codebook(rest, out);
         case "evaluate" -> evaluate(rest, out);
         case "bench" -> {

@@ -29,6 +29,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A sentence-embedding model ({@link TextModel}: all-MiniLM-L6-v2 by default, or e5-small-v2; int8,
@@ -45,6 +47,8 @@ public final class SentenceEmbedder implements TextEmbedder {
   public static final String MODEL_NAME = TextModel.ALL_MINILM_L6_V2_Q.modelName();
 
   public static final int DIMENSION = TextModel.DIMENSION;
+
+  private static final Logger LOG = LoggerFactory.getLogger(SentenceEmbedder.class);
 
   // Named explicitly: with several DJL engines on the class path the default may be another one.
   private static final String ENGINE = "OnnxRuntime";
@@ -125,6 +129,7 @@ public final class SentenceEmbedder implements TextEmbedder {
   private final ZooModel<String[], float[][]> model;
   private final Predictor<String[], float[][]> predictor;
   private final Options options;
+  private final ComputeDevice device;
   private boolean closed;
 
   private SentenceEmbedder(
@@ -132,7 +137,9 @@ public final class SentenceEmbedder implements TextEmbedder {
       HuggingFaceTokenizer tokenizer,
       ZooModel<String[], float[][]> model,
       Predictor<String[], float[][]> predictor,
-      Options options) {
+      Options options,
+      ComputeDevice device) {
+    this.device = device;
     this.textModel = textModel;
     this.tokenizer = tokenizer;
     this.model = model;
@@ -157,7 +164,19 @@ public final class SentenceEmbedder implements TextEmbedder {
   public static TextEmbedderFactory factory(TextModel textModel, Options options) {
     Objects.requireNonNull(textModel, "textModel");
     Objects.requireNonNull(options, "options");
-    return () -> open(textModel, options);
+    return new TextEmbedderFactory() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public TextEmbedder open() {
+        return SentenceEmbedder.open(textModel, options, ComputeDevice.CPU);
+      }
+
+      @Override
+      public TextEmbedder open(ComputeDevice device) {
+        return SentenceEmbedder.open(textModel, options, device);
+      }
+    };
   }
 
   /** Opens a new instance of the default model; the caller owns it and must close it. */
@@ -167,14 +186,44 @@ public final class SentenceEmbedder implements TextEmbedder {
 
   /** Opens a new instance of {@code textModel}; the caller owns it and must close it. */
   public static SentenceEmbedder open(TextModel textModel, Options options) {
+    return open(textModel, options, ComputeDevice.CPU);
+  }
+
+  /**
+   * Opens a new instance of {@code textModel} on {@code device}: a GPU through ONNX Runtime's CUDA
+   * execution provider, which only the {@code onnxruntime_gpu} build has. Where the GPU cannot be
+   * used (CPU build, no driver, no such device) it opens on the CPU and says why in the log, so
+   * that a TaskManager without a working GPU still embeds; {@link #device()} tells which it is.
+   */
+  public static SentenceEmbedder open(TextModel textModel, Options options, ComputeDevice device) {
     Objects.requireNonNull(textModel, "textModel");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(device, "device");
     HuggingFaceTokenizer tokenizer = null;
     ZooModel<String[], float[][]> model = null;
     try {
       tokenizer = openTokenizer(textModel, options.maxTokens());
-      model = loadModel(textModel, options, tokenizer);
-      return new SentenceEmbedder(textModel, tokenizer, model, model.newPredictor(), options);
+      ComputeDevice used = device;
+      if (device.isGpu()) {
+        try {
+          model = loadModel(textModel, options, tokenizer, device);
+        } catch (IOException
+            | ModelNotFoundException
+            | MalformedModelException
+            | RuntimeException e) {
+          LOG.warn(
+              "Cannot run {} on {} ({}); embedding on the CPU",
+              textModel.modelName(),
+              device,
+              e.toString());
+          used = ComputeDevice.CPU;
+        }
+      }
+      if (model == null) {
+        model = loadModel(textModel, options, tokenizer, ComputeDevice.CPU);
+      }
+      LOG.info("Embedding with {} on {}", textModel.modelName(), used);
+      return new SentenceEmbedder(textModel, tokenizer, model, model.newPredictor(), options, used);
     } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
       if (model != null) {
         model.close();
@@ -184,6 +233,11 @@ public final class SentenceEmbedder implements TextEmbedder {
       }
       throw new EmbeddingException("cannot open " + textModel.modelName(), e);
     }
+  }
+
+  @Override
+  public ComputeDevice device() {
+    return device;
   }
 
   /** The options this instance was opened with. */
@@ -262,28 +316,32 @@ public final class SentenceEmbedder implements TextEmbedder {
   }
 
   private static ZooModel<String[], float[][]> loadModel(
-      TextModel textModel, Options options, HuggingFaceTokenizer tokenizer)
+      TextModel textModel, Options options, HuggingFaceTokenizer tokenizer, ComputeDevice device)
       throws IOException, ModelNotFoundException, MalformedModelException {
     Path file = extractModel(textModel, Path.of(options.cacheDir()));
     try {
-      return criteria(textModel, file, options, tokenizer).loadModel();
+      return criteria(textModel, file, options, tokenizer, device).loadModel();
     } catch (IOException | ModelNotFoundException | MalformedModelException e) {
       if (Files.exists(file)) {
         throw e;
       }
       // A tmp cleaner removed the shared copy between extraction and loading: extract it again.
       file = extractModel(textModel, Path.of(options.cacheDir()));
-      return criteria(textModel, file, options, tokenizer).loadModel();
+      return criteria(textModel, file, options, tokenizer, device).loadModel();
     }
   }
 
   private static Criteria<String[], float[][]> criteria(
-      TextModel textModel, Path modelFile, Options options, HuggingFaceTokenizer tokenizer) {
+      TextModel textModel,
+      Path modelFile,
+      Options options,
+      HuggingFaceTokenizer tokenizer,
+      ComputeDevice device) {
     Criteria.Builder<String[], float[][]> builder =
         Criteria.builder()
             .setTypes(String[].class, float[][].class)
             .optEngine(ENGINE)
-            .optDevice(Device.cpu())
+            .optDevice(device.isGpu() ? Device.gpu(device.cudaIndex()) : Device.cpu())
             .optModelPath(modelFile)
             .optModelName(textModel.modelName())
             .optTranslator(new PoolingTranslator(tokenizer));

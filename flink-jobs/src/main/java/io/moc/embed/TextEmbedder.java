@@ -23,6 +23,11 @@ public interface TextEmbedder extends AutoCloseable {
    */
   float[][] embed(List<String> texts);
 
+  /** Where the model runs; an embedder that cannot run on a GPU says CPU. */
+  default ComputeDevice device() {
+    return ComputeDevice.CPU;
+  }
+
   @Override
   void close();
 }

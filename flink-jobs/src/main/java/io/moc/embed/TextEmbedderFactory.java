@@ -10,4 +10,12 @@ import java.io.Serializable;
 public interface TextEmbedderFactory extends Serializable {
 
   TextEmbedder open() throws Exception;
+
+  /**
+   * Opens an embedder that runs on {@code device} where it can. One that cannot use a GPU opens on
+   * the CPU: check {@link TextEmbedder#device()}.
+   */
+  default TextEmbedder open(ComputeDevice device) throws Exception {
+    return open();
+  }
 }

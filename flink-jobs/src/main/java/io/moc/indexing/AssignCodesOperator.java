@@ -20,7 +20,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -80,6 +82,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private transient volatile long recodingBacklogStart;
   private transient Counter coded;
   private transient Counter recoded;
+  private transient Histogram codesLatency;
   private transient DeadLetters deadLetters;
 
   // The re-coding pass in progress, if any.
@@ -120,6 +123,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     var metrics = getMetricGroup();
     coded = metrics.counter("itemsCoded");
     metrics.meter("itemsCodedPerSecond", new MeterView(coded));
+    codesLatency = metrics.histogram("codesLatencyMs", new DescriptiveStatisticsHistogram(1000));
     recoded = metrics.counter("itemsRecoded");
     metrics.meter("itemsRecodedPerSecond", new MeterView(recoded));
     metrics.gauge("updatesHeldForCodebook", () -> waiting);
@@ -178,7 +182,13 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
       return;
     }
     coded.inc();
-    output.collect(record.replace(code(e.itemId, held, activeVersion, codebook)));
+    CodedItem codes = code(e.itemId, held, activeVersion, codebook);
+    if (e.appendTime > 0) {
+      // From the item's append to items (broker time) to its codes leaving this operator: what a
+      // consumer waits, less the sink's linger.
+      codesLatency.update(Math.max(0, codes.codedTime - e.appendTime));
+    }
+    output.collect(record.replace(codes));
   }
 
   @Override

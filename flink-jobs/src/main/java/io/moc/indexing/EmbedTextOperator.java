@@ -2,10 +2,13 @@ package io.moc.indexing;
 
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
+import io.moc.common.SlotResources;
+import io.moc.embed.ComputeDevice;
 import io.moc.embed.TextEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -78,7 +81,20 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   @Override
   public void open() throws Exception {
     super.open();
-    embedder = embedderFactory.open();
+    ComputeDevice device = assignedDevice();
+    embedder = embedderFactory.open(device);
+    if (device.isGpu() != embedder.device().isGpu()) {
+      LOG.warn(
+          "{}: this slot has GPU {}, but the embedder runs on {}",
+          getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+          device,
+          embedder.device());
+    } else {
+      LOG.info(
+          "{}: embedding on {}",
+          getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+          embedder.device());
+    }
     if (!embedder.modelName().equals(embeddingModel) || embedder.dimension() != dimension) {
       // Codebooks and precomputed embeddings are checked against the configured model: a
       // different model here would label its vectors with another model's name.
@@ -102,9 +118,30 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
         getMetricGroup().histogram("embedBatchSize", new DescriptiveStatisticsHistogram(1000));
     batchLatency =
         getMetricGroup().histogram("embedBatchLatencyMs", new DescriptiveStatisticsHistogram(1000));
+    boolean onGpu = embedder.device().isGpu();
+    getMetricGroup().gauge("embeddingOnGpu", () -> onGpu ? 1 : 0);
     getMetricGroup().gauge("lastEmbedBatchSize", () -> lastBatchSize);
     getMetricGroup().gauge("lastEmbedBatchLatencyMs", () -> lastBatchMillis);
     deadLetters = new DeadLetters(getMetricGroup());
+  }
+
+  /**
+   * The GPU the TaskManager's driver assigned to this slot ({@code external-resources: gpu}), or
+   * the CPU when there is none: one GPU per subtask, chosen by subtask index among those offered.
+   */
+  private ComputeDevice assignedDevice() {
+    List<Integer> indexes = new ArrayList<>();
+    for (ExternalResourceInfo gpu :
+        getRuntimeContext().getExternalResourceInfos(SlotResources.GPU_RESOURCE)) {
+      // The key GPU drivers use, Flink's own and io.moc.deploy.gpu.GpuDriverFactory alike.
+      gpu.getProperty("index").map(Integer::parseInt).ifPresent(indexes::add);
+    }
+    if (indexes.isEmpty()) {
+      return ComputeDevice.CPU;
+    }
+    indexes.sort(null);
+    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    return ComputeDevice.cuda(indexes.get(subtask % indexes.size()));
   }
 
   @Override

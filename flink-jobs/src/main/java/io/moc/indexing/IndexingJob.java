@@ -6,6 +6,7 @@ import io.moc.common.DeadLetters;
 import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
+import io.moc.common.SlotResources;
 import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import io.moc.embed.TextModel;
@@ -74,6 +75,9 @@ public final class IndexingJob {
                     settings.embedMaxWaitMillis()))
             .uid("embed-text")
             .slotSharingGroup(settings.embedSlotSharingGroup());
+    if (settings.embedParallelism() > 0) {
+      embedded.setParallelism(settings.embedParallelism());
+    }
 
     SingleOutputStreamOperator<CodebookEntry> codebooks =
         codebookRecords
@@ -105,7 +109,14 @@ public final class IndexingJob {
             .setMaxParallelism(1);
 
     coded.sinkTo(sinks.itemCodes()).uid("item-codes-sink").name("item-codes");
-    trained.sinkTo(sinks.codebooks()).uid("codebooks-sink").name("codebooks");
+    // Pinned like the trainer: at the job's parallelism the sink would leave the chain, and its
+    // state, saved with the chain's max parallelism 1, would not restore after a rescale.
+    trained
+        .sinkTo(sinks.codebooks())
+        .uid("codebooks-sink")
+        .name("codebooks")
+        .setParallelism(1)
+        .setMaxParallelism(1);
     validated
         .getSideOutput(DeadLetters.TAG)
         .union(
@@ -206,6 +217,7 @@ public final class IndexingJob {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     IndexingSettings settings = IndexingOptions.read(config);
+    SlotResources.read(config, settings.embedSlotSharingGroup()).registerOn(env, true);
     buildWithKafka(env, settings, textEmbedder(settings));
     env.execute("moc indexing");
   }

@@ -69,6 +69,15 @@ public final class IndexingOptions {
               "Slot-sharing group of the embedding operator, so that a cluster can place it on GPU"
                   + " TaskManagers.");
 
+  public static final ConfigOption<Integer> EMBED_PARALLELISM =
+      ConfigOptions.key("moc.embedding.parallelism")
+          .intType()
+          .defaultValue(-1)
+          .withDescription(
+              "Parallel instances of the embedding operator; -1 follows the job's parallelism. On a"
+                  + " GPU pool, the number of GPUs: each instance's slot asks for"
+                  + " moc.resources.gpu.gpus of them.");
+
   public static final ConfigOption<String> CODEBOOK_METHOD =
       ConfigOptions.key("moc.codebook.method")
           .stringType()
@@ -204,6 +213,7 @@ public final class IndexingOptions {
         config.get(EMBED_MAX_TOKENS),
         config.get(EMBED_BATCH_INVARIANT),
         config.get(EMBED_SLOT_SHARING_GROUP),
+        config.get(EMBED_PARALLELISM),
         config.get(NUM_CODEBOOKS),
         config.get(CODEBOOK_SIZE),
         config.get(PROJECTED_DIMENSION),

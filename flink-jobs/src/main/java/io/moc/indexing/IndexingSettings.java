@@ -21,6 +21,7 @@ public record IndexingSettings(
     int embedMaxTokens,
     boolean embedBatchInvariant,
     String embedSlotSharingGroup,
+    int embedParallelism,
     int numCodebooks,
     int codebookSize,
     int projectedDimension,

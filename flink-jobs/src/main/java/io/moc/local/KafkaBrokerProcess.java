@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,22 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(Path dir, int port, int controllerPort, Duration timeout)
       throws Exception {
+    return start(dir, port, controllerPort, timeout, false, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, int, Duration)}; with {@code outliveLauncher} the broker keeps
+   * running when this JVM exits (its pid is in {@code <dir>/broker.pid}: whoever stops it reads it
+   * there), and {@code jvmArgs} go on its command line, e.g. a marker that identifies it.
+   */
+  public static KafkaBrokerProcess start(
+      Path dir,
+      int port,
+      int controllerPort,
+      Duration timeout,
+      boolean outliveLauncher,
+      List<String> jvmArgs)
+      throws Exception {
     stopStaleBroker(dir.resolve("broker.pid"));
     Path data = dir.resolve("data");
     deleteRecursively(data);
@@ -103,33 +120,38 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
       throw new IOException("formatting Kafka storage failed; see " + log);
     }
+    List<String> command = new ArrayList<>(outliveLauncher ? sessionLeader() : List.of());
+    command.addAll(List.of(java, "-Xmx512m"));
+    command.addAll(jvmArgs);
+    command.addAll(
+        List.of(
+            "-cp",
+            classPath,
+            "-Dlog4j2.configurationFile=" + writeBrokerLog4j(dir),
+            "kafka.Kafka",
+            properties.toString()));
     Process broker =
-        new ProcessBuilder(
-                java,
-                "-Xmx512m",
-                "-cp",
-                classPath,
-                "-Dlog4j2.configurationFile=" + writeBrokerLog4j(dir),
-                "kafka.Kafka",
-                properties.toString())
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     Files.writeString(dir.resolve("broker.pid"), Long.toString(broker.pid()));
     // The launcher closes the broker on a normal stop; if it cannot (killed, or stuck while
     // shutting down), the broker must not outlive it holding the ports.
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    broker.waitFor(45, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  broker.destroyForcibly();
-                },
-                "moc-broker-reaper"));
+    if (!outliveLauncher) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      broker.waitFor(45, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    broker.destroyForcibly();
+                  },
+                  "moc-broker-reaper"));
+    }
     KafkaBrokerProcess started = new KafkaBrokerProcess(broker, "localhost:" + port);
     try {
       started.awaitReady(timeout, log);
@@ -139,6 +161,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
     LOG.info("Kafka broker (pid {}) ready at {}", broker.pid(), started.bootstrapServers);
     return started;
+  }
+
+  /**
+   * The prefix that starts a process in a session of its own ({@code setsid}, where the machine has
+   * it), so that Ctrl-C in the launcher's terminal does not reach a process meant to outlive it.
+   */
+  public static List<String> sessionLeader() {
+    Path setsid = Path.of("/usr/bin/setsid");
+    return Files.isExecutable(setsid) ? List.of(setsid.toString()) : List.of();
   }
 
   private void awaitReady(Duration timeout, Path log) throws Exception {

@@ -1,15 +1,8 @@
 package io.moc.local;
 
-import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
-import io.moc.serving.ArtifactOpener;
-import io.moc.source.CatalogSource;
-import io.moc.source.DatasetReplay;
-import io.moc.source.KafkaFeeder;
-import io.moc.source.Pacing;
-import io.moc.source.SyntheticCatalog;
 import io.moc.training.TrainingJob;
 import io.moc.training.TrainingOptions;
 import io.moc.training.TrainingSettings;
@@ -17,9 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,9 +43,6 @@ public final class LocalStack {
       Configuration jobConfig,
       boolean drain,
       boolean compareOffline) {}
-
-  /** With --drain, the stack stops once item-codes and ctr-models have been quiet this long. */
-  static final Duration DRAIN_QUIET = Duration.ofSeconds(20);
 
   private final Options options;
   private final PrintStream console;
@@ -134,7 +121,7 @@ public final class LocalStack {
                 + training.ctrModelsTopic()
                 + "; "
                 + settings.deadLettersTopic());
-        runFeed(broker.bootstrapServers(), jobConfig, settings, stop);
+        new Feed(options, console).run(broker.bootstrapServers(), jobConfig, settings, stop);
         cluster.cancel(trainingJob);
         cluster.cancel(job);
       }
@@ -153,207 +140,5 @@ public final class LocalStack {
       config.set(TrainingOptions.MODEL_STORE, workDir.resolve("models").toUri().toString());
     }
     return config;
-  }
-
-  private CatalogSource source() throws Exception {
-    if (options.data() != null) {
-      return new DatasetReplay(options.data(), options.seed());
-    }
-    return SyntheticCatalog.builder()
-        .seed(options.seed())
-        .startTime(Instant.now())
-        .itemsPerSecond(options.itemsPerSecond())
-        .impressionsPerSecond(options.impressionsPerSecond())
-        .users(options.users())
-        .build();
-  }
-
-  private void runFeed(
-      String bootstrap, Configuration jobConfig, IndexingSettings settings, AtomicBoolean stop)
-      throws Exception {
-    Pacing pacing =
-        options.data() != null
-            ? Pacing.eventTime(options.speedup(), options.maxGapMs())
-            : Pacing.itemsPerSecond(options.itemsPerSecond());
-    CatalogSource source = source();
-    console.println("Publishing " + source.describe());
-    try (KafkaFeeder feeder =
-            new KafkaFeeder(
-                bootstrap,
-                source,
-                pacing,
-                settings.itemsTopic(),
-                jobConfig.get(KafkaOptions.IMPRESSIONS_TOPIC));
-        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes());
-        ModelsMonitor models =
-            ModelsMonitor.start(bootstrap, jobConfig.get(KafkaOptions.CTR_MODELS_TOPIC))) {
-      long start = System.nanoTime();
-      Duration limit = options.duration() == null ? Duration.ofDays(3650) : options.duration();
-      Thread feedThread =
-          new Thread(
-              () -> {
-                try {
-                  feeder.run(limit, stop::get);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "moc-feeder");
-      feedThread.start();
-      long lastCoded = 0;
-      long lastPrint = start;
-      long lastDeadLetters = 0;
-      boolean finishedNoticed = false;
-      long lastActivity = start;
-      long lastExamples = 0;
-      while (!stop.get()) {
-        feedThread.join(2000);
-        long now = System.nanoTime();
-        CodesMonitor.Snapshot s = monitor.snapshot();
-        double rate = (s.codesRecords() - lastCoded) / ((now - lastPrint) / 1e9);
-        // Once the feed is over, print only while output still arrives.
-        if (feedThread.isAlive()
-            || s.codesRecords() != lastCoded
-            || s.deadLetters() != lastDeadLetters) {
-          console.println(
-              progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate));
-        }
-        long examples = models.snapshot().examplesTrained();
-        if (s.codesRecords() != lastCoded || examples != lastExamples) {
-          lastActivity = now;
-        }
-        lastCoded = s.codesRecords();
-        lastDeadLetters = s.deadLetters();
-        lastExamples = examples;
-        lastPrint = now;
-        if (!feedThread.isAlive()) {
-          if (options.drain()) {
-            // The jobs lag the feed (embedding, joins waiting for codes): let them finish.
-            if (now - lastActivity < DRAIN_QUIET.toNanos()) {
-              continue;
-            }
-            break;
-          }
-          if (options.duration() != null) {
-            break;
-          }
-          if (!finishedNoticed && !stop.get()) {
-            finishedNoticed = true;
-            console.println(
-                "The replay is over; the stack keeps running for the dashboard. Ctrl-C stops it.");
-          }
-        }
-      }
-      boolean interrupted = stop.getAndSet(true);
-      feedThread.join(10_000);
-      // On Ctrl-C, stop promptly; otherwise let the tail of the output arrive for the report.
-      CodesMonitor.Snapshot last = interrupted ? monitor.snapshot() : drain(monitor);
-      ModelsMonitor.Snapshot model = models.snapshot();
-      console.println(
-          progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, model, 0));
-      Map<String, Object> comparison = null;
-      if (options.compareOffline() && !interrupted) {
-        TrainingSettings training = TrainingOptions.read(jobConfig);
-        comparison =
-            new OfflineComparison(
-                    options.data(),
-                    options.seed(),
-                    bootstrap,
-                    training.ctrModelsTopic(),
-                    training.itemCodesTopic(),
-                    training.model(),
-                    ArtifactOpener.local(),
-                    console)
-                .run();
-      }
-      if (options.report() != null) {
-        writeReport(feeder, last, model, comparison, Duration.ofNanos(System.nanoTime() - start));
-        console.println("Report written to " + options.report());
-      }
-    }
-  }
-
-  /**
-   * Waits until item-codes has been quiet for 3 s (at most 30 s), so the report counts the tail.
-   */
-  private static CodesMonitor.Snapshot drain(CodesMonitor monitor) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    CodesMonitor.Snapshot previous = monitor.snapshot();
-    long quietSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(500);
-      CodesMonitor.Snapshot now = monitor.snapshot();
-      if (now.codesRecords() != previous.codesRecords()
-          || now.deadLetters() != previous.deadLetters()) {
-        quietSince = System.nanoTime();
-        previous = now;
-      } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(3)) {
-        break;
-      }
-    }
-    return monitor.snapshot();
-  }
-
-  private static String progressLine(
-      Duration elapsed,
-      KafkaFeeder feeder,
-      CodesMonitor.Snapshot s,
-      ModelsMonitor.Snapshot m,
-      double codesPerSecond) {
-    return String.format(
-        "[%5ds] published %d items, %d impressions | coded %d items (%.1f codes/s) | dead letters %d"
-            + " | codebook %s | latency p50 %s p99 %s | model %s",
-        elapsed.toSeconds(),
-        feeder.itemsPublished(),
-        feeder.impressionsPublished(),
-        s.itemsCoded(),
-        codesPerSecond,
-        s.deadLetters(),
-        s.codebookVersion() < 0 ? "none yet" : "v" + s.codebookVersion(),
-        s.latencyP50() < 0 ? "-" : s.latencyP50() + " ms",
-        s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms",
-        m.modelVersion() < 0
-            ? "none yet"
-            : String.format(
-                "v%d (%d examples, AUC %.3f, cold-start AUC %.3f)",
-                m.modelVersion(), m.examplesTrained(), m.prequentialAuc(), m.coldStartAuc()));
-  }
-
-  private void writeReport(
-      KafkaFeeder feeder,
-      CodesMonitor.Snapshot s,
-      ModelsMonitor.Snapshot m,
-      Map<String, Object> comparison,
-      Duration elapsed)
-      throws Exception {
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("source", options.data() == null ? "synthetic" : options.data().toString());
-    report.put("duration_s", elapsed.toMillis() / 1000.0);
-    report.put("items_published", feeder.itemsPublished());
-    report.put("impressions_published", feeder.impressionsPublished());
-    report.put("items_coded", s.itemsCoded());
-    report.put("item_codes_records", s.codesRecords());
-    report.put("dead_letters", s.deadLetters());
-    report.put("dead_letters_by_reason", s.deadLettersByReason());
-    report.put("codebook_version", s.codebookVersion());
-    report.put("codes_latency_ms_p50", s.latencyP50());
-    report.put("codes_latency_ms_p99", s.latencyP99());
-    report.put("codes_latency_samples", s.latencySamples());
-    report.put("codes_per_s", s.codesRecords() / Math.max(1e-9, elapsed.toMillis() / 1000.0));
-    report.put("model_version", m.modelVersion());
-    report.put("model_snapshots", m.snapshotsPublished());
-    report.put("model_codebook_version", m.codebookVersion());
-    report.put("examples_trained", m.examplesTrained());
-    // null rather than NaN (not JSON) while no model or no window has both classes yet.
-    report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
-    report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
-    if (comparison != null) {
-      report.put("offline_comparison", comparison);
-    }
-    JsonReport.write(options.report(), report);
-  }
-
-  private static Double finiteOrNull(double value) {
-    return Double.isFinite(value) ? value : null;
   }
 }

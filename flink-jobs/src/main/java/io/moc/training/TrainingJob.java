@@ -6,6 +6,7 @@ import io.moc.common.DeadLetters;
 import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
+import io.moc.common.SlotResources;
 import io.moc.indexing.PublishedVersions;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -68,7 +69,14 @@ public final class TrainingJob {
             .uid("train-ctr-model")
             .setParallelism(1)
             .setMaxParallelism(1);
-    snapshots.sinkTo(sinks.ctrModels()).uid("ctr-models-sink").name("ctr-models");
+    // Pinned like its producer: at the job's parallelism the sink would leave the chain, and its
+    // state, saved with the chain's max parallelism 1, would not restore after a rescale.
+    snapshots
+        .sinkTo(sinks.ctrModels())
+        .uid("ctr-models-sink")
+        .name("ctr-models")
+        .setParallelism(1)
+        .setMaxParallelism(1);
     joined
         .deadLetters()
         .union(snapshots.getSideOutput(DeadLetters.TAG))
@@ -178,6 +186,8 @@ public final class TrainingJob {
               + " (for example s3://bucket/moc)");
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    // The trainer has no operator in the embedding's group: only the default group's spec applies.
+    SlotResources.read(config, SlotResources.DEFAULT_GROUP).registerOn(env, false);
     buildWithKafka(env, TrainingOptions.read(config));
     env.execute("moc training");
   }

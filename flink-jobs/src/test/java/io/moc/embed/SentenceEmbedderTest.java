@@ -44,6 +44,22 @@ class SentenceEmbedderTest {
   }
 
   @Test
+  void shouldOpenOnTheCpuAndEmbedAlikeWhenTheGpuCannotBeUsed() {
+    // The CPU build of ONNX Runtime has no CUDA provider, as on a TaskManager without a GPU.
+    assertEquals(ComputeDevice.CPU, embedder.device());
+    try (SentenceEmbedder onGpu =
+        SentenceEmbedder.open(
+            TextModel.ALL_MINILM_L6_V2_Q,
+            SentenceEmbedder.Options.defaults(),
+            ComputeDevice.cuda(0))) {
+      assertEquals(ComputeDevice.CPU, onGpu.device());
+      float[] a = onGpu.embed(List.of("steel hammer"))[0];
+      float[] b = embedder.embed(List.of("steel hammer"))[0];
+      assertEquals(1.0, cosine(a, b), 1e-6);
+    }
+  }
+
+  @Test
   void namesTheModelAndItsDimension() {
     assertEquals("all-minilm-l6-v2-q", embedder.modelName());
     assertEquals(384, embedder.dimension());

@@ -38,6 +38,7 @@ final class TestItems {
         128,
         true,
         "gpu",
+        -1,
         2,
         4,
         3,

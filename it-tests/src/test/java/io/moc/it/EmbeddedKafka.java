@@ -54,8 +54,13 @@ final class EmbeddedKafka implements AutoCloseable {
   }
 
   KafkaProducer<byte[], byte[]> producer() {
+    return producer(bootstrapServers());
+  }
+
+  /** A producer of raw records to any broker (acks=all). */
+  static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -68,8 +73,17 @@ final class EmbeddedKafka implements AutoCloseable {
    */
   List<ConsumerRecord<byte[], byte[]>> readUntil(
       String topic, Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+    return readUntil(bootstrapServers(), topic, timeout, done);
+  }
+
+  /** As {@link #readUntil(String, Duration, Predicate)}, on any broker. */
+  static List<ConsumerRecord<byte[], byte[]>> readUntil(
+      String bootstrapServers,
+      String topic,
+      Duration timeout,
+      Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
