@@ -106,6 +106,9 @@ public final class ClusterProcesses {
       Path tmp = spec.dir().resolve("tmp").resolve(role.id);
       Files.createDirectories(tmp);
       config.put("io.tmp.dirs", tmp.toString());
+      // RocksDB would write its own LOG files next to the process logs otherwise.
+      Files.createDirectories(tmp.resolve("rocksdb-logs"));
+      config.put("state.backend.rocksdb.log.dir", tmp.resolve("rocksdb-logs").toString());
       if (role == Role.JOBMANAGER) {
         config.put("web.upload.dir", spec.dir().resolve("jobmanager/web-upload").toString());
       }

@@ -62,7 +62,7 @@ public final class StandaloneCluster {
   }
 
   /**
-   * Starts a fresh cluster in {@code spec.dir()} (its earlier state is removed, its logs kept):
+   * Starts a fresh cluster in {@code spec.dir()} (what an earlier one left there is removed):
    * ZooKeeper, the broker and the topics, the JobManager, both TaskManagers, both jobs from the job
    * jar, then the supervisor (and the feed, if any). Returns once both jobs run.
    */

@@ -74,6 +74,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient long trainedAtLastPublish;
   private transient long lastRetrain;
   private transient long lastPublishedVersion;
+  private transient volatile long lastPublishMillis;
   private transient ListState<byte[]> trainersState;
   private transient ListState<ItemCodesUpdate> codesState;
   private transient ListState<Long> countersState;
@@ -126,6 +127,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.gauge("coldStartAuc", () -> current == null ? Double.NaN : current.coldStartAuc());
     metrics.gauge("examplesTrained", () -> current == null ? 0 : current.examplesTrained());
     metrics.gauge("modelVersion", () -> lastPublishedVersion);
+    // Freshness as a dashboard sees it: how long ago this instance emitted its newest snapshot
+    // (it is committed with the next checkpoint); -1 before the first since it started.
+    metrics.gauge(
+        "modelSnapshotAgeMs",
+        () -> lastPublishMillis == 0 ? -1 : System.currentTimeMillis() - lastPublishMillis);
     metrics.gauge("modelCodebookVersion", () -> current == null ? -1 : current.codebookVersion());
     metrics.gauge(
         "candidateCodebookVersion", () -> candidate == null ? -1 : candidate.codebookVersion());
@@ -298,6 +304,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.put("last_event_time", (double) trainer.lastEventTime());
     entry.setMetrics(metrics);
     lastPublishedVersion = version;
+    lastPublishMillis = System.currentTimeMillis();
     published.inc();
     LOG.info(
         "Published CTR model version {} for codebook version {}: {}",

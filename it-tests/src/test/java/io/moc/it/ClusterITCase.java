@@ -83,7 +83,7 @@ class ClusterITCase {
             .impressionsPerSecond(40)
             .users(50)
             .build();
-    while (items.size() < 500) {
+    while (items.size() < 800) {
       SourceEvent event = catalog.next();
       if (event instanceof SourceEvent.Item item) {
         items.add(item);
@@ -97,7 +97,7 @@ class ClusterITCase {
     jobOptions.put("moc.codebook.size", "16");
     // A second version only when the rescale test publishes enough new items; no drift trigger.
     jobOptions.put("moc.codebook.retrain-interval", "1 s");
-    jobOptions.put("moc.codebook.retrain-min-new-items", "300");
+    jobOptions.put("moc.codebook.retrain-min-new-items", "400");
     jobOptions.put("moc.codebook.drift.check-every", "1000000");
     jobOptions.put("moc.training.publish-interval", "3 s");
     jobOptions.put("moc.training.batch-size", "64");
@@ -388,18 +388,90 @@ class ClusterITCase {
     String scaled = cluster.scale(ClusterJob.INDEXING, 2);
     assertEquals(2, rest.vertex(scaled, "Assign codes").path("parallelism").asInt());
     assertEquals(1, rest.vertex(scaled, "Embed text").path("parallelism").asInt(), "one per GPU");
-    // Enough new items for a second version: every item, held by either subtask, is re-coded.
-    List<String> fresh = publish(150);
+    // Enough new items for a second version (fewer than 400 came before): every item, held by
+    // either subtask, is re-coded.
+    List<String> fresh = publish(250);
     List<String> all = items.subList(0, published).stream().map(SourceEvent.Item::key).toList();
     Map<String, Long> coded = awaitCodes(all, 2);
     assertEquals(published, coded.size());
     assertEquals(List.of("1", "2"), keys("codebooks"));
     assertTrue(fresh.stream().allMatch(id -> coded.get(id) == 2));
-    assertTrue(vertexMetricSum(scaled, "Assign codes", "itemsRecoded") >= published - fresh.size());
+    // The REST API serves metrics it fetched up to metrics.fetcher.update-interval ago.
+    int held = published - fresh.size();
+    poll(
+        "the re-coding pass counted over both subtasks",
+        () -> vertexMetricSum(scaled, "Assign codes", "itemsRecoded") >= held);
   }
 
   @Test
   @Order(5)
+  void shouldExposeEveryMetricTheGrafanaDashboardQueriesOnPrometheus() throws Exception {
+    // A dead letter, so that the per-reason counters exist (they are created on first use).
+    producer.send(record("items", "not-avro", new byte[] {1, 2, 3}));
+    producer.flush();
+    JsonNode dashboard =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(home.resolve("deploy/grafana/moc-dashboard.json").toFile());
+    List<String> queries = new ArrayList<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        queries.add(target.path("expr").asText());
+      }
+    }
+    assertTrue(queries.size() >= 12, queries.toString());
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("\\bflink_[A-Za-z0-9_]+");
+    java.util.regex.Pattern nameRegex = java.util.regex.Pattern.compile("__name__=~\"([^\"]+)\"");
+    Set<String> missing = new java.util.TreeSet<>();
+    poll(
+        "every queried metric on the Prometheus endpoints",
+        () -> {
+          Set<String> scraped = scrapeMetricNames();
+          missing.clear();
+          for (String query : queries) {
+            var names = name.matcher(query.replaceAll("__name__=~\"[^\"]+\"", ""));
+            while (names.find()) {
+              if (!scraped.contains(names.group())) {
+                missing.add(names.group());
+              }
+            }
+            var regexes = nameRegex.matcher(query);
+            while (regexes.find()) {
+              String regex = regexes.group(1);
+              if (scraped.stream().noneMatch(n -> n.matches(regex))) {
+                missing.add(regex);
+              }
+            }
+          }
+          return missing.isEmpty();
+        });
+    assertTrue(missing.isEmpty(), "queried but not exposed: " + missing);
+  }
+
+  /** Metric names on the JobManager's and both TaskManagers' Prometheus endpoints. */
+  private Set<String> scrapeMetricNames() throws Exception {
+    Set<String> names = new HashSet<>();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (int offset = 0; offset < 3; offset++) {
+      int port = cluster.spec().prometheusPort() + offset;
+      String body =
+          http.send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://localhost:" + port + "/metrics"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      for (String line : body.split("\n")) {
+        if (!line.isEmpty() && !line.startsWith("#")) {
+          int end = line.indexOf('{');
+          names.add(line.substring(0, end > 0 ? end : line.indexOf(' ')));
+        }
+      }
+    }
+    return names;
+  }
+
+  @Test
+  @Order(6)
   void shouldResumeBothJobsFromTheirLatestCheckpointAfterAJobManagerKill() throws Exception {
     String indexing = job(ClusterJob.INDEXING);
     String training = job(ClusterJob.TRAINING);
@@ -420,7 +492,7 @@ class ClusterITCase {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void shouldStopExactlyTheProcessesItStarted() throws Exception {
     List<ProcessHandle> started = new ArrayList<>();
     for (Role role : Role.values()) {
