@@ -135,6 +135,24 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void shouldUseOnlyKnownOptionsInTheLocalClusterConfiguration() throws Exception {
+    // bin/moc cluster merges these files into each process's config.yaml and each job's options:
+    // Flink ignores a misspelt key there as silently as in a manifest.
+    Map<String, List<String>> problems = new TreeMap<>();
+    int checked = 0;
+    try (Stream<Path> files = Files.list(root.resolve("config/cluster"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        Map<String, String> config = JobConfig.readYaml(file.toFile());
+        checked += config.size();
+        problems.put(file.getFileName().toString(), keys.problems(config));
+      }
+    }
+    problems.values().removeIf(List::isEmpty);
+    assertTrue(problems.isEmpty(), () -> "keys that nothing reads:\n" + format(problems));
+    assertTrue(checked > 20, "only " + checked + " keys checked");
+  }
+
+  @Test
   void shouldQuoteEveryFlinkConfigurationValue() {
     // The operator's CRD types flinkConfiguration as a map of strings: 9249 or true unquoted is
     // rejected by the API server.
