@@ -26,11 +26,14 @@ public final class ClusterSupervisor {
     ClusterSpec spec = ClusterSpec.read(Path.of(args[0]));
     ClusterProcesses processes = new ClusterProcesses(spec);
     AtomicBoolean stop = new AtomicBoolean();
+    // The feed sets its own flag when it ends; supervision goes on until down.
+    AtomicBoolean stopFeed = new AtomicBoolean();
     CountDownLatch finished = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopFeed.set(true);
                   stop.set(true);
                   try {
                     finished.await(80, TimeUnit.SECONDS);
@@ -48,7 +51,7 @@ public final class ClusterSupervisor {
             JobConfig.load(
                 new String[] {"--config", spec.jobConfig(ClusterJob.INDEXING).toString()});
         new Feed(spec.feed().toOptions(spec, jobConfig), System.out)
-            .run(spec.bootstrapServers(), jobConfig, IndexingOptions.read(jobConfig), stop);
+            .run(spec.bootstrapServers(), jobConfig, IndexingOptions.read(jobConfig), stopFeed);
         System.out.println(
             "The feed is over; the cluster keeps running until bin/moc cluster down.");
       }
