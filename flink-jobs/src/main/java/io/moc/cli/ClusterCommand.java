@@ -3,7 +3,6 @@ package io.moc.cli;
 import io.moc.cluster.ClusterJob;
 import io.moc.cluster.ClusterProcesses.Role;
 import io.moc.cluster.ClusterSpec;
-import io.moc.cluster.FeedSpec;
 import io.moc.cluster.StandaloneCluster;
 import io.moc.local.LocalStack;
 import java.io.BufferedReader;
@@ -132,7 +131,7 @@ final class ClusterCommand {
                 zookeeperPort,
                 prometheusPort,
                 jobOptions,
-                feed ? FeedSpec.of(local) : null);
+                feed ? local.feed() : null);
         StandaloneCluster.up(spec, out);
         if (follow) {
           follow(spec.logs().resolve("supervisor.out"), out);

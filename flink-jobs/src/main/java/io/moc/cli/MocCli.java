@@ -6,6 +6,7 @@ import io.moc.ctr.eval.EvalMethod;
 import io.moc.ctr.eval.EvaluationGrid;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.embed.TextModel;
+import io.moc.local.Feed;
 import io.moc.local.LocalStack;
 import java.io.File;
 import java.io.PrintStream;
@@ -287,21 +288,22 @@ public final class MocCli {
     values.putAll(overrides);
     return new LocalStack.Options(
         workDir,
-        data,
-        speedup,
-        maxGapMs,
-        itemsPerSecond,
-        impressionsPerSecond,
-        users,
-        seed,
-        duration,
-        report,
         kafkaPort,
         uiPort,
         parallelism,
         Configuration.fromMap(values),
-        drain || compareOffline,
-        compareOffline);
+        new Feed.Options(
+            data == null ? null : data.toAbsolutePath(),
+            speedup,
+            maxGapMs,
+            itemsPerSecond,
+            impressionsPerSecond,
+            users,
+            seed,
+            duration == null ? -1 : duration.toMillis(),
+            report == null ? null : report.toAbsolutePath(),
+            drain || compareOffline,
+            compareOffline));
   }
 
   private static void codebook(Deque<String> args, PrintStream out) throws Exception {

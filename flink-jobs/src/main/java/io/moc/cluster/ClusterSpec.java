@@ -2,6 +2,7 @@ package io.moc.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.moc.local.Feed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ public record ClusterSpec(
     int zookeeperPort,
     int prometheusPort,
     Map<String, String> jobOptions,
-    FeedSpec feed) {
+    Feed.Options feed) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

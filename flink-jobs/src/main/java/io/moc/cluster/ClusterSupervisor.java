@@ -50,7 +50,7 @@ public final class ClusterSupervisor {
         Configuration jobConfig =
             JobConfig.load(
                 new String[] {"--config", spec.jobConfig(ClusterJob.INDEXING).toString()});
-        new Feed(spec.feed().toOptions(spec, jobConfig), System.out)
+        new Feed(spec.feed(), System.out)
             .run(spec.bootstrapServers(), jobConfig, IndexingOptions.read(jobConfig), stopFeed);
         System.out.println(
             "The feed is over; the cluster keeps running until bin/moc cluster down.");

@@ -11,6 +11,7 @@ import io.moc.source.SyntheticCatalog;
 import io.moc.training.TrainingOptions;
 import io.moc.training.TrainingSettings;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -29,10 +30,39 @@ public final class Feed {
   /** With --drain, the feed stops once item-codes and ctr-models have been quiet this long. */
   static final Duration DRAIN_QUIET = Duration.ofSeconds(20);
 
-  private final LocalStack.Options options;
+  /**
+   * What to publish and report (the feed options of {@code bin/moc local}); a plain record, so that
+   * {@code bin/moc cluster} keeps it in its cluster.json for the supervisor.
+   *
+   * @param data a dataset directory to replay; null: the synthetic catalog
+   * @param durationMillis how long to publish; -1: until the replay ends or the stack is stopped
+   * @param report where to write the JSON report; null: none
+   * @param drain when the feed ends, wait until item-codes and ctr-models are quiet
+   * @param compareOffline afterwards, compare the streaming trainer with offline training
+   */
+  public record Options(
+      Path data,
+      double speedup,
+      double maxGapMs,
+      double itemsPerSecond,
+      double impressionsPerSecond,
+      int users,
+      long seed,
+      long durationMillis,
+      Path report,
+      boolean drain,
+      boolean compareOffline) {
+
+    /** The publishing limit; null: none. */
+    public Duration duration() {
+      return durationMillis < 0 ? null : Duration.ofMillis(durationMillis);
+    }
+  }
+
+  private final Options options;
   private final PrintStream console;
 
-  public Feed(LocalStack.Options options, PrintStream console) {
+  public Feed(Options options, PrintStream console) {
     this.options = options;
     this.console = console;
   }

@@ -25,24 +25,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class LocalStack {
 
-  /** What the user chose on the command line. */
+  /** What the user chose on the command line: where the stack runs, and its feed. */
   public record Options(
       Path workDir,
-      Path data,
-      double speedup,
-      double maxGapMs,
-      double itemsPerSecond,
-      double impressionsPerSecond,
-      int users,
-      long seed,
-      Duration duration,
-      Path report,
       int kafkaPort,
       int uiPort,
       int parallelism,
       Configuration jobConfig,
-      boolean drain,
-      boolean compareOffline) {}
+      Feed.Options feed) {}
 
   private final Options options;
   private final PrintStream console;
@@ -121,7 +111,7 @@ public final class LocalStack {
                 + training.ctrModelsTopic()
                 + "; "
                 + settings.deadLettersTopic());
-        new Feed(options, console).run(broker.bootstrapServers(), jobConfig, settings, stop);
+        new Feed(options.feed(), console).run(broker.bootstrapServers(), jobConfig, settings, stop);
         cluster.cancel(trainingJob);
         cluster.cancel(job);
       }
