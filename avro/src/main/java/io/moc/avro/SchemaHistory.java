@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
@@ -59,6 +60,38 @@ public final class SchemaHistory {
     more.forEach(store::addSchema);
     return new BinaryMessageDecoder<>(model, current, store);
   }
+
+  /**
+   * The writer schema a single-object message names in its header, among {@code type}'s current and
+   * released schemas; null when the header is not one or the fingerprint is unknown (the decoder
+   * then says which).
+   */
+  public static Schema writerSchema(Class<? extends SpecificRecordBase> type, byte[] message) {
+    if (message == null
+        || message.length < HEADER_LENGTH
+        || message[0] != (byte) 0xC3
+        || message[1] != (byte) 0x01) {
+      return null;
+    }
+    long fingerprint = 0;
+    for (int i = 9; i >= 2; i--) {
+      fingerprint = (fingerprint << 8) | (message[i] & 0xFF);
+    }
+    Schema current = SpecificData.getForClass(type).getSchema(type);
+    if (SchemaNormalization.parsingFingerprint64(current) == fingerprint) {
+      return current;
+    }
+    for (Released r : RELEASED) {
+      if (r.name().equals(current.getName())
+          && SchemaNormalization.parsingFingerprint64(r.schema()) == fingerprint) {
+        return r.schema();
+      }
+    }
+    return null;
+  }
+
+  /** Marker (2 bytes) and CRC-64-AVRO fingerprint (8 bytes, little-endian) before the body. */
+  public static final int HEADER_LENGTH = 10;
 
   private static List<Released> load() {
     List<Released> all = new ArrayList<>();

@@ -1,11 +1,13 @@
 package io.moc.common;
 
+import io.moc.avro.BoundedDecoding;
 import io.moc.avro.SchemaHistory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -50,12 +52,25 @@ public final class AvroBytes {
     BinaryMessageDecoder<T> decoder =
         (BinaryMessageDecoder<T>) DECODERS.computeIfAbsent(type, t -> SchemaHistory.decoder(type));
     try {
+      Schema writer = SchemaHistory.writerSchema(type, bytes);
+      if (writer != null) {
+        // Before Avro allocates what the bytes claim: see BoundedDecoding.
+        BoundedDecoding.check(
+            writer,
+            bytes,
+            SchemaHistory.HEADER_LENGTH,
+            BoundedDecoding.DEFAULT_MAX_COLLECTION_ITEMS);
+      }
       return decoder.decode(ByteBuffer.wrap(bytes));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       // Avro signals unknown fingerprints and corrupt bodies with several runtime exceptions.
       throw new UncheckedIOException(new IOException(e.getMessage(), e));
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      // A last resort should a claim get past the check: the record is bad, the job is not.
+      throw new UncheckedIOException(
+          new IOException("decoding exhausted the " + e.getClass().getSimpleName(), e));
     }
   }
 }

@@ -85,6 +85,29 @@ class ValidateItemFunctionTest {
   }
 
   @Test
+  void shouldDeadLetterAnAllocationBombInsteadOfRunningOutOfMemory() throws Exception {
+    // A valid ItemEvent header, item_id "x", three absent optionals, then categories claiming
+    // 2·10⁹ strings: 17 bytes that made Avro allocate an array of that size.
+    byte[] header =
+        java.util.Arrays.copyOf(io.moc.common.AvroBytes.encode(item("x", "t").build()), 10);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(header);
+    org.apache.avro.io.BinaryEncoder e =
+        org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+    e.writeString("x");
+    e.writeIndex(0);
+    e.writeIndex(0);
+    e.writeIndex(0);
+    e.writeArrayStart();
+    e.setItemCount(2_000_000_000L);
+    e.flush();
+    harness.processElement(raw("x", out.toByteArray(), 4), 0);
+    DeadLetterRecord d = onlyDeadLetter();
+    assertEquals("UNDECODABLE", d.reason);
+    assertTrue(d.error.contains("items"), d.error);
+  }
+
+  @Test
   void shouldDeadLetterAnItemWithoutId() throws Exception {
     harness.processElement(raw(null, io.moc.common.AvroBytes.encode(item("", "t").build()), 1), 0);
     assertEquals("MISSING_ID", onlyDeadLetter().reason);

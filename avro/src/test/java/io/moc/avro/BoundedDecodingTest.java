@@ -1,0 +1,210 @@
+package io.moc.avro;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.junit.jupiter.api.Test;
+
+class BoundedDecodingTest {
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] b = new byte[buffer.remaining()];
+    buffer.get(b);
+    return b;
+  }
+
+  private static ItemEvent item() {
+    return ItemEvent.newBuilder()
+        .setItemId("B0001")
+        .setTitle("Rose face serum")
+        .setBrand("Acme")
+        .setCategories(List.of("Beauty", "Skin Care"))
+        .setPrice(12.5)
+        .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L))
+        .setEmbedding(List.of(0.1f, 0.2f, 0.3f))
+        .setEmbeddingModel("m")
+        .build();
+  }
+
+  private static void check(Schema schema, byte[] message) throws IOException {
+    BoundedDecoding.check(
+        schema, message, SchemaHistory.HEADER_LENGTH, BoundedDecoding.DEFAULT_MAX_COLLECTION_ITEMS);
+  }
+
+  /** The ItemEvent header of the current schema, then {@code body}. */
+  private static byte[] itemMessage(Bodywriter body) throws IOException {
+    byte[] header = Arrays.copyOf(bytes(item().toByteBuffer()), SchemaHistory.HEADER_LENGTH);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(header);
+    BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
+    body.write(e);
+    e.flush();
+    return out.toByteArray();
+  }
+
+  interface Bodywriter {
+    void write(BinaryEncoder e) throws IOException;
+  }
+
+  @Test
+  void shouldPassEveryValidMessage() throws Exception {
+    byte[] message = bytes(item().toByteBuffer());
+    Schema writer = SchemaHistory.writerSchema(ItemEvent.class, message);
+    assertNotNull(writer);
+    assertDoesNotThrow(() -> check(writer, message));
+  }
+
+  @Test
+  void shouldRejectAnArrayThatClaimsTwoBillionItemsInAFewBytes() throws Exception {
+    // item_id, title, description and brand absent, then categories claiming 2e9 strings.
+    byte[] bomb =
+        itemMessage(
+            e -> {
+              e.writeString("x");
+              e.writeIndex(0);
+              e.writeIndex(0);
+              e.writeIndex(0);
+              e.writeArrayStart();
+              e.setItemCount(2_000_000_000L);
+            });
+    assertTrue(bomb.length < 40, "a few bytes: " + bomb.length);
+    Schema writer = SchemaHistory.writerSchema(ItemEvent.class, bomb);
+    IOException e = assertThrows(IOException.class, () -> check(writer, bomb));
+    assertTrue(e.getMessage().contains("limit"), e.getMessage());
+  }
+
+  @Test
+  void shouldRejectAStringLongerThanTheMessage() throws Exception {
+    byte[] bomb = itemMessage(e -> e.writeLong(Integer.MAX_VALUE - 16L));
+    Schema writer = SchemaHistory.writerSchema(ItemEvent.class, bomb);
+    IOException e = assertThrows(IOException.class, () -> check(writer, bomb));
+    assertTrue(e.getMessage().contains("length"), e.getMessage());
+  }
+
+  @Test
+  void shouldRejectCollectionsOverTheLimitAndBadUnionBranches() throws Exception {
+    byte[] many =
+        itemMessage(
+            e -> {
+              e.writeString("x");
+              e.writeIndex(0);
+              e.writeIndex(0);
+              e.writeIndex(0);
+              e.writeArrayStart();
+              e.setItemCount(5);
+              for (int i = 0; i < 5; i++) {
+                e.startItem();
+                e.writeString("c");
+              }
+              e.writeArrayEnd();
+              e.writeIndex(0);
+              e.writeLong(1);
+              e.writeIndex(0);
+              e.writeIndex(0);
+            });
+    Schema writer = SchemaHistory.writerSchema(ItemEvent.class, many);
+    assertDoesNotThrow(() -> check(writer, many));
+    assertThrows(
+        IOException.class,
+        () -> BoundedDecoding.check(writer, many, SchemaHistory.HEADER_LENGTH, 4));
+    byte[] badBranch =
+        itemMessage(
+            e -> {
+              e.writeString("x");
+              e.writeIndex(7);
+            });
+    assertThrows(IOException.class, () -> check(writer, badBranch));
+  }
+
+  @Test
+  void shouldNeverLetAMutatedMessageThroughToAnythingButAnIOException() throws Exception {
+    // Property-style: random byte flips, truncations and insertions of valid messages. Whatever
+    // the check accepts must decode; whatever it refuses is an IOException; nothing else escapes.
+    BinaryMessageDecoder<ItemEvent> decoder = SchemaHistory.decoder(ItemEvent.class);
+    byte[] valid = bytes(item().toByteBuffer());
+    Schema writer = SchemaHistory.writerSchema(ItemEvent.class, valid);
+    Random random = new Random(42);
+    int accepted = 0;
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    for (int n = 0; n < 20_000 && System.nanoTime() < deadline; n++) {
+      byte[] m = mutate(valid, random);
+      try {
+        check(writer, m);
+      } catch (IOException refused) {
+        continue;
+      }
+      accepted++;
+      byte[] message = m;
+      assertDoesNotThrow(
+          () -> decoder.decode(ByteBuffer.wrap(message)), () -> Arrays.toString(message));
+    }
+    assertTrue(accepted > 0, "no mutation was accepted: the check refuses everything");
+  }
+
+  private static byte[] mutate(byte[] valid, Random random) {
+    byte[] m = valid.clone();
+    switch (random.nextInt(3)) {
+      case 0 -> {
+        for (int i = 0, flips = 1 + random.nextInt(3); i < flips; i++) {
+          int at =
+              SchemaHistory.HEADER_LENGTH + random.nextInt(m.length - SchemaHistory.HEADER_LENGTH);
+          m[at] = (byte) random.nextInt(256);
+        }
+      }
+      case 1 ->
+          m =
+              Arrays.copyOf(
+                  m,
+                  SchemaHistory.HEADER_LENGTH
+                      + random.nextInt(m.length - SchemaHistory.HEADER_LENGTH));
+      default -> {
+        int at =
+            SchemaHistory.HEADER_LENGTH + random.nextInt(m.length - SchemaHistory.HEADER_LENGTH);
+        byte[] longer = new byte[m.length + 1];
+        System.arraycopy(m, 0, longer, 0, at);
+        longer[at] = (byte) random.nextInt(256);
+        System.arraycopy(m, at, longer, at + 1, m.length - at);
+        m = longer;
+      }
+    }
+    return m;
+  }
+
+  @Test
+  void shouldFindTheWriterSchemaOnlyForAKnownHeader() {
+    assertEquals(null, SchemaHistory.writerSchema(ItemEvent.class, new byte[] {1, 2, 3}));
+    byte[] other =
+        bytes(
+            uncheckedBuffer(
+                ImpressionEvent.newBuilder()
+                    .setImpressionId("x")
+                    .setUserId("u")
+                    .setItemId("i")
+                    .setEventTime(Instant.EPOCH)
+                    .setClicked(true)
+                    .build()));
+    assertEquals(null, SchemaHistory.writerSchema(ItemEvent.class, other));
+  }
+
+  private static ByteBuffer uncheckedBuffer(ImpressionEvent e) {
+    try {
+      return e.toByteBuffer();
+    } catch (IOException x) {
+      throw new java.io.UncheckedIOException(x);
+    }
+  }
+}
