@@ -54,5 +54,10 @@ public enum DeadLetterReason {
    * An impression whose item's codes do not fit the model (another number of codebooks, or a code
    * outside [0, K)): the indexer's configuration changed under a running trainer.
    */
-  CODES_DO_NOT_FIT_MODEL
+  CODES_DO_NOT_FIT_MODEL,
+  /**
+   * An impression whose event time is before 1970: no click stream has one, and the trainer's
+   * time-based windows (cold-start age, replay order) would treat it as older than everything.
+   */
+  BAD_EVENT_TIME
 }

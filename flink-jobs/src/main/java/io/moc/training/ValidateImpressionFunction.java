@@ -58,6 +58,11 @@ public class ValidateImpressionFunction extends ProcessFunction<RawRecord, Impre
       reject(ctx, raw, DeadLetterReason.MISSING_ID, missing + " is empty");
       return;
     }
+    if (event.getEventTime().toEpochMilli() < 0) {
+      // Used to vanish without trace: neither trained nor dead-lettered.
+      reject(ctx, raw, DeadLetterReason.BAD_EVENT_TIME, "event_time " + event.getEventTime());
+      return;
+    }
     Impression impression = new Impression();
     impression.impressionId = event.getImpressionId();
     impression.userId = event.getUserId();

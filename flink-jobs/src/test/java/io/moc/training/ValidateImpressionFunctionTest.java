@@ -125,6 +125,16 @@ class ValidateImpressionFunctionTest {
     assertEquals("UNDECODABLE", onlyDeadLetter().reason);
   }
 
+  @Test
+  void shouldDeadLetterAnImpressionWithANegativeEventTime() throws Exception {
+    ImpressionEvent.Builder b =
+        event("imp-1", "u1", "i1").setEventTime(java.time.Instant.ofEpochMilli(-5));
+    harness.processElement(raw("impressions", "u1", AvroBytes.encode(b.build()), 7), 0);
+    DeadLetterRecord d = onlyDeadLetter();
+    assertEquals("BAD_EVENT_TIME", d.reason);
+    assertEquals(7, d.offset);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"impression_id", "user_id", "item_id"})
   void shouldDeadLetterAnImpressionWithoutAnId(String field) throws Exception {
