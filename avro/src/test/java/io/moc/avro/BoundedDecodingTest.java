@@ -56,6 +56,15 @@ class BoundedDecodingTest {
     return out.toByteArray();
   }
 
+  /** item_id "x", then title, description and brand absent, then the categories' array start. */
+  private static void upToCategories(BinaryEncoder e) throws IOException {
+    e.writeString("x");
+    e.writeIndex(0);
+    e.writeIndex(0);
+    e.writeIndex(0);
+    e.writeArrayStart();
+  }
+
   interface Bodywriter {
     void write(BinaryEncoder e) throws IOException;
   }
@@ -74,11 +83,7 @@ class BoundedDecodingTest {
     byte[] bomb =
         itemMessage(
             e -> {
-              e.writeString("x");
-              e.writeIndex(0);
-              e.writeIndex(0);
-              e.writeIndex(0);
-              e.writeArrayStart();
+              upToCategories(e);
               e.setItemCount(2_000_000_000L);
             });
     assertTrue(bomb.length < 40, "a few bytes: " + bomb.length);
@@ -100,11 +105,7 @@ class BoundedDecodingTest {
     byte[] many =
         itemMessage(
             e -> {
-              e.writeString("x");
-              e.writeIndex(0);
-              e.writeIndex(0);
-              e.writeIndex(0);
-              e.writeArrayStart();
+              upToCategories(e);
               e.setItemCount(5);
               for (int i = 0; i < 5; i++) {
                 e.startItem();

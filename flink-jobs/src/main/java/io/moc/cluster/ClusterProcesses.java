@@ -93,7 +93,7 @@ public final class ClusterProcesses {
    * (config/cluster/common.yaml, then the role's own file, then this run's ports and folders), the
    * ZooKeeper configuration, and puts the GPU plugin where the TaskManagers look for plugins.
    */
-  void writeConfigs() throws IOException {
+  void writeConfigs() throws Exception {
     for (Role role : List.of(Role.JOBMANAGER, Role.TASKMANAGER_CPU, Role.TASKMANAGER_GPU)) {
       Map<String, String> config = new LinkedHashMap<>();
       config.putAll(yaml(spec.home().resolve("config/cluster/common.yaml")));
@@ -113,6 +113,8 @@ public final class ClusterProcesses {
         config.put("web.upload.dir", spec.dir().resolve("jobmanager/web-upload").toString());
       }
       writeFlat(conf(role).resolve("config.yaml"), config);
+      // Computed once: a replacement TaskManager must not wait for another JVM to compute them.
+      Files.write(resourceParamsFile(role), resourceParams(role, role.isTaskManager()));
     }
     Properties zoo = new Properties();
     zoo.setProperty("tickTime", "2000");
@@ -128,7 +130,7 @@ public final class ClusterProcesses {
         Files.newBufferedWriter(conf(Role.ZOOKEEPER).resolve("zoo.cfg"), StandardCharsets.UTF_8)) {
       zoo.store(w, "written by bin/moc cluster");
     }
-    Path plugin = gpuPluginJar();
+    Path plugin = spec.gpuPluginJar();
     Path pluginDir = spec.dir().resolve("plugins/moc-gpu");
     Files.createDirectories(pluginDir);
     Files.copy(
@@ -150,19 +152,6 @@ public final class ClusterProcesses {
     lines.add("# written by bin/moc cluster; edit config/cluster/ instead");
     config.forEach((k, v) -> lines.add(k + ": '" + v.replace("'", "''") + "'"));
     Files.write(file, lines, StandardCharsets.UTF_8);
-  }
-
-  private Path gpuPluginJar() throws IOException {
-    Path target = spec.home().resolve("deploy/target");
-    try (var files = Files.list(target)) {
-      return files
-          .filter(f -> f.getFileName().toString().matches("moc-deploy-[^-]+(-SNAPSHOT)?\\.jar"))
-          .findFirst()
-          .orElseThrow(
-              () -> new IOException("no GPU plugin jar in " + target + "; run mvn package"));
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new IOException(target + " does not exist; run mvn package", e);
-    }
   }
 
   /** Flink's lib/: the class path of the JobManager, TaskManager and ZooKeeper processes. */
@@ -195,7 +184,7 @@ public final class ClusterProcesses {
       case JOBMANAGER, TASKMANAGER_CPU, TASKMANAGER_GPU -> {
         boolean tm = role.isTaskManager();
         Map<String, String> config = yaml(conf(role).resolve("config.yaml"));
-        List<String> resources = resourceParams(role, tm);
+        List<String> resources = Files.readAllLines(resourceParamsFile(role));
         command.addAll(List.of(resources.get(0).trim().split("\\s+")));
         command.addAll(javaOpts(config, tm ? "taskmanager" : "jobmanager"));
         command.add(marker(role));
@@ -252,6 +241,10 @@ public final class ClusterProcesses {
         true,
         List.of(marker(Role.KAFKA)));
     Files.copy(dir.resolve("broker.pid"), pidFile(Role.KAFKA), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private Path resourceParamsFile(Role role) {
+    return conf(role).resolve("resource-params.txt");
   }
 
   /** JVM parameters and dynamic properties as Flink's start scripts compute them. */

@@ -69,12 +69,24 @@ public record ClusterSpec(
 
   /** The shaded job jar the build made. */
   public Path jobJar() throws IOException {
-    Path target = home.resolve("flink-jobs/target");
+    return built("flink-jobs/target", "moc-flink-jobs-.*-job\\.jar", "job jar");
+  }
+
+  /** The GPU external-resource plugin the build made (this checkout's deploy module). */
+  Path gpuPluginJar() throws IOException {
+    return built("deploy/target", "moc-deploy-[^-]+(-SNAPSHOT)?\\.jar", "GPU plugin jar");
+  }
+
+  private Path built(String folder, String name, String what) throws IOException {
+    Path target = home.resolve(folder);
+    if (!Files.isDirectory(target)) {
+      throw new IOException(target + " does not exist; run mvn package");
+    }
     try (var files = Files.list(target)) {
       return files
-          .filter(f -> f.getFileName().toString().matches("moc-flink-jobs-.*-job\\.jar"))
+          .filter(f -> f.getFileName().toString().matches(name))
           .findFirst()
-          .orElseThrow(() -> new IOException("no job jar in " + target + "; run mvn package"));
+          .orElseThrow(() -> new IOException("no " + what + " in " + target + "; run mvn package"));
     }
   }
 

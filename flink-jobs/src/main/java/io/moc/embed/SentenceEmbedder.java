@@ -169,7 +169,7 @@ public final class SentenceEmbedder implements TextEmbedder {
 
       @Override
       public TextEmbedder open() {
-        return SentenceEmbedder.open(textModel, options, ComputeDevice.CPU);
+        return open(ComputeDevice.CPU);
       }
 
       @Override
@@ -222,7 +222,6 @@ public final class SentenceEmbedder implements TextEmbedder {
       if (model == null) {
         model = loadModel(textModel, options, tokenizer, ComputeDevice.CPU);
       }
-      LOG.info("Embedding with {} on {}", textModel.modelName(), used);
       return new SentenceEmbedder(textModel, tokenizer, model, model.newPredictor(), options, used);
     } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
       if (model != null) {

@@ -83,18 +83,12 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     super.open();
     ComputeDevice device = assignedDevice();
     embedder = embedderFactory.open(device);
-    if (device.isGpu() != embedder.device().isGpu()) {
-      LOG.warn(
-          "{}: this slot has GPU {}, but the embedder runs on {}",
-          getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
-          device,
-          embedder.device());
-    } else {
-      LOG.info(
-          "{}: embedding on {}",
-          getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
-          embedder.device());
-    }
+    // Once per subtask; an embedder that could not use the assigned GPU has said why.
+    LOG.info(
+        "{}: assigned {}, embedding on {}",
+        getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+        device,
+        embedder.device());
     if (!embedder.modelName().equals(embeddingModel) || embedder.dimension() != dimension) {
       // Codebooks and precomputed embeddings are checked against the configured model: a
       // different model here would label its vectors with another model's name.
