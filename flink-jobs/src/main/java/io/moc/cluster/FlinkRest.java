@@ -49,6 +49,14 @@ public final class FlinkRest {
             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
   }
 
+  /** How often {@code jobId} has restarted since it was submitted (its numRestarts metric). */
+  public long restarts(String jobId) throws IOException {
+    for (JsonNode metric : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {
+      return Long.parseLong(metric.path("value").asText("0"));
+    }
+    return 0;
+  }
+
   /** Whether the REST API answers at all (the JobManager is up and has a leader). */
   public boolean reachable() {
     try {

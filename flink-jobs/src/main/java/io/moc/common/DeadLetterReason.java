@@ -59,5 +59,16 @@ public enum DeadLetterReason {
    * An impression whose event time is before 1970: no click stream has one, and the trainer's
    * time-based windows (cold-start age, replay order) would treat it as older than everything.
    */
-  BAD_EVENT_TIME
+  BAD_EVENT_TIME,
+  /**
+   * A record over its input's size limit ({@code moc.input.<topic>.max-record-size}), refused
+   * before decoding: a dead letter keeps a prefix of it, its size and its SHA-256.
+   */
+  RECORD_TOO_LARGE,
+  /**
+   * A record whose processing failed the job {@code moc.input.poison-pill.failures} times in a row
+   * (an error no validation caught): skipped so that the job can go on; the error names the last
+   * failure.
+   */
+  POISON_PILL
 }

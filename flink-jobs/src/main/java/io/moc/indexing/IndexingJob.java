@@ -3,6 +3,7 @@ package io.moc.indexing;
 import io.moc.common.DeadLetterRecord;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
+import io.moc.common.GuardInputFunction;
 import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
@@ -10,6 +11,7 @@ import io.moc.common.SlotResources;
 import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import io.moc.embed.TextModel;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -53,8 +55,15 @@ public final class IndexingJob {
       DataStream<RawRecord> codebookRecords,
       Sinks sinks) {
 
-    SingleOutputStreamOperator<ItemUpdate> validated =
+    SingleOutputStreamOperator<RawRecord> guardedItems =
         items
+            .process(
+                new GuardInputFunction(
+                    settings.input().items(), settings.bootstrapServers(), new Properties()))
+            .uid("guard-items")
+            .name("Guard items");
+    SingleOutputStreamOperator<ItemUpdate> validated =
+        guardedItems
             .process(new ValidateItemFunction(settings))
             .uid("validate-items")
             .name("Validate items");
@@ -79,8 +88,14 @@ public final class IndexingJob {
       embedded.setParallelism(settings.embedParallelism());
     }
 
-    SingleOutputStreamOperator<CodebookEntry> codebooks =
+    SingleOutputStreamOperator<RawRecord> guardedCodebooks =
         codebookRecords
+            .process(new GuardInputFunction(settings.input().codebooks(), null, null))
+            .uid("guard-codebooks")
+            .name("Guard codebook versions")
+            .setParallelism(1);
+    SingleOutputStreamOperator<CodebookEntry> codebooks =
+        guardedCodebooks
             .process(new ValidateCodebookFunction(settings))
             .uid("validate-codebooks")
             .name("Validate codebook versions")
@@ -117,9 +132,11 @@ public final class IndexingJob {
         .name("codebooks")
         .setParallelism(1)
         .setMaxParallelism(1);
-    validated
+    guardedItems
         .getSideOutput(DeadLetters.TAG)
         .union(
+            guardedCodebooks.getSideOutput(DeadLetters.TAG),
+            validated.getSideOutput(DeadLetters.TAG),
             embedded.getSideOutput(DeadLetters.TAG),
             coded.getSideOutput(DeadLetters.TAG),
             codebooks.getSideOutput(DeadLetters.TAG))

@@ -1,5 +1,6 @@
 package io.moc.indexing;
 
+import io.moc.common.InputOptions;
 import io.moc.common.KafkaOptions;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
@@ -231,6 +232,7 @@ public final class IndexingOptions {
             config.get(DRIFT_USAGE_RATIO),
             config.get(DRIFT_COLLISION_RISE),
             config.get(RECODE_CHUNK_ITEMS),
-            config.get(RECODE_CHUNK_TIME).toMillis()));
+            config.get(RECODE_CHUNK_TIME).toMillis()),
+        InputOptions.read(config));
   }
 }

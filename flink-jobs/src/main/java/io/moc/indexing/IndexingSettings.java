@@ -2,6 +2,7 @@ package io.moc.indexing;
 
 import io.moc.codebook.CodebookMethods;
 import io.moc.codebook.CodebookTrainer;
+import io.moc.common.InputSettings;
 import java.io.Serializable;
 
 /**
@@ -30,7 +31,8 @@ public record IndexingSettings(
     int kmeansIterations,
     long seed,
     String codebookMethod,
-    CodebookLifecycle lifecycle)
+    CodebookLifecycle lifecycle,
+    InputSettings input)
     implements Serializable {
 
   /** The trainer of the configured codebook method. */

@@ -3,11 +3,13 @@ package io.moc.training;
 import io.moc.common.DeadLetterRecord;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
+import io.moc.common.GuardInputFunction;
 import io.moc.common.JobConfig;
 import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
 import io.moc.common.SlotResources;
 import io.moc.indexing.PublishedVersions;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -91,13 +93,25 @@ public final class TrainingJob {
       TrainingSettings settings,
       DataStream<RawRecord> impressions,
       DataStream<RawRecord> itemCodes) {
-    SingleOutputStreamOperator<Impression> validated =
+    SingleOutputStreamOperator<RawRecord> guardedImpressions =
         impressions
+            .process(
+                new GuardInputFunction(
+                    settings.input().impressions(), settings.bootstrapServers(), new Properties()))
+            .uid("guard-impressions")
+            .name("Guard impressions");
+    SingleOutputStreamOperator<RawRecord> guardedCodes =
+        itemCodes
+            .process(new GuardInputFunction(settings.input().itemCodes(), null, null))
+            .uid("guard-item-codes")
+            .name("Guard item codes");
+    SingleOutputStreamOperator<Impression> validated =
+        guardedImpressions
             .process(new ValidateImpressionFunction())
             .uid("validate-impressions")
             .name("Validate impressions");
     SingleOutputStreamOperator<ItemCodesUpdate> codes =
-        itemCodes
+        guardedCodes
             .process(new DecodeItemCodesFunction())
             .uid("decode-item-codes")
             .name("Decode item codes");
@@ -115,9 +129,13 @@ public final class TrainingJob {
     return new Joined(
         examples,
         codes,
-        validated
+        guardedImpressions
             .getSideOutput(DeadLetters.TAG)
-            .union(codes.getSideOutput(DeadLetters.TAG), examples.getSideOutput(DeadLetters.TAG)));
+            .union(
+                guardedCodes.getSideOutput(DeadLetters.TAG),
+                validated.getSideOutput(DeadLetters.TAG),
+                codes.getSideOutput(DeadLetters.TAG),
+                examples.getSideOutput(DeadLetters.TAG)));
   }
 
   /** Kafka sources and sinks around {@link #build}: what a deployment runs. */

@@ -1,5 +1,6 @@
 package io.moc.training;
 
+import io.moc.common.InputOptions;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingOptions;
 import java.time.Duration;
@@ -150,6 +151,7 @@ public final class TrainingOptions {
             config.get(IndexingOptions.CODEBOOK_SIZE),
             config.get(EMBEDDING_DIM),
             config.get(PROMOTE_AFTER),
-            config.get(SEED)));
+            config.get(SEED)),
+        InputOptions.read(config));
   }
 }

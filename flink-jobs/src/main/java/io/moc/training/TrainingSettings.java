@@ -1,5 +1,6 @@
 package io.moc.training;
 
+import io.moc.common.InputSettings;
 import java.io.Serializable;
 
 /**
@@ -14,5 +15,6 @@ public record TrainingSettings(
     String groupId,
     int maxPendingPerItem,
     long joinTimeoutMillis,
-    OnlineModelSettings model)
+    OnlineModelSettings model,
+    InputSettings input)
     implements Serializable {}

@@ -47,7 +47,8 @@ final class TestItems {
         10,
         42,
         "projected-kmeans",
-        lifecycle);
+        lifecycle,
+        io.moc.common.InputSettings.defaults());
   }
 
   /** No schedule; drift measured every 10 items on the newest 20; re-coding in steps of 4. */

@@ -24,7 +24,8 @@ final class TestImpressions {
         "g",
         maxPendingPerItem,
         joinTimeoutMillis,
-        model("file:///tmp/moc-test-models"));
+        model("file:///tmp/moc-test-models"),
+        io.moc.common.InputSettings.defaults());
   }
 
   /**
