@@ -6,6 +6,7 @@ import io.moc.ctr.eval.EvalMethod;
 import io.moc.ctr.eval.EvaluationGrid;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.embed.TextModel;
+import io.moc.local.BrokerWatchdog;
 import io.moc.local.Feed;
 import io.moc.local.LocalStack;
 import java.io.File;
@@ -35,6 +36,9 @@ public final class MocCli {
         cluster up|submit|status|savepoint|upgrade|scale|kill|down
                   The same on a real multi-process Flink cluster (JobManager, CPU and GPU
                   TaskManagers, ZooKeeper HA, broker): bin/moc cluster --help.
+        audit     Reconcile a deployment's topics: every item coded, superseded, deleted or
+                  dead-lettered, every impression trained or dead-lettered; exits 1 when a record is
+                  unaccounted for: bin/moc audit --help.
         bench assignment
                   Benchmark code assignment per method on one core.
         bench recoding
@@ -91,6 +95,10 @@ public final class MocCli {
         --ui-port N                Flink dashboard port (default 8081).
         --parallelism N            Job parallelism (default 1).
         --work-dir DIR             Broker data, checkpoints, model artifacts (default .moc/local).
+        --on-broker-loss restart|fail
+                                   When the broker JVM dies: start it again on the same port and
+                                   data, the jobs and the feed reconnect (default); or stop the run,
+                                   write the error to the report and exit with 1.
 
       Options of 'codebook train' and 'codebook eval':
         --data DIR                 Dataset in the ../shared/data format (required).
@@ -188,8 +196,16 @@ public final class MocCli {
     Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
     try {
       switch (args[0]) {
-        case "local" -> new LocalStack(localOptions(rest), out).run();
+        case "local" -> {
+          int code = new LocalStack(localOptions(rest), out).run();
+          if (code != 0) {
+            return code;
+          }
+        }
         case "cluster" -> ClusterCommand.run(rest, out);
+        case "audit" -> {
+          return AuditCommand.run(rest, out);
+        }
         case "codebook" -> codebook(rest, out);
         case "evaluate" -> evaluate(rest, out);
         case "bench" -> {
@@ -231,6 +247,7 @@ public final class MocCli {
     int users = 1000;
     long seed = 7;
     Duration duration = null;
+    BrokerWatchdog.OnLoss onBrokerLoss = BrokerWatchdog.OnLoss.RESTART;
     boolean drain = false;
     Path report = null;
     Path home = Path.of(System.getProperty("moc.home", "."));
@@ -268,6 +285,7 @@ public final class MocCli {
         case "--ui-port" -> uiPort = Integer.parseInt(value(arg, args));
         case "--parallelism" -> parallelism = Integer.parseInt(value(arg, args));
         case "--work-dir" -> workDir = Path.of(value(arg, args));
+        case "--on-broker-loss" -> onBrokerLoss = BrokerWatchdog.OnLoss.parse(value(arg, args));
         default ->
             throw new IllegalArgumentException("unknown option " + arg + " (see bin/moc --help)");
       }
@@ -303,7 +321,8 @@ public final class MocCli {
             duration == null ? -1 : duration.toMillis(),
             report == null ? null : report.toAbsolutePath(),
             drain || compareOffline,
-            compareOffline));
+            compareOffline),
+        onBrokerLoss);
   }
 
   private static void codebook(Deque<String> args, PrintStream out) throws Exception {

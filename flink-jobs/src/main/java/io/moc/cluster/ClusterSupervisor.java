@@ -51,7 +51,12 @@ public final class ClusterSupervisor {
             JobConfig.load(
                 new String[] {"--config", spec.jobConfig(ClusterJob.INDEXING).toString()});
         new Feed(spec.feed(), System.out)
-            .run(spec.bootstrapServers(), jobConfig, IndexingOptions.read(jobConfig), stopFeed);
+            .run(
+                spec.bootstrapServers(),
+                jobConfig,
+                IndexingOptions.read(jobConfig),
+                Feed.Health.NONE,
+                stopFeed);
         System.out.println(
             "The feed is over; the cluster keeps running until bin/moc cluster down.");
       }

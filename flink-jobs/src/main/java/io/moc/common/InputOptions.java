@@ -24,10 +24,11 @@ public final class InputOptions {
   public static final ConfigOption<MemorySize> MAX_CODEBOOK_BYTES =
       ConfigOptions.key("moc.input.codebooks.max-record-size")
           .memoryType()
-          .defaultValue(MemorySize.parse("64kb"))
+          .defaultValue(MemorySize.parse("8mb"))
           .withDescription(
-              "Largest codebook version record read back from the codebooks topic; the codebook"
-                  + " itself is an artifact the record points to.");
+              "Largest codebook version record read back from the codebooks topic. A version"
+                  + " carries its codebook inline (a 7x256 codebook of 384-dimensional codes is"
+                  + " about 2.7 MB): keep this at least the topic's max.message.bytes.");
 
   public static final ConfigOption<MemorySize> MAX_IMPRESSION_BYTES =
       ConfigOptions.key("moc.input.impressions.max-record-size")

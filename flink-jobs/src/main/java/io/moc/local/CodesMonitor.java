@@ -1,9 +1,12 @@
 package io.moc.local;
 
+import io.moc.avro.DeadLetter;
 import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
+import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.indexing.CodebookEntry;
+import io.moc.serving.TopicTail;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,8 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
+import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,13 +35,13 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String itemCodesTopic;
   private final String deadLettersTopic;
-  private final String codebooksTopic;
   private final Map<String, Long> appendTimes;
 
   // Guarded by this.
   private final Map<String, Long> matchedAppend = new HashMap<>();
   private final Map<String, Long> versionOfItem = new HashMap<>();
   private final Map<String, Long> deadLettersByReason = new TreeMap<>();
+  private final Set<Long> rejectedVersions = new TreeSet<>();
   private final List<Long> latencies = new ArrayList<>();
   private long codesRecords;
   private long unreadable;
@@ -55,11 +59,10 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       String bootstrapServers,
       String itemCodesTopic,
       String deadLettersTopic,
-      String codebooksTopic,
       Map<String, Long> appendTimes) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "moc-monitor-" + UUID.randomUUID());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -67,7 +70,6 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     this.consumer = new KafkaConsumer<>(p);
     this.itemCodesTopic = itemCodesTopic;
     this.deadLettersTopic = deadLettersTopic;
-    this.codebooksTopic = codebooksTopic;
     this.appendTimes = appendTimes;
   }
 
@@ -78,11 +80,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       Map<String, Long> appendTimes) {
     CodesMonitor monitor =
         new CodesMonitor(
-            bootstrapServers,
-            settings.itemCodesTopic(),
-            settings.deadLettersTopic(),
-            settings.codebooksTopic(),
-            appendTimes);
+            bootstrapServers, settings.itemCodesTopic(), settings.deadLettersTopic(), appendTimes);
     Thread thread = new Thread(monitor, "moc-monitor");
     thread.setDaemon(true);
     thread.start();
@@ -91,14 +89,11 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
-    consumer.subscribe(List.of(itemCodesTopic, deadLettersTopic, codebooksTopic));
+    TopicTail.assignFromBeginning(consumer, List.of(itemCodesTopic, deadLettersTopic));
     try {
       while (!closed) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
         synchronized (this) {
-          for (ConsumerRecord<byte[], byte[]> r : records.records(codebooksTopic)) {
-            onCodebook(r);
-          }
           for (ConsumerRecord<byte[], byte[]> r : records.records(itemCodesTopic)) {
             try {
               onCodes(r);
@@ -110,7 +105,11 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
           for (ConsumerRecord<byte[], byte[]> r : records.records(deadLettersTopic)) {
             String reason;
             try {
-              reason = DeadLetterSerializer.decode(r.value()).getReason();
+              DeadLetter letter = DeadLetterSerializer.decode(r.value());
+              reason = letter.getReason();
+              if (reason.equals(DeadLetterReason.INVALID_CODEBOOK.name())) {
+                onRejectedCodebook(letter);
+              }
             } catch (RuntimeException e) {
               reason = "<unreadable>";
             }
@@ -128,12 +127,16 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     }
   }
 
-  private void onCodebook(ConsumerRecord<byte[], byte[]> r) {
+  private void onRejectedCodebook(DeadLetter letter) {
+    if (letter.getValue() == null || letter.getTruncated()) {
+      return;
+    }
     try {
-      CodebookEntry entry = CodebookEntry.decode(r.value());
-      codebookVersion = Math.max(codebookVersion, entry.version);
-    } catch (RuntimeException invalid) {
-      // An invalid version is reported by the job on dead-letters; it never becomes active.
+      byte[] value = new byte[letter.getValue().remaining()];
+      letter.getValue().duplicate().get(value);
+      rejectedVersions.add(CodebookEntry.decode(value).version);
+    } catch (RuntimeException undecodable) {
+      // Rejected without a version number to show.
     }
   }
 
@@ -150,6 +153,8 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
     firstCodebookAppend = Math.min(firstCodebookAppend, r.timestamp());
     ItemCodes codes = AvroBytes.decode(ItemCodes.class, r.value());
     versionOfItem.put(itemId, codes.getCodebookVersion());
+    // Only a version that passed validation codes items: the newest in use is the active one.
+    codebookVersion = Math.max(codebookVersion, codes.getCodebookVersion());
     Long appended = appendTimes.get(itemId);
     if (appended == null
         || appended > r.timestamp()
@@ -173,6 +178,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
         deadLetters,
         new TreeMap<>(deadLettersByReason),
         codebookVersion,
+        new TreeSet<>(rejectedVersions),
         sorted.length,
         percentile(sorted, 0.50),
         percentile(sorted, 0.99),
@@ -198,6 +204,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       long deadLetters,
       Map<String, Long> deadLettersByReason,
       long codebookVersion,
+      Set<Long> rejectedCodebookVersions,
       long latencySamples,
       long latencyP50,
       long latencyP99,

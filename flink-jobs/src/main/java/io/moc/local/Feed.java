@@ -1,5 +1,6 @@
 package io.moc.local;
 
+import io.moc.audit.Audit;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingSettings;
 import io.moc.serving.ArtifactOpener;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -29,6 +31,9 @@ public final class Feed {
 
   /** With --drain, the feed stops once item-codes and ctr-models have been quiet this long. */
   static final Duration DRAIN_QUIET = Duration.ofSeconds(20);
+
+  /** At the end of a run, how long the audit waits for records still in flight. */
+  static final Duration AUDIT_WAIT = Duration.ofSeconds(30);
 
   /**
    * What to publish and report (the feed options of {@code bin/moc local}); a plain record, so that
@@ -59,6 +64,35 @@ public final class Feed {
     }
   }
 
+  /** What the feed cannot see from Kafka itself: the health of the broker it runs against. */
+  public interface Health {
+    /** A broker that is not watched: never restarted, never reported down. */
+    Health NONE =
+        new Health() {
+          @Override
+          public int brokerRestarts() {
+            return 0;
+          }
+
+          @Override
+          public boolean brokerDown() {
+            return false;
+          }
+
+          @Override
+          public String error() {
+            return null;
+          }
+        };
+
+    int brokerRestarts();
+
+    boolean brokerDown();
+
+    /** Why the run failed; null while it has not. */
+    String error();
+  }
+
   private final Options options;
   private final PrintStream console;
 
@@ -83,9 +117,15 @@ public final class Feed {
   /**
    * Publishes the feed until it ends, {@code --duration} passes or {@code stop} is set, printing
    * progress every 2 s; then the comparison and the report, if asked for.
+   *
+   * @return why the run failed (the broker lost for good, records Kafka refused); null: it did not
    */
-  public void run(
-      String bootstrap, Configuration jobConfig, IndexingSettings settings, AtomicBoolean stop)
+  public String run(
+      String bootstrap,
+      Configuration jobConfig,
+      IndexingSettings settings,
+      Health health,
+      AtomicBoolean stop)
       throws Exception {
     Pacing pacing =
         options.data() != null
@@ -105,6 +145,7 @@ public final class Feed {
             ModelsMonitor.start(bootstrap, jobConfig.get(KafkaOptions.CTR_MODELS_TOPIC))) {
       long start = System.nanoTime();
       Duration limit = options.duration() == null ? Duration.ofDays(3650) : options.duration();
+      AtomicReference<String> feedError = new AtomicReference<>();
       Thread feedThread =
           new Thread(
               () -> {
@@ -112,6 +153,10 @@ public final class Feed {
                   feeder.run(limit, stop::get);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                  // Records Kafka refused for good (not a broker away: the feeder waits for that).
+                  feedError.set("the feed stopped: " + e.getMessage());
+                  console.println("ERROR: " + feedError.get());
                 }
               },
               "moc-feeder");
@@ -132,7 +177,8 @@ public final class Feed {
             || s.codesRecords() != lastCoded
             || s.deadLetters() != lastDeadLetters) {
           console.println(
-              progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate));
+              progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate)
+                  + (health.brokerDown() ? " | KAFKA BROKER DOWN" : ""));
         }
         long examples = models.snapshot().examplesTrained();
         if (s.codesRecords() != lastCoded || examples != lastExamples) {
@@ -183,10 +229,40 @@ public final class Feed {
                 .run();
       }
       if (options.report() != null) {
-        writeReport(feeder, last, model, comparison, Duration.ofNanos(System.nanoTime() - start));
+        // The same counting as bin/moc audit, per input record; not after Ctrl-C (no time).
+        Audit.Result audit =
+            interrupted
+                ? null
+                : new Audit(bootstrap, Audit.Topics.of(jobConfig))
+                    .runUntilAccounted(AUDIT_WAIT.toMillis());
+        if (audit != null && !audit.accountsForEverything()) {
+          console.println(
+              "The audit could not account for every record within "
+                  + AUDIT_WAIT.toSeconds()
+                  + " s (bin/moc audit shows which):");
+          console.print(audit.table());
+        }
+        writeReport(
+            feeder,
+            last,
+            model,
+            comparison,
+            audit,
+            error(health, feedError),
+            health.brokerRestarts(),
+            Duration.ofNanos(System.nanoTime() - start));
         console.println("Report written to " + options.report());
       }
+      return error(health, feedError);
     }
+  }
+
+  private static String versions(java.util.Set<Long> versions) {
+    return String.join(", ", versions.stream().map(v -> "v" + v).toList());
+  }
+
+  private static String error(Health health, AtomicReference<String> feedError) {
+    return health.error() != null ? health.error() : feedError.get();
   }
 
   /**
@@ -225,7 +301,10 @@ public final class Feed {
         s.itemsCoded(),
         codesPerSecond,
         s.deadLetters(),
-        s.codebookVersion() < 0 ? "none yet" : "v" + s.codebookVersion(),
+        (s.codebookVersion() < 0 ? "none yet" : "v" + s.codebookVersion())
+            + (s.rejectedCodebookVersions().isEmpty()
+                ? ""
+                : " (rejected " + versions(s.rejectedCodebookVersions()) + ")"),
         s.latencyP50() < 0 ? "-" : s.latencyP50() + " ms",
         s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms",
         m.modelVersion() < 0
@@ -240,18 +319,30 @@ public final class Feed {
       CodesMonitor.Snapshot s,
       ModelsMonitor.Snapshot m,
       Map<String, Object> comparison,
+      Audit.Result audit,
+      String error,
+      int brokerRestarts,
       Duration elapsed)
       throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
+    // First, so that nobody reads the figures of a failed run as a result.
+    report.put("error", error);
+    report.put("broker_restarts", brokerRestarts);
     report.put("source", options.data() == null ? "synthetic" : options.data().toString());
     report.put("duration_s", elapsed.toMillis() / 1000.0);
-    report.put("items_published", feeder.itemsPublished());
+    // Records and keys named as such: an item published twice is two records of one key.
+    report.put("items_published_records", feeder.itemsPublished());
+    report.put("items_published_keys", feeder.appendTimes().size());
     report.put("impressions_published", feeder.impressionsPublished());
-    report.put("items_coded", s.itemsCoded());
+    report.put("items_coded_keys", s.itemsCoded());
     report.put("item_codes_records", s.codesRecords());
     report.put("dead_letters", s.deadLetters());
     report.put("dead_letters_by_reason", s.deadLettersByReason());
+    // The newest version items are coded with: a version validation rejected never is.
     report.put("codebook_version", s.codebookVersion());
+    report.put("codebook_versions_rejected", s.rejectedCodebookVersions());
+    report.put("feeder_resent_records", feeder.resentRecords());
+    report.put("feeder_unsent_records", feeder.unsent());
     report.put("codes_latency_ms_p50", s.latencyP50());
     report.put("codes_latency_ms_p99", s.latencyP99());
     report.put("codes_latency_samples", s.latencySamples());
@@ -263,6 +354,9 @@ public final class Feed {
     // null rather than NaN (not JSON) while no model or no window has both classes yet.
     report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
     report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
+    if (audit != null) {
+      report.put("audit", audit.toJson());
+    }
     if (comparison != null) {
       report.put("offline_comparison", comparison);
     }

@@ -29,11 +29,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
 
-  private final Process process;
+  private final List<String> command;
+  private final Path dir;
   private final String bootstrapServers;
+  private volatile Process process;
 
-  private KafkaBrokerProcess(Process process, String bootstrapServers) {
-    this.process = process;
+  private KafkaBrokerProcess(List<String> command, Path dir, String bootstrapServers) {
+    this.command = List.copyOf(command);
+    this.dir = dir;
     this.bootstrapServers = bootstrapServers;
   }
 
@@ -130,12 +133,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             "-Dlog4j2.configurationFile=" + writeBrokerLog4j(dir),
             "kafka.Kafka",
             properties.toString()));
-    Process broker =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-    Files.writeString(dir.resolve("broker.pid"), Long.toString(broker.pid()));
+    KafkaBrokerProcess started = new KafkaBrokerProcess(command, dir, "localhost:" + port);
+    started.launch();
     // The launcher closes the broker on a normal stop; if it cannot (killed, or stuck while
     // shutting down), the broker must not outlive it holding the ports.
     if (!outliveLauncher) {
@@ -143,24 +142,70 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           .addShutdownHook(
               new Thread(
                   () -> {
+                    Process current = started.process;
                     try {
-                      broker.waitFor(45, TimeUnit.SECONDS);
+                      current.waitFor(45, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
-                    broker.destroyForcibly();
+                    current.destroyForcibly();
                   },
                   "moc-broker-reaper"));
     }
-    KafkaBrokerProcess started = new KafkaBrokerProcess(broker, "localhost:" + port);
     try {
-      started.awaitReady(timeout, log);
+      started.awaitReady(timeout);
     } catch (Exception e) {
       started.close();
       throw e;
     }
-    LOG.info("Kafka broker (pid {}) ready at {}", broker.pid(), started.bootstrapServers);
+    LOG.info("Kafka broker (pid {}) ready at {}", started.pid(), started.bootstrapServers);
     return started;
+  }
+
+  private void launch() throws IOException {
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+            .start();
+    Files.writeString(dir.resolve("broker.pid"), Long.toString(process.pid()));
+  }
+
+  private Path log() {
+    return dir.resolve("broker.log");
+  }
+
+  /** Whether the broker's JVM is running. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** The exit code of a broker that died; -1 while it runs. */
+  public int exitValue() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  /**
+   * Starts the broker again after it died, on the same ports and the same data (not formatted
+   * again: what the topics held survives, as on a machine that rebooted); returns once it answers.
+   */
+  public void restart(Duration timeout) throws Exception {
+    if (process.isAlive()) {
+      throw new IllegalStateException("the broker (pid " + process.pid() + ") is still running");
+    }
+    launch();
+    awaitReady(timeout);
+    LOG.info("Kafka broker restarted (pid {}) at {}", pid(), bootstrapServers);
+  }
+
+  /** Kills the broker's JVM at once ({@code kill -9}), as a machine failure would: for tests. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
   }
 
   /**
@@ -172,7 +217,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return Files.isExecutable(setsid) ? List.of(setsid.toString()) : List.of();
   }
 
-  private void awaitReady(Duration timeout, Path log) throws Exception {
+  private void awaitReady(Duration timeout) throws Exception {
+    Path log = log();
     long deadline = System.nanoTime() + timeout.toNanos();
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -239,6 +285,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    Process process = this.process;
     if (process.isAlive()) {
       process.destroy();
       if (!process.waitFor(20, TimeUnit.SECONDS)) {

@@ -32,7 +32,8 @@ public final class LocalStack {
       int uiPort,
       int parallelism,
       Configuration jobConfig,
-      Feed.Options feed) {}
+      Feed.Options feed,
+      BrokerWatchdog.OnLoss onBrokerLoss) {}
 
   private final Options options;
   private final PrintStream console;
@@ -42,7 +43,13 @@ public final class LocalStack {
     this.console = console;
   }
 
-  public void run() throws Exception {
+  /**
+   * Runs the stack until the feed ends or it is stopped.
+   *
+   * @return the exit code: 0, or 1 when the run failed (the broker lost with --on-broker-loss fail,
+   *     or records Kafka refused)
+   */
+  public int run() throws Exception {
     Path workDir = options.workDir().toAbsolutePath();
     Files.createDirectories(workDir.resolve("kafka"));
     AtomicBoolean stop = new AtomicBoolean();
@@ -111,9 +118,20 @@ public final class LocalStack {
                 + training.ctrModelsTopic()
                 + "; "
                 + settings.deadLettersTopic());
-        new Feed(options.feed(), console).run(broker.bootstrapServers(), jobConfig, settings, stop);
+        String error;
+        try (BrokerWatchdog watchdog =
+            BrokerWatchdog.start(broker, options.onBrokerLoss(), console, stop)) {
+          error =
+              new Feed(options.feed(), console)
+                  .run(broker.bootstrapServers(), jobConfig, settings, watchdog, stop);
+        }
         cluster.cancel(trainingJob);
         cluster.cancel(job);
+        if (error != null) {
+          console.println("The run failed: " + error);
+          return 1;
+        }
+        return 0;
       }
     } finally {
       finished.countDown();

@@ -2,11 +2,11 @@ package io.moc.local;
 
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.AvroBytes;
+import io.moc.serving.TopicTail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +31,7 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
   public ModelsMonitor(String bootstrapServers, String ctrModelsTopic) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "moc-models-monitor-" + UUID.randomUUID());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Snapshots are published transactionally: an aborted one was never a model version.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -52,7 +52,7 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
-    consumer.subscribe(List.of(ctrModelsTopic));
+    TopicTail.assignFromBeginning(consumer, List.of(ctrModelsTopic));
     try {
       while (!closed) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {

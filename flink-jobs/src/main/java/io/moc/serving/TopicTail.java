@@ -41,17 +41,33 @@ public final class TopicTail implements AutoCloseable {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     consumer = new KafkaConsumer<>(p);
     try {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA);
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException("topic " + topic + " does not exist");
-      }
-      partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      partitions = assignFromBeginning(consumer, List.of(topic));
     } catch (RuntimeException e) {
       consumer.close();
       throw e;
     }
+  }
+
+  /**
+   * Assigns every partition of {@code topics} to {@code consumer}, at the beginning. Without a
+   * group there is no rebalance: a consumer that a broker outage expelled from its group would read
+   * again from its last commit, and a monitor would count those records twice.
+   *
+   * @throws IllegalStateException when a topic does not exist
+   */
+  public static List<TopicPartition> assignFromBeginning(
+      org.apache.kafka.clients.consumer.Consumer<?, ?> consumer, List<String> topics) {
+    List<TopicPartition> partitions = new java.util.ArrayList<>();
+    for (String topic : topics) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA);
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException("topic " + topic + " does not exist");
+      }
+      infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+    }
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return List.copyOf(partitions);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +23,10 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a {@link CatalogSource} to Kafka: items to the items topic keyed by item id,
@@ -50,6 +54,10 @@ public final class KafkaFeeder implements AutoCloseable {
     STOPPED
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaFeeder.class);
+  private static final long MIN_BACK_OFF_MS = 500;
+  private static final long MAX_BACK_OFF_MS = 30_000;
+
   // Bounds how late a stop request or the time limit is noticed while waiting for a due time.
   private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -63,6 +71,12 @@ public final class KafkaFeeder implements AutoCloseable {
   private final AtomicLong impressionsPublished = new AtomicLong();
   private final AtomicLong failedSends = new AtomicLong();
   private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+  // Events the producer gave up on while the broker was away (a retriable error after its own
+  // retries): sent again, after a back-off, before anything new.
+  private final ConcurrentLinkedQueue<SourceEvent> toResend = new ConcurrentLinkedQueue<>();
+  private final AtomicLong resent = new AtomicLong();
+  private volatile long unreachableSince = -1;
+  private volatile long backOffMs = MIN_BACK_OFF_MS;
   private SourceEvent pending;
 
   /** A feeder with its own producer configured by {@link #producerProperties(String)}. */
@@ -104,6 +118,12 @@ public final class KafkaFeeder implements AutoCloseable {
     props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
     props.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.setProperty(ProducerConfig.CLIENT_ID_CONFIG, "moc-feeder");
+    // While the broker is away, give up on a send within half a minute and let run() resend it
+    // after a back-off, rather than block the feed for the default two minutes per record.
+    props.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+    props.setProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+    props.setProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+    props.setProperty(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "2000");
     props.setProperty(
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     props.setProperty(
@@ -131,6 +151,13 @@ public final class KafkaFeeder implements AutoCloseable {
         outcome = Outcome.STOPPED;
         break;
       }
+      if (!toResend.isEmpty()) {
+        if (!resendAfterBackOff(stop)) {
+          outcome = Outcome.STOPPED;
+          break;
+        }
+        continue;
+      }
       if (pending == null) {
         if (!source.hasNext()) {
           outcome = Outcome.EXHAUSTED;
@@ -154,8 +181,40 @@ public final class KafkaFeeder implements AutoCloseable {
       pending = null;
     }
     producer.flush();
+    // What the broker's absence made the producer give up on at the end is still owed.
+    while (!toResend.isEmpty() && resendAfterBackOff(stop)) {
+      producer.flush();
+    }
     throwIfFailed();
+    if (!toResend.isEmpty()) {
+      LOG.warn("{} records not published: Kafka was unreachable when the feed stopped", unsent());
+    }
     return outcome;
+  }
+
+  /**
+   * Waits a back-off that doubles with each attempt while the broker stays away (0.5 s to 30 s),
+   * then sends again what the producer gave up on. Returns false if {@code stop} came first.
+   */
+  private boolean resendAfterBackOff(BooleanSupplier stop) throws InterruptedException {
+    long waitMs = backOffMs;
+    backOffMs = Math.min(MAX_BACK_OFF_MS, backOffMs * 2);
+    LOG.warn(
+        "Kafka unreachable: {} records to send again; retrying in {} ms", toResend.size(), waitMs);
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    while (System.nanoTime() < until) {
+      if (stop.getAsBoolean()) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.sleep(Math.min(until - System.nanoTime(), MAX_WAIT_NANOS));
+    }
+    SourceEvent event;
+    int n = toResend.size();
+    for (int i = 0; i < n && (event = toResend.poll()) != null; i++) {
+      resent.incrementAndGet();
+      send(event);
+    }
+    return true;
   }
 
   /**
@@ -184,9 +243,19 @@ public final class KafkaFeeder implements AutoCloseable {
     return impressionsPublished.get();
   }
 
-  /** Item and impression records the producer gave up on. */
+  /** Item and impression records Kafka refused for good (not retriable: too large, forbidden). */
   public long failedSends() {
     return failedSends.get();
+  }
+
+  /** Sends repeated because the broker was unreachable. */
+  public long resentRecords() {
+    return resent.get();
+  }
+
+  /** Records the producer gave up on while the broker was away, not yet sent again. */
+  public long unsent() {
+    return toResend.size();
   }
 
   @Override
@@ -206,8 +275,9 @@ public final class KafkaFeeder implements AutoCloseable {
           new ProducerRecord<>(itemsTopic, utf8(id), encode(value::toByteBuffer)),
           (metadata, error) -> {
             if (error != null) {
-              fail(error);
+              failed(event, error);
             } else {
+              reachable();
               // Callbacks for one partition run in send order and an id always maps to the same
               // partition, so the last callback is the latest publication.
               appendTimes.put(id, metadata.timestamp());
@@ -221,11 +291,35 @@ public final class KafkaFeeder implements AutoCloseable {
               impressionsTopic, utf8(value.getUserId()), encode(value::toByteBuffer)),
           (metadata, error) -> {
             if (error != null) {
-              fail(error);
+              failed(event, error);
             } else {
+              reachable();
               impressionsPublished.incrementAndGet();
             }
           });
+    }
+  }
+
+  private void failed(SourceEvent event, Exception error) {
+    if (error instanceof RetriableException) {
+      if (unreachableSince < 0) {
+        unreachableSince = System.nanoTime();
+        LOG.warn(
+            "Kafka unreachable ({}); the feeder will send again what it could not",
+            error.toString());
+      }
+      toResend.add(event);
+    } else {
+      fail(error);
+    }
+  }
+
+  private void reachable() {
+    long since = unreachableSince;
+    if (since >= 0) {
+      unreachableSince = -1;
+      backOffMs = MIN_BACK_OFF_MS;
+      LOG.info("Kafka reachable again after {} s", (System.nanoTime() - since) / 1_000_000_000);
     }
   }
 

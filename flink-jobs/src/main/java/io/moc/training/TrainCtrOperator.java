@@ -59,6 +59,10 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       new ListStateDescriptor<>("trainers", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
   static final ListStateDescriptor<ItemCodesUpdate> CODES =
       new ListStateDescriptor<>("item-codes", TypeInformation.of(ItemCodesUpdate.class));
+
+  /** The ModelSnapshot metric counting every impression trained by the job, across models. */
+  public static final String IMPRESSIONS_TRAINED_METRIC = "impressions_trained";
+
   static final ListStateDescriptor<Long> COUNTERS =
       new ListStateDescriptor<>("counters", Types.LONG);
 
@@ -74,6 +78,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient long trainedAtLastPublish;
   private transient long lastRetrain;
   private transient long lastPublishedVersion;
+  // Examples any model accepted over the job's life: what an audit reconciles impressions with.
+  private transient long impressionsTrained;
   private transient volatile long lastPublishMillis;
   private transient ListState<byte[]> trainersState;
   private transient ListState<ItemCodesUpdate> codesState;
@@ -113,6 +119,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     nextModelVersion = counters.get(0);
     trainedAtLastPublish = counters.get(1);
     lastPublishedVersion = counters.get(2);
+    // State of a job from before the count: what its models hold is the best estimate.
+    impressionsTrained =
+        counters.size() > 3
+            ? counters.get(3)
+            : trainers.stream().mapToLong(OnlineCtrTrainer::examplesSeen).sum();
   }
 
   @Override
@@ -126,6 +137,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
         "prequentialLogLoss", () -> current == null ? Double.NaN : current.windowLogLoss());
     metrics.gauge("coldStartAuc", () -> current == null ? Double.NaN : current.coldStartAuc());
     metrics.gauge("examplesTrained", () -> current == null ? 0 : current.examplesTrained());
+    metrics.gauge("impressionsTrained", () -> impressionsTrained);
     metrics.gauge("modelVersion", () -> lastPublishedVersion);
     // Freshness as a dashboard sees it: how long ago this instance emitted its newest snapshot
     // (it is committed with the next checkpoint); -1 before the first since it started.
@@ -187,6 +199,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       deadLetter(e, DeadLetterReason.CODES_DO_NOT_FIT_MODEL, badCodes.getMessage());
       return;
     }
+    impressionsTrained++;
     if (target == candidate) {
       maybePromote();
     }
@@ -301,6 +314,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.put("prequential_logloss", trainer.windowLogLoss());
     metrics.put("cold_start_auc", trainer.coldStartAuc());
     metrics.put("examples_trained", (double) trainer.examplesTrained());
+    // Across models (a promoted one starts its own count): every impression trained so far.
+    metrics.put(IMPRESSIONS_TRAINED_METRIC, (double) impressionsTrained);
     metrics.put("last_event_time", (double) trainer.lastEventTime());
     entry.setMetrics(metrics);
     lastPublishedVersion = version;
@@ -336,7 +351,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       }
     }
     codesState.update(held);
-    countersState.update(List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion));
+    countersState.update(
+        List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));
   }
 
   /** The model in use, for tests. */

@@ -71,13 +71,21 @@ class LocalStackITCase {
     assertTrue(output.contains("Flink dashboard: http://localhost:"), output);
 
     JsonNode r = new ObjectMapper().readTree(report.toFile());
-    long published = r.get("items_published").asLong();
-    long coded = r.get("items_coded").asLong();
+    long published = r.get("items_published_records").asLong();
+    long keys = r.get("items_published_keys").asLong();
+    long coded = r.get("items_coded_keys").asLong();
     assertTrue(published >= 500, "published " + published);
     assertEquals(1, r.get("codebook_version").asLong(), r.toString());
-    // Re-publications and title changes reuse item ids, so distinct coded items are a bit fewer.
-    assertTrue(coded >= published * 0.9 && coded <= published, r.toString());
+    // Re-publications and title changes reuse item ids: fewer keys than records, each coded.
+    assertTrue(keys >= published * 0.9 && keys <= published, r.toString());
+    assertEquals(keys, coded, r.toString());
     assertEquals(0, r.get("dead_letters").asLong());
+    assertTrue(r.get("error").isNull(), r.toString());
+    assertEquals(0, r.get("broker_restarts").asInt(), r.toString());
+    JsonNode audit = r.get("audit");
+    assertTrue(audit.get("accounted_for").asBoolean(), audit.toString());
+    assertEquals(published, audit.get("items").get("records").asLong(), audit.toString());
+    assertEquals(0, audit.get("impressions").get("in_flight").asLong(), audit.toString());
     long p50 = r.get("codes_latency_ms_p50").asLong();
     long p99 = r.get("codes_latency_ms_p99").asLong();
     assertTrue(r.get("codes_latency_samples").asLong() > 100, r.toString());

@@ -1,0 +1,2 @@
+/** Reconciles a deployment's topics: every input record coded, trained or dead-lettered. */
+package io.moc.audit;
