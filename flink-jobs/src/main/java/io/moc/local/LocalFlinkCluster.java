@@ -57,6 +57,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return cluster.getJobStatus(job).get();
   }
 
+  /** Whether {@code job} has ever been restarting since it was submitted. */
+  public boolean everRestarted(JobID job) throws Exception {
+    return cluster
+            .getExecutionGraph(job)
+            .get()
+            .getStatusTimestamp(org.apache.flink.api.common.JobStatus.RESTARTING)
+        > 0;
+  }
+
   /** Checkpoints of {@code job} completed so far. */
   public long completedCheckpoints(JobID job) throws Exception {
     var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();

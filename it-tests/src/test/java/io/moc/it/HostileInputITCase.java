@@ -62,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileInputITCase {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(180);
+
   /** Just under the broker's default max.message.bytes (1,048,588) with key and batch overhead. */
   private static final int NEAR_LIMIT = 1_048_450;
 
@@ -83,7 +84,10 @@ class HostileInputITCase {
   }
 
   private static ItemEvent.Builder item(String id) {
-    return ItemEvent.newBuilder().setItemId(id).setTitle("Hostile " + id).setEventTime(Instant.now());
+    return ItemEvent.newBuilder()
+        .setItemId(id)
+        .setTitle("Hostile " + id)
+        .setEventTime(Instant.now());
   }
 
   private static ItemEvent withEmbedding(String id, List<Float> embedding) {
@@ -143,7 +147,11 @@ class HostileInputITCase {
     send(items, null, AvroBytes.encode(item("no-key").build()), "MISSING_KEY");
     send(items, "key", AvroBytes.encode(item("someone-else").build()), "KEY_MISMATCH");
     send(items, "no-id", AvroBytes.encode(item("").build()), "MISSING_ID");
-    send(items, "no-text", AvroBytes.encode(item("no-text").setTitle(null).build()), "NO_TEXT_OR_EMBEDDING");
+    send(
+        items,
+        "no-text",
+        AvroBytes.encode(item("no-text").setTitle(null).build()),
+        "NO_TEXT_OR_EMBEDDING");
     send(
         items,
         "dimension",
@@ -156,7 +164,11 @@ class HostileInputITCase {
     inf.set(3, Float.POSITIVE_INFINITY);
     send(items, "inf", AvroBytes.encode(withEmbedding("inf", inf)), "NON_FINITE_EMBEDDING");
     send(items, "zero", AvroBytes.encode(withEmbedding("zero", filled(0f))), "BAD_EMBEDDING_NORM");
-    send(items, "huge", AvroBytes.encode(withEmbedding("huge", filled(1e30f))), "BAD_EMBEDDING_NORM");
+    send(
+        items,
+        "huge",
+        AvroBytes.encode(withEmbedding("huge", filled(1e30f))),
+        "BAD_EMBEDDING_NORM");
     send(items, null, null, "MISSING_ID");
 
     send(s.codebooksTopic(), "999", new byte[] {1, 2, 3}, "INVALID_CODEBOOK");
@@ -178,7 +190,8 @@ class HostileInputITCase {
     send(
         impressions,
         "u",
-        AvroBytes.encode(impression("neg", "u", "x").setEventTime(Instant.ofEpochMilli(-5)).build()),
+        AvroBytes.encode(
+            impression("neg", "u", "x").setEventTime(Instant.ofEpochMilli(-5)).build()),
         "BAD_EVENT_TIME");
     send(
         impressions,
@@ -247,7 +260,9 @@ class HostileInputITCase {
 
       List<ConsumerRecord<byte[], byte[]>> letters =
           kafka.readUntil(
-              settings.deadLettersTopic(), TIMEOUT, r -> found(r).keySet().containsAll(expected.keySet()));
+              settings.deadLettersTopic(),
+              TIMEOUT,
+              r -> found(r).keySet().containsAll(expected.keySet()));
       Map<String, String> found = found(letters);
       found.keySet().retainAll(expected.keySet());
       assertEquals(expected, found);
@@ -264,6 +279,7 @@ class HostileInputITCase {
       FlinkRest rest = new FlinkRest(flink.dashboardUrl());
       for (JobID job : List.of(indexing, training)) {
         assertEquals(JobStatus.RUNNING, flink.status(job));
+        assertTrue(!flink.everRestarted(job), "no bad record may restart a job");
         assertEquals(0, rest.restarts(job.toHexString()), "no bad record may restart a job");
       }
       flink.cancel(training);

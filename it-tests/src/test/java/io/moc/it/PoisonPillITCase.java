@@ -147,6 +147,7 @@ class PoisonPillITCase {
       assertTrue(!values(kafka.readUntil("out", TIMEOUT, r -> true)).contains("poison"));
 
       assertEquals(JobStatus.RUNNING, flink.status(job));
+      assertTrue(flink.everRestarted(job));
       // The dashboard's metrics are fetched every few seconds: poll until they show the restarts.
       FlinkRest rest = new FlinkRest(flink.dashboardUrl());
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
