@@ -7,6 +7,7 @@ import io.moc.avro.ModelSnapshot;
 import io.moc.common.AvroBytes;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterSerializer;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.CodebookEntry;
 import io.moc.serving.TopicTail;
@@ -234,11 +235,11 @@ public final class Audit {
 
   private record Coordinates(String topic, int partition, long offset) {}
 
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final Topics topics;
 
-  public Audit(String bootstrapServers, Topics topics) {
-    this.bootstrapServers = bootstrapServers;
+  public Audit(KafkaConnection kafka, Topics topics) {
+    this.kafka = kafka;
     this.topics = topics;
   }
 
@@ -455,7 +456,7 @@ public final class Audit {
 
   private void read(
       String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
-    try (TopicTail tail = new TopicTail(bootstrapServers, topic)) {
+    try (TopicTail tail = new TopicTail(kafka, topic)) {
       tail.readToEnd(each);
     }
   }

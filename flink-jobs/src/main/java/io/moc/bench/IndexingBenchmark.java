@@ -178,12 +178,13 @@ public final class IndexingBenchmark {
     String prefix = "steady" + seed + "-";
     try (KafkaFeeder feeder =
             new KafkaFeeder(
-                bootstrap,
+                settings.kafka(),
                 new Prefixed(catalog, prefix),
                 Pacing.itemsPerSecond(options.steadyRate()),
                 settings.itemsTopic(),
                 "impressions");
-        CodesMonitor monitor = CodesMonitor.start(bootstrap, settings, feeder.appendTimes())) {
+        CodesMonitor monitor =
+            CodesMonitor.start(settings.kafka(), settings, feeder.appendTimes())) {
       feeder.run(duration, () -> false);
       long target = feeder.itemsPublished();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

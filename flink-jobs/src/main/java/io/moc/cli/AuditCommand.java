@@ -2,7 +2,7 @@ package io.moc.cli;
 
 import io.moc.audit.Audit;
 import io.moc.common.JobConfig;
-import io.moc.common.KafkaOptions;
+import io.moc.common.KafkaConnection;
 import io.moc.local.JsonReport;
 import java.io.File;
 import java.io.PrintStream;
@@ -82,11 +82,12 @@ final class AuditCommand {
     }
     values.putAll(overrides);
     Configuration conf = Configuration.fromMap(values);
-    if (bootstrap == null) {
-      bootstrap = conf.get(KafkaOptions.BOOTSTRAP_SERVERS);
+    KafkaConnection kafka = KafkaConnection.of(conf);
+    if (bootstrap != null) {
+      kafka = kafka.withBootstrapServers(bootstrap);
     }
     Audit.Result result =
-        new Audit(bootstrap, Audit.Topics.of(conf)).runUntilAccounted(wait.toMillis());
+        new Audit(kafka, Audit.Topics.of(conf)).runUntilAccounted(wait.toMillis());
     out.print(result.table());
     if (report != null) {
       out.println("Report written to " + JsonReport.write(report, result.toJson()));

@@ -2,6 +2,7 @@ package io.moc.cluster;
 
 import io.moc.cluster.ClusterProcesses.Role;
 import io.moc.common.JobConfig;
+import io.moc.common.KafkaConnection;
 import io.moc.indexing.IndexingOptions;
 import io.moc.local.Feed;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ public final class ClusterSupervisor {
                 new String[] {"--config", spec.jobConfig(ClusterJob.INDEXING).toString()});
         new Feed(spec.feed(), System.out)
             .run(
-                spec.bootstrapServers(),
+                KafkaConnection.of(jobConfig).withBootstrapServers(spec.bootstrapServers()),
                 jobConfig,
                 IndexingOptions.read(jobConfig),
                 Feed.Health.NONE,

@@ -3,6 +3,7 @@ package io.moc.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.moc.cluster.ClusterProcesses.Role;
 import io.moc.common.JobConfig;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import io.moc.local.Topics;
 import io.moc.training.TrainingOptions;
@@ -160,7 +161,7 @@ public final class StandaloneCluster {
           TrainingOptions.MODEL_STORE.key(), spec.dir().resolve("models").toUri().toString());
       values.putAll(spec.jobOptions());
       Configuration config = JobConfig.withRuntimeDefaults(Configuration.fromMap(values));
-      Topics.create(spec.bootstrapServers(), Topics.definitions(config, 4));
+      Topics.create(KafkaConnection.of(config), Topics.definitions(config, 4));
       ClusterProcesses.writeFlat(spec.jobConfig(job), config.toMap());
     }
   }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -37,8 +36,7 @@ public class GuardInputFunction extends ProcessFunction<RawRecord, RawRecord>
   private static final Logger LOG = LoggerFactory.getLogger(GuardInputFunction.class);
 
   private final InputSettings.Input input;
-  private final String availabilityBootstrap;
-  private final Properties kafkaProperties;
+  private final KafkaConnection availabilityOf;
 
   private transient PoisonPillJournal journal;
   private transient DeadLetters deadLetters;
@@ -52,14 +50,12 @@ public class GuardInputFunction extends ProcessFunction<RawRecord, RawRecord>
   private record Skipped(String topic, int partition, long offset) {}
 
   /**
-   * @param availabilityBootstrap when not null, subtask 0 reports whether this Kafka cluster is
-   *     reachable ({@code kafkaAvailable}, {@code kafkaUnavailableMs}): one guard per job does
+   * @param availabilityOf when not null, subtask 0 reports whether this Kafka cluster is reachable
+   *     ({@code kafkaAvailable}, {@code kafkaUnavailableMs}): one guard per job does
    */
-  public GuardInputFunction(
-      InputSettings.Input input, String availabilityBootstrap, Properties kafkaProperties) {
+  public GuardInputFunction(InputSettings.Input input, KafkaConnection availabilityOf) {
     this.input = input;
-    this.availabilityBootstrap = availabilityBootstrap;
-    this.kafkaProperties = kafkaProperties == null ? new Properties() : kafkaProperties;
+    this.availabilityOf = availabilityOf;
   }
 
   @Override
@@ -75,9 +71,8 @@ public class GuardInputFunction extends ProcessFunction<RawRecord, RawRecord>
     recordsIn = getRuntimeContext().getMetricGroup().counter("recordsGuarded");
     skippedUpTo = new TreeMap<>();
     pending = new ArrayList<>();
-    if (availabilityBootstrap != null
-        && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-      availability = KafkaAvailability.start(availabilityBootstrap, kafkaProperties);
+    if (availabilityOf != null && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+      availability = KafkaAvailability.start(availabilityOf);
       getRuntimeContext()
           .getMetricGroup()
           .gauge("kafkaAvailable", (Gauge<Integer>) availability::available);

@@ -26,11 +26,9 @@ public final class KafkaAvailability implements AutoCloseable {
   private volatile boolean available = true;
   private volatile long unavailableSince = -1;
 
-  private KafkaAvailability(String bootstrapServers, Properties clientProperties) {
-    this.bootstrapServers = bootstrapServers;
-    Properties p = new Properties();
-    p.putAll(clientProperties);
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  private KafkaAvailability(KafkaConnection kafka) {
+    this.bootstrapServers = kafka.bootstrapServers();
+    Properties p = kafka.clientProperties();
     p.put(AdminClientConfig.CLIENT_ID_CONFIG, "moc-availability");
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2500");
@@ -45,9 +43,9 @@ public final class KafkaAvailability implements AutoCloseable {
             });
   }
 
-  /** Starts checking {@code bootstrapServers} every 3 s. */
-  public static KafkaAvailability start(String bootstrapServers, Properties clientProperties) {
-    KafkaAvailability availability = new KafkaAvailability(bootstrapServers, clientProperties);
+  /** Starts checking {@code kafka} every 3 s. */
+  public static KafkaAvailability start(KafkaConnection kafka) {
+    KafkaAvailability availability = new KafkaAvailability(kafka);
     availability.checker.scheduleWithFixedDelay(
         availability::check, 0, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
     return availability;

@@ -1,5 +1,6 @@
 package io.moc.common;
 
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -13,6 +14,16 @@ public final class KafkaOptions {
           .stringType()
           .defaultValue("localhost:9092")
           .withDescription("Kafka bootstrap servers of the cluster that holds every moc topic.");
+
+  public static final ConfigOption<Map<String, String>> PROPERTIES =
+      ConfigOptions.key("moc.kafka.properties")
+          .mapType()
+          .defaultValue(Map.of())
+          .withDescription(
+              "Kafka client properties for every source, sink, admin client, the feeder, the"
+                  + " scorer and bin/moc audit, one key each:"
+                  + " moc.kafka.properties.security.protocol: SASL_SSL,"
+                  + " moc.kafka.properties.sasl.mechanism: SCRAM-SHA-256, ...");
 
   public static final ConfigOption<String> ITEMS_TOPIC =
       ConfigOptions.key("moc.topics.items")

@@ -11,7 +11,6 @@ import io.moc.common.SlotResources;
 import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedderFactory;
 import io.moc.embed.TextModel;
-import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -57,9 +56,7 @@ public final class IndexingJob {
 
     SingleOutputStreamOperator<RawRecord> guardedItems =
         items
-            .process(
-                new GuardInputFunction(
-                    settings.input().items(), settings.bootstrapServers(), new Properties()))
+            .process(new GuardInputFunction(settings.input().items(), settings.kafka()))
             .uid("guard-items")
             .name("Guard items");
     SingleOutputStreamOperator<ItemUpdate> validated =
@@ -90,7 +87,7 @@ public final class IndexingJob {
 
     SingleOutputStreamOperator<RawRecord> guardedCodebooks =
         codebookRecords
-            .process(new GuardInputFunction(settings.input().codebooks(), null, null))
+            .process(new GuardInputFunction(settings.input().codebooks(), null))
             .uid("guard-codebooks")
             .name("Guard codebook versions")
             .setParallelism(1);
@@ -151,6 +148,7 @@ public final class IndexingJob {
     KafkaSource<RawRecord> itemsSource =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
             .setTopics(settings.itemsTopic())
             .setGroupId(settings.groupId())
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -160,6 +158,7 @@ public final class IndexingJob {
     KafkaSource<RawRecord> codebooksSource =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
             .setTopics(settings.codebooksTopic())
             .setGroupId(settings.groupId() + "-codebooks")
             .setStartingOffsets(OffsetsInitializer.earliest())
@@ -180,6 +179,7 @@ public final class IndexingJob {
     Sinks sinks =
         new Sinks(
             KafkaSink.<CodedItem>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
                 .setBootstrapServers(settings.bootstrapServers())
                 .setRecordSerializer(new ItemCodesSerializer(settings.itemCodesTopic()))
                 // Idempotent upserts on a compacted topic: at-least-once is correct and fastest.
@@ -187,6 +187,7 @@ public final class IndexingJob {
                 .setProperty("linger.ms", "2")
                 .build(),
             KafkaSink.<CodebookEntry>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
                 .setBootstrapServers(settings.bootstrapServers())
                 .setRecordSerializer(new CodebookVersionSerializer(settings.codebooksTopic()))
                 // A version number must never be published twice, also across failures.
@@ -195,6 +196,7 @@ public final class IndexingJob {
                 .setProperty("transaction.timeout.ms", "600000")
                 .build(),
             KafkaSink.<DeadLetterRecord>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
                 .setBootstrapServers(settings.bootstrapServers())
                 .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -202,7 +204,7 @@ public final class IndexingJob {
     build(
         settings,
         embedder,
-        PublishedVersions.onTopic(settings.bootstrapServers(), settings.codebooksTopic()),
+        PublishedVersions.onTopic(settings.kafka(), settings.codebooksTopic()),
         items,
         codebookRecords,
         sinks);

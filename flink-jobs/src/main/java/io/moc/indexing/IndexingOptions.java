@@ -1,6 +1,7 @@
 package io.moc.indexing;
 
 import io.moc.common.InputOptions;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
@@ -201,7 +202,7 @@ public final class IndexingOptions {
   /** Reads every option of the job, with the topics, into immutable settings. */
   public static IndexingSettings read(ReadableConfig config) {
     return new IndexingSettings(
-        config.get(KafkaOptions.BOOTSTRAP_SERVERS),
+        KafkaConnection.of(config),
         config.get(KafkaOptions.ITEMS_TOPIC),
         config.get(KafkaOptions.ITEM_CODES_TOPIC),
         config.get(KafkaOptions.CODEBOOKS_TOPIC),

@@ -3,13 +3,14 @@ package io.moc.indexing;
 import io.moc.codebook.CodebookMethods;
 import io.moc.codebook.CodebookTrainer;
 import io.moc.common.InputSettings;
+import io.moc.common.KafkaConnection;
 import java.io.Serializable;
 
 /**
  * The indexing job's settings, read once by {@link IndexingOptions#read} and shipped to functions.
  */
 public record IndexingSettings(
-    String bootstrapServers,
+    KafkaConnection kafka,
     String itemsTopic,
     String itemCodesTopic,
     String codebooksTopic,
@@ -34,6 +35,10 @@ public record IndexingSettings(
     CodebookLifecycle lifecycle,
     InputSettings input)
     implements Serializable {
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
 
   /** The trainer of the configured codebook method. */
   public CodebookTrainer codebookTrainer() {

@@ -1,16 +1,9 @@
 package io.moc.indexing;
 
+import io.moc.common.KafkaConnection;
+import io.moc.serving.TopicTail;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The highest codebook version number already on the codebooks topic, valid or not, so that a job
@@ -24,34 +17,13 @@ public interface PublishedVersions extends Serializable {
   long highest() throws Exception;
 
   /** Reads every committed key of {@code topic} (compacted and small: one record per version). */
-  static PublishedVersions onTopic(String bootstrapServers, String topic) {
+  static PublishedVersions onTopic(KafkaConnection kafka, String topic) {
     return () -> {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      long highest = -1;
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-        List<TopicPartition> partitions =
-            consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(info -> new TopicPartition(topic, info.partition()))
-                .toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
-          }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            highest = Math.max(highest, parse(r.key()));
-          }
-        }
+      long[] highest = {-1};
+      try (TopicTail tail = new TopicTail(kafka, topic)) {
+        tail.readToEnd(r -> highest[0] = Math.max(highest[0], parse(r.key())));
       }
-      return highest;
+      return highest[0];
     };
   }
 

@@ -5,6 +5,7 @@ import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterSerializer;
+import io.moc.common.KafkaConnection;
 import io.moc.indexing.CodebookEntry;
 import io.moc.serving.TopicTail;
 import java.nio.charset.StandardCharsets;
@@ -56,12 +57,11 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
    *     the feeder
    */
   public CodesMonitor(
-      String bootstrapServers,
+      KafkaConnection kafka,
       String itemCodesTopic,
       String deadLettersTopic,
       Map<String, Long> appendTimes) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = kafka.clientProperties();
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -75,12 +75,12 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
 
   /** A monitor of the job's output topics, already running on a daemon thread. */
   public static CodesMonitor start(
-      String bootstrapServers,
+      KafkaConnection kafka,
       io.moc.indexing.IndexingSettings settings,
       Map<String, Long> appendTimes) {
     CodesMonitor monitor =
         new CodesMonitor(
-            bootstrapServers, settings.itemCodesTopic(), settings.deadLettersTopic(), appendTimes);
+            kafka, settings.itemCodesTopic(), settings.deadLettersTopic(), appendTimes);
     Thread thread = new Thread(monitor, "moc-monitor");
     thread.setDaemon(true);
     thread.start();

@@ -1,6 +1,7 @@
 package io.moc.local;
 
 import io.moc.audit.Audit;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingSettings;
 import io.moc.serving.ArtifactOpener;
@@ -121,7 +122,7 @@ public final class Feed {
    * @return why the run failed (the broker lost for good, records Kafka refused); null: it did not
    */
   public String run(
-      String bootstrap,
+      KafkaConnection bootstrap,
       Configuration jobConfig,
       IndexingSettings settings,
       Health health,

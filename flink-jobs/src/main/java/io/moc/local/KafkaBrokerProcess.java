@@ -1,6 +1,7 @@
 package io.moc.local;
 
 import io.moc.common.JobConfig;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import java.io.IOException;
 import java.io.Writer;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -29,15 +31,35 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
 
+  /**
+   * How the broker's client listener is secured: its security protocol, the server properties that
+   * go with it (TLS key store, SASL mechanisms, authorizer), arguments for formatting the storage
+   * (SCRAM credentials must exist before a SASL broker can talk to itself), and what an admin
+   * client needs to reach it.
+   */
+  public record Security(
+      String protocol,
+      Map<String, String> serverProperties,
+      List<String> formatArguments,
+      Map<String, String> adminProperties) {
+
+    /** No security at all: what {@code bin/moc local} runs. */
+    public static final Security PLAINTEXT =
+        new Security("PLAINTEXT", Map.of(), List.of(), Map.of());
+  }
+
   private final List<String> command;
   private final Path dir;
   private final String bootstrapServers;
+  private final KafkaConnection admin;
   private volatile Process process;
 
-  private KafkaBrokerProcess(List<String> command, Path dir, String bootstrapServers) {
+  private KafkaBrokerProcess(
+      List<String> command, Path dir, String bootstrapServers, Map<String, String> admin) {
     this.command = List.copyOf(command);
     this.dir = dir;
     this.bootstrapServers = bootstrapServers;
+    this.admin = new KafkaConnection(bootstrapServers, admin);
   }
 
   public String bootstrapServers() {
@@ -53,7 +75,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrapServers);
     config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
     config = JobConfig.withRuntimeDefaults(config);
-    Topics.create(bootstrapServers, Topics.definitions(config, 4));
+    Topics.create(KafkaConnection.of(config), Topics.definitions(config, 4));
     return config;
   }
 
@@ -78,6 +100,19 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       boolean outliveLauncher,
       List<String> jvmArgs)
       throws Exception {
+    return start(dir, port, controllerPort, timeout, outliveLauncher, jvmArgs, Security.PLAINTEXT);
+  }
+
+  /** As {@link #start(Path, int, int, Duration, boolean, List)}, with a secured client listener. */
+  public static KafkaBrokerProcess start(
+      Path dir,
+      int port,
+      int controllerPort,
+      Duration timeout,
+      boolean outliveLauncher,
+      List<String> jvmArgs,
+      Security security)
+      throws Exception {
     stopStaleBroker(dir.resolve("broker.pid"));
     Path data = dir.resolve("data");
     deleteRecursively(data);
@@ -87,11 +122,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", "1");
     p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+    String listener = security.protocol();
     p.setProperty(
-        "listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-    p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + port);
+        "listeners",
+        listener + "://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+    p.setProperty("advertised.listeners", listener + "://localhost:" + port);
     p.setProperty("controller.listener.names", "CONTROLLER");
-    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.setProperty("inter.broker.listener.name", listener);
+    p.setProperty(
+        "listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
     p.setProperty("log.dirs", data.toAbsolutePath().toString());
     p.setProperty("num.partitions", "4");
     p.setProperty("offsets.topic.replication.factor", "1");
@@ -99,6 +138,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     p.setProperty("transaction.state.log.min.isr", "1");
     p.setProperty("group.initial.rebalance.delay.ms", "0");
     p.setProperty("log.cleaner.min.cleanable.ratio", "0.1");
+    security.serverProperties().forEach(p::setProperty);
     try (Writer w = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
       p.store(w, "written by moc local");
     }
@@ -106,8 +146,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = dir.resolve("broker.log");
 
-    Process format =
-        new ProcessBuilder(
+    List<String> formatCommand =
+        new ArrayList<>(
+            List.of(
                 java,
                 "-cp",
                 classPath,
@@ -116,7 +157,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                 "-t",
                 Uuid.randomUuid().toString(),
                 "-c",
-                properties.toString())
+                properties.toString()));
+    formatCommand.addAll(security.formatArguments());
+    Process format =
+        new ProcessBuilder(formatCommand)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
@@ -133,7 +177,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             "-Dlog4j2.configurationFile=" + writeBrokerLog4j(dir),
             "kafka.Kafka",
             properties.toString()));
-    KafkaBrokerProcess started = new KafkaBrokerProcess(command, dir, "localhost:" + port);
+    KafkaBrokerProcess started =
+        new KafkaBrokerProcess(command, dir, "localhost:" + port, security.adminProperties());
     started.launch();
     // The launcher closes the broker on a normal stop; if it cannot (killed, or stuck while
     // shutting down), the broker must not outlive it holding the ports.
@@ -220,8 +265,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private void awaitReady(Duration timeout) throws Exception {
     Path log = log();
     long deadline = System.nanoTime() + timeout.toNanos();
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties props = admin.clientProperties();
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     while (true) {

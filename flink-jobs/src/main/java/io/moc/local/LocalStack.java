@@ -1,5 +1,6 @@
 package io.moc.local;
 
+import io.moc.common.KafkaConnection;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
@@ -123,7 +124,7 @@ public final class LocalStack {
             BrokerWatchdog.start(broker, options.onBrokerLoss(), console, stop)) {
           error =
               new Feed(options.feed(), console)
-                  .run(broker.bootstrapServers(), jobConfig, settings, watchdog, stop);
+                  .run(KafkaConnection.of(jobConfig), jobConfig, settings, watchdog, stop);
         }
         cluster.cancel(trainingJob);
         cluster.cancel(job);

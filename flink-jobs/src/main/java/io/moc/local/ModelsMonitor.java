@@ -2,6 +2,7 @@ package io.moc.local;
 
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.AvroBytes;
+import io.moc.common.KafkaConnection;
 import io.moc.serving.TopicTail;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +29,8 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
   private long snapshotsPublished;
   private volatile boolean closed;
 
-  public ModelsMonitor(String bootstrapServers, String ctrModelsTopic) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  public ModelsMonitor(KafkaConnection kafka, String ctrModelsTopic) {
+    Properties p = kafka.clientProperties();
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Snapshots are published transactionally: an aborted one was never a model version.
@@ -42,8 +42,8 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
   }
 
   /** A monitor of {@code ctrModelsTopic}, already running on a daemon thread. */
-  public static ModelsMonitor start(String bootstrapServers, String ctrModelsTopic) {
-    ModelsMonitor monitor = new ModelsMonitor(bootstrapServers, ctrModelsTopic);
+  public static ModelsMonitor start(KafkaConnection kafka, String ctrModelsTopic) {
+    ModelsMonitor monitor = new ModelsMonitor(kafka, ctrModelsTopic);
     Thread thread = new Thread(monitor, "moc-models-monitor");
     thread.setDaemon(true);
     thread.start();

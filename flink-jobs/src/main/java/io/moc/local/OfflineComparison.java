@@ -2,6 +2,7 @@ package io.moc.local;
 
 import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
+import io.moc.common.KafkaConnection;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Split;
@@ -120,7 +121,7 @@ public final class OfflineComparison {
 
   private final Path data;
   private final long seed;
-  private final String bootstrap;
+  private final KafkaConnection bootstrap;
   private final String ctrModelsTopic;
   private final String itemCodesTopic;
   private final OnlineModelSettings model;
@@ -134,7 +135,7 @@ public final class OfflineComparison {
   public OfflineComparison(
       Path data,
       long seed,
-      String bootstrap,
+      KafkaConnection bootstrap,
       String ctrModelsTopic,
       String itemCodesTopic,
       OnlineModelSettings model,

@@ -1,5 +1,6 @@
 package io.moc.local;
 
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,6 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
@@ -40,8 +40,12 @@ public final class Topics {
 
   /** Creates the topics that do not exist yet (an existing topic is left as it is). */
   public static void create(String bootstrapServers, List<NewTopic> topics) throws Exception {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    create(KafkaConnection.plaintext(bootstrapServers), topics);
+  }
+
+  /** As {@link #create(String, List)}, with the cluster's client settings. */
+  public static void create(KafkaConnection kafka, List<NewTopic> topics) throws Exception {
+    Properties props = kafka.clientProperties();
     try (Admin admin = Admin.create(props)) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();

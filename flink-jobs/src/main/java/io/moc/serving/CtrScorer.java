@@ -3,6 +3,7 @@ package io.moc.serving;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.AvroBytes;
+import io.moc.common.KafkaConnection;
 import io.moc.training.ModelSnapshotEntry;
 import io.moc.training.model.FeatureContract;
 import io.moc.training.model.ModelArtifact;
@@ -104,18 +105,15 @@ public final class CtrScorer implements AutoCloseable {
    * @throws UncheckedIOException when the artifact cannot be read
    */
   public static CtrScorer latest(
-      String bootstrapServers,
-      String ctrModelsTopic,
-      String itemCodesTopic,
-      ArtifactOpener opener) {
-    TopicTail models = new TopicTail(bootstrapServers, ctrModelsTopic);
+      KafkaConnection kafka, String ctrModelsTopic, String itemCodesTopic, ArtifactOpener opener) {
+    TopicTail models = new TopicTail(kafka, ctrModelsTopic);
     TopicTail codes = null;
     try {
       ModelSnapshotEntry newest = newestSnapshot(models, null);
       if (newest == null) {
         throw new IllegalStateException("no model snapshot on " + ctrModelsTopic + " yet");
       }
-      codes = new TopicTail(bootstrapServers, itemCodesTopic);
+      codes = new TopicTail(kafka, itemCodesTopic);
       CtrScorer scorer =
           new CtrScorer(
               newest, open(newest, read(opener, newest)), new Topics(models, codes, opener));
@@ -415,9 +413,9 @@ public final class CtrScorer implements AutoCloseable {
    * Every committed snapshot on {@code ctrModelsTopic} up to its current end, by version: the
    * history a consumer picks an older model from (to score a period as it was served, say).
    */
-  public static List<ModelSnapshotEntry> snapshots(String bootstrapServers, String ctrModelsTopic) {
+  public static List<ModelSnapshotEntry> snapshots(KafkaConnection kafka, String ctrModelsTopic) {
     List<ModelSnapshotEntry> all = new ArrayList<>();
-    try (TopicTail models = new TopicTail(bootstrapServers, ctrModelsTopic)) {
+    try (TopicTail models = new TopicTail(kafka, ctrModelsTopic)) {
       forEachSnapshot(models, s -> all.add(ModelSnapshotEntry.fromAvro(s)));
     }
     all.sort(Comparator.comparingLong(s -> s.version));

@@ -1,5 +1,6 @@
 package io.moc.serving;
 
+import io.moc.common.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,12 @@ public final class TopicTail implements AutoCloseable {
   private final List<TopicPartition> partitions;
 
   public TopicTail(String bootstrapServers, String topic) {
+    this(KafkaConnection.plaintext(bootstrapServers), topic);
+  }
+
+  public TopicTail(KafkaConnection kafka, String topic) {
     this.topic = topic;
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = kafka.clientProperties();
     // The trainer announces snapshots transactionally: an aborted announcement names a model that
     // was never published.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -2,6 +2,7 @@ package io.moc.source;
 
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
+import io.moc.common.KafkaConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -79,15 +80,15 @@ public final class KafkaFeeder implements AutoCloseable {
   private volatile long backOffMs = MIN_BACK_OFF_MS;
   private SourceEvent pending;
 
-  /** A feeder with its own producer configured by {@link #producerProperties(String)}. */
+  /** A feeder with its own producer configured by {@link #producerProperties(KafkaConnection)}. */
   public KafkaFeeder(
-      String bootstrapServers,
+      KafkaConnection kafka,
       CatalogSource source,
       Pacing pacing,
       String itemsTopic,
       String impressionsTopic) {
     this(
-        new KafkaProducer<>(producerProperties(bootstrapServers)),
+        new KafkaProducer<>(producerProperties(kafka)),
         source,
         pacing,
         itemsTopic,
@@ -112,8 +113,12 @@ public final class KafkaFeeder implements AutoCloseable {
    * exactly once per send even when the producer retries, with a short linger for batching.
    */
   public static Properties producerProperties(String bootstrapServers) {
-    Properties props = new Properties();
-    props.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return producerProperties(KafkaConnection.plaintext(bootstrapServers));
+  }
+
+  /** As {@link #producerProperties(String)}, with the cluster's client settings. */
+  public static Properties producerProperties(KafkaConnection kafka) {
+    Properties props = kafka.clientProperties();
     props.setProperty(ProducerConfig.ACKS_CONFIG, "all");
     props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
     props.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -9,7 +9,6 @@ import io.moc.common.RawRecord;
 import io.moc.common.RawRecordDeserializer;
 import io.moc.common.SlotResources;
 import io.moc.indexing.PublishedVersions;
-import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -95,14 +94,12 @@ public final class TrainingJob {
       DataStream<RawRecord> itemCodes) {
     SingleOutputStreamOperator<RawRecord> guardedImpressions =
         impressions
-            .process(
-                new GuardInputFunction(
-                    settings.input().impressions(), settings.bootstrapServers(), new Properties()))
+            .process(new GuardInputFunction(settings.input().impressions(), settings.kafka()))
             .uid("guard-impressions")
             .name("Guard impressions");
     SingleOutputStreamOperator<RawRecord> guardedCodes =
         itemCodes
-            .process(new GuardInputFunction(settings.input().itemCodes(), null, null))
+            .process(new GuardInputFunction(settings.input().itemCodes(), null))
             .uid("guard-item-codes")
             .name("Guard item codes");
     SingleOutputStreamOperator<Impression> validated =
@@ -144,6 +141,7 @@ public final class TrainingJob {
     KafkaSource<RawRecord> impressionsSource =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
             .setTopics(settings.impressionsTopic())
             .setGroupId(settings.groupId())
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -155,6 +153,7 @@ public final class TrainingJob {
     KafkaSource<RawRecord> itemCodesSource =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
             .setTopics(settings.itemCodesTopic())
             .setGroupId(settings.groupId() + "-item-codes")
             .setStartingOffsets(OffsetsInitializer.earliest())
@@ -173,6 +172,7 @@ public final class TrainingJob {
     Sinks sinks =
         new Sinks(
             KafkaSink.<ModelSnapshotEntry>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
                 .setBootstrapServers(settings.bootstrapServers())
                 .setRecordSerializer(new ModelSnapshotSerializer(settings.ctrModelsTopic()))
                 // A model version number must never be published twice, also across failures.
@@ -181,13 +181,14 @@ public final class TrainingJob {
                 .setProperty("transaction.timeout.ms", "600000")
                 .build(),
             KafkaSink.<DeadLetterRecord>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
                 .setBootstrapServers(settings.bootstrapServers())
                 .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build());
     return build(
         settings,
-        PublishedVersions.onTopic(settings.bootstrapServers(), settings.ctrModelsTopic()),
+        PublishedVersions.onTopic(settings.kafka(), settings.ctrModelsTopic()),
         impressions,
         itemCodes,
         sinks);

@@ -1,6 +1,7 @@
 package io.moc.training;
 
 import io.moc.common.InputOptions;
+import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingOptions;
 import java.time.Duration;
@@ -128,7 +129,7 @@ public final class TrainingOptions {
   /** Reads every option of the job, with the topics, into immutable settings. */
   public static TrainingSettings read(ReadableConfig config) {
     return new TrainingSettings(
-        config.get(KafkaOptions.BOOTSTRAP_SERVERS),
+        KafkaConnection.of(config),
         config.get(KafkaOptions.IMPRESSIONS_TOPIC),
         config.get(KafkaOptions.ITEM_CODES_TOPIC),
         config.get(KafkaOptions.DEAD_LETTERS_TOPIC),

@@ -1,13 +1,14 @@
 package io.moc.training;
 
 import io.moc.common.InputSettings;
+import io.moc.common.KafkaConnection;
 import java.io.Serializable;
 
 /**
  * The training job's settings, read once by {@link TrainingOptions#read} and shipped to functions.
  */
 public record TrainingSettings(
-    String bootstrapServers,
+    KafkaConnection kafka,
     String impressionsTopic,
     String itemCodesTopic,
     String deadLettersTopic,
@@ -17,4 +18,9 @@ public record TrainingSettings(
     long joinTimeoutMillis,
     OnlineModelSettings model,
     InputSettings input)
-    implements Serializable {}
+    implements Serializable {
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+}

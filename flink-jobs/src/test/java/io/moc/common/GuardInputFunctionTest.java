@@ -28,7 +28,7 @@ class GuardInputFunctionTest {
     settings = new InputSettings(100, 100, 100, 100, 3, journalDir.toUri().toString());
     harness =
         ProcessFunctionTestHarnesses.forProcessFunction(
-            new GuardInputFunction(settings.items(), null, null));
+            new GuardInputFunction(settings.items(), null));
   }
 
   @AfterEach
@@ -91,7 +91,7 @@ class GuardInputFunctionTest {
     harness.close();
     harness =
         ProcessFunctionTestHarnesses.forProcessFunction(
-            new GuardInputFunction(settings.items(), null, null));
+            new GuardInputFunction(settings.items(), null));
 
     harness.processElement(record(8, 10), 0);
     harness.processElement(record(9, 10), 0);
@@ -114,7 +114,7 @@ class GuardInputFunctionTest {
     harness.close();
     harness =
         ProcessFunctionTestHarnesses.forProcessFunction(
-            new GuardInputFunction(settings.items(), null, null));
+            new GuardInputFunction(settings.items(), null));
 
     harness.processElement(record(4, 10), 0);
 

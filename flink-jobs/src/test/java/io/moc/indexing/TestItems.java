@@ -25,7 +25,7 @@ final class TestItems {
 
   static IndexingSettings settings(CodebookLifecycle lifecycle) {
     return new IndexingSettings(
-        "localhost:9092",
+        io.moc.common.KafkaConnection.plaintext("localhost:9092"),
         "items",
         "item-codes",
         "codebooks",

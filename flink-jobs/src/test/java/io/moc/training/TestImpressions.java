@@ -16,7 +16,7 @@ final class TestImpressions {
 
   static TrainingSettings settings(int maxPendingPerItem, long joinTimeoutMillis) {
     return new TrainingSettings(
-        "localhost:9092",
+        io.moc.common.KafkaConnection.plaintext("localhost:9092"),
         "impressions",
         "item-codes",
         "dead-letters",

@@ -124,7 +124,10 @@ class CtrScorerITCase {
 
       try (CtrScorer scorer =
               CtrScorer.latest(
-                  kafka.bootstrapServers(), "ctr-models", "item-codes", ArtifactOpener.local());
+                  io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                  "ctr-models",
+                  "item-codes",
+                  ArtifactOpener.local());
           ModelArtifact.Scorer reference = v2.open()) {
         assertEquals(2, scorer.modelVersion());
         assertEquals(CODEBOOK, scorer.codebookVersion());

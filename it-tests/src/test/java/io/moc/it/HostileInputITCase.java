@@ -268,7 +268,7 @@ class HostileInputITCase {
       assertEquals(expected, found);
 
       Audit.Result audit =
-          new Audit(kafka.bootstrapServers(), Audit.Topics.of(config))
+          new Audit(io.moc.common.KafkaConnection.of(config), Audit.Topics.of(config))
               .runUntilAccounted(TIMEOUT.toMillis());
       assertTrue(audit.accountsForEverything(), audit.table());
       assertTrue(audit.items().get(Audit.Outcome.CODED) >= 140, audit.table());

@@ -192,7 +192,7 @@ class KafkaFeederITCase {
     List<SourceEvent> events = take(catalog(12), 200);
     try (KafkaFeeder feeder =
         new KafkaFeeder(
-            kafka.bootstrapServers(),
+            io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
             new ListSource(events),
             Pacing.asFastAsPossible(),
             tiny,
@@ -224,7 +224,12 @@ class KafkaFeederITCase {
 
   /** A feeder with its own producer, configured as in production. */
   private static KafkaFeeder feeder(CatalogSource source, Pacing pacing) {
-    return new KafkaFeeder(kafka.bootstrapServers(), source, pacing, ITEMS, IMPRESSIONS);
+    return new KafkaFeeder(
+        io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+        source,
+        pacing,
+        ITEMS,
+        IMPRESSIONS);
   }
 
   private static List<SourceEvent> take(CatalogSource source, int n) {

@@ -173,7 +173,7 @@ class OfflineComparisonITCase {
         new OfflineComparison(
                 movieLens,
                 SEED,
-                kafka.bootstrapServers(),
+                io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
                 "ctr-models",
                 "item-codes",
                 settings,
@@ -221,7 +221,9 @@ class OfflineComparisonITCase {
   }
 
   private ModelSnapshotEntry snapshotOne() {
-    return CtrScorer.snapshots(kafka.bootstrapServers(), "ctr-models").stream()
+    return CtrScorer.snapshots(
+            io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()), "ctr-models")
+        .stream()
         .filter(s -> s.version == 1)
         .findFirst()
         .orElseThrow();

@@ -106,7 +106,10 @@ class PoisonPillITCase {
                       .build(),
                   WatermarkStrategy.noWatermarks(),
                   "in")
-              .process(new GuardInputFunction(input.items(), kafka.bootstrapServers(), null))
+              .process(
+                  new GuardInputFunction(
+                      input.items(),
+                      io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers())))
               .name("Guard");
       guarded
           .map(new DiesOnPoison())
