@@ -50,6 +50,11 @@ public final class MocCli {
                   Benchmark the indexing job through a real broker and MiniCluster: latency at a
                   steady rate, throughput with text embedding next to the raw embedder, and with
                   precomputed embeddings.
+        bench soak
+                  Both jobs for --duration (default 30min) at --items-per-second 50 and
+                  --impressions-per-second 250, with --bad-fraction 0.01 of bad records mixed in, a
+                  kill -9 of the broker at a third and a TaskManager failure at two thirds: heap,
+                  checkpoint durations and restarts over time, and the audit, in reports/bench-soak.json.
         bench training
                   Benchmark the CTR training job through a real broker and MiniCluster: examples/s
                   of the online trainer next to the same model's plain DJL loop, and model freshness
@@ -220,9 +225,11 @@ public final class MocCli {
             new io.moc.bench.TrainingBenchmark(trainingBenchOptions(rest), out).run();
           } else if (what.equals("indexing")) {
             new IndexingBenchmark(benchOptions(rest), out).run();
+          } else if (what.equals("soak")) {
+            return new io.moc.bench.SoakBenchmark(soakOptions(rest), out).run();
           } else {
             throw new IllegalArgumentException(
-                "usage: bin/moc bench indexing|assignment|recoding|ctr|training [options]");
+                "usage: bin/moc bench indexing|assignment|recoding|ctr|training|soak [options]");
           }
         }
         default -> {
@@ -564,6 +571,52 @@ public final class MocCli {
 
   private static List<Backbone> backbones(String csv) {
     return Stream.of(csv.split(",")).map(b -> Backbone.valueOf(b.trim().toUpperCase())).toList();
+  }
+
+  static io.moc.bench.SoakBenchmark.Options soakOptions(Deque<String> args) throws Exception {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Duration duration = Duration.ofMinutes(30);
+    double items = 50;
+    double impressions = 250;
+    double bad = 0.01;
+    Path report = Path.of("reports/bench-soak.json");
+    Path workDir = home.resolve(".moc/soak");
+    int kafkaPort = 9292;
+    int uiPort = 8081;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (isOverride(arg, overrides)) {
+        continue;
+      }
+      switch (arg) {
+        case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
+        case "--items-per-second" -> items = Double.parseDouble(value(arg, args));
+        case "--impressions-per-second" -> impressions = Double.parseDouble(value(arg, args));
+        case "--bad-fraction" -> bad = Double.parseDouble(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--work-dir" -> workDir = Path.of(value(arg, args));
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        case "--ui-port" -> uiPort = Integer.parseInt(value(arg, args));
+        default -> throw new IllegalArgumentException("unknown option " + arg);
+      }
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    Path config = home.resolve("config/local.yaml");
+    if (Files.isRegularFile(config)) {
+      values.putAll(JobConfig.readYaml(new File(config.toString())));
+    }
+    values.putAll(overrides);
+    return new io.moc.bench.SoakBenchmark.Options(
+        duration,
+        items,
+        impressions,
+        bad,
+        report,
+        workDir,
+        kafkaPort,
+        uiPort,
+        Configuration.fromMap(values));
   }
 
   static IndexingBenchmark.Options benchOptions(Deque<String> args) {

@@ -73,7 +73,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
   }
 
   /** A checkpoint as the dashboard shows it. */
-  public record Checkpoint(long id, long triggeredAt, long durationMs, String status) {}
+  public record Checkpoint(
+      long id, long triggeredAt, long durationMs, long stateSize, String status) {}
 
   /** The recent checkpoints of {@code job} (the history the dashboard keeps, newest first). */
   public java.util.List<Checkpoint> recentCheckpoints(JobID job) throws Exception {
@@ -88,6 +89,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                     c.getCheckpointId(),
                     c.getTriggerTimestamp(),
                     c.getEndToEndDuration(),
+                    c.getStateSize(),
                     c.getStatus().name()))
         .toList();
   }

@@ -36,12 +36,34 @@ public final class LocalStack {
       Feed.Options feed,
       BrokerWatchdog.OnLoss onBrokerLoss) {}
 
+  /** What runs while the feed does: the stack's parts, for a benchmark that injects faults. */
+  public record Running(
+      KafkaBrokerProcess broker,
+      LocalFlinkCluster cluster,
+      JobID indexingJob,
+      JobID trainingJob,
+      Configuration jobConfig) {}
+
+  /** Started once both jobs run, closed when the feed has ended. */
+  @FunctionalInterface
+  public interface During {
+    During NOTHING = running -> () -> {};
+
+    AutoCloseable start(Running running) throws Exception;
+  }
+
   private final Options options;
   private final PrintStream console;
+  private final During during;
 
   public LocalStack(Options options, PrintStream console) {
+    this(options, console, During.NOTHING);
+  }
+
+  public LocalStack(Options options, PrintStream console, During during) {
     this.options = options;
     this.console = console;
+    this.during = during;
   }
 
   /**
@@ -121,7 +143,9 @@ public final class LocalStack {
                 + settings.deadLettersTopic());
         String error;
         try (BrokerWatchdog watchdog =
-            BrokerWatchdog.start(broker, options.onBrokerLoss(), console, stop)) {
+                BrokerWatchdog.start(broker, options.onBrokerLoss(), console, stop);
+            AutoCloseable alongside =
+                during.start(new Running(broker, cluster, job, trainingJob, jobConfig))) {
           error =
               new Feed(options.feed(), console)
                   .run(KafkaConnection.of(jobConfig), jobConfig, settings, watchdog, stop);
