@@ -3,10 +3,12 @@ package io.moc.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.audit.Audit;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
+import io.moc.cli.MocCli;
 import io.moc.cluster.FlinkRest;
 import io.moc.common.AvroBytes;
 import io.moc.common.DeadLetterSerializer;
@@ -24,6 +26,7 @@ import io.moc.source.SyntheticCatalog;
 import io.moc.training.TrainingJob;
 import io.moc.training.TrainingOptions;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -275,6 +278,29 @@ class HostileInputITCase {
       assertTrue(audit.impressionsTrained() > 0, audit.table());
       assertEquals(1, audit.activeCodebookVersion(), audit.table());
       assertTrue(audit.rejectedCodebookVersions().contains(1000L), audit.table());
+
+      // The command line says the same, and exits 1 once a model version appears twice.
+      Path auditReport = checkpoints.resolve("audit.json");
+      ByteArrayOutputStream console = new ByteArrayOutputStream();
+      String[] auditArgs = {
+        "audit", "--bootstrap-servers", kafka.bootstrapServers(), "--report", auditReport.toString()
+      };
+      assertEquals(
+          0, MocCli.run(auditArgs, new PrintStream(console, true), System.err), console.toString());
+      assertTrue(console.toString().contains("Every record is accounted for."), console.toString());
+      assertTrue(
+          new ObjectMapper().readTree(auditReport.toFile()).get("accounted_for").asBoolean());
+      String models = config.get(KafkaOptions.CTR_MODELS_TOPIC);
+      ConsumerRecord<byte[], byte[]> snapshot =
+          kafka.readUntil(models, TIMEOUT, r -> !r.isEmpty()).get(0);
+      try (KafkaProducer<byte[], byte[]> again = kafka.producer()) {
+        again.send(new ProducerRecord<>(models, snapshot.key(), snapshot.value())).get();
+      }
+      console.reset();
+      assertEquals(
+          1, MocCli.run(auditArgs, new PrintStream(console, true), System.err), console.toString());
+      assertTrue(
+          console.toString().contains("ERROR model versions published twice"), console.toString());
 
       FlinkRest rest = new FlinkRest(flink.dashboardUrl());
       for (JobID job : List.of(indexing, training)) {
