@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.cli.MocCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,21 +30,6 @@ class BrokerRestartITCase {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(240);
 
-  private static int freePortPair() throws Exception {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      try (ServerSocket next = new ServerSocket(port + 1)) {
-        return port;
-      } catch (java.io.IOException taken) {
-        // try another pair
-      }
-    }
-    throw new IllegalStateException("no free port pair");
-  }
-
   private record Run(CompletableFuture<Integer> exit, ByteArrayOutputStream console) {
     String output() {
       return console.toString(StandardCharsets.UTF_8);
@@ -62,7 +46,7 @@ class BrokerRestartITCase {
                 "--report",
                 dir.resolve("report.json").toString(),
                 "--kafka-port",
-                String.valueOf(freePortPair()),
+                String.valueOf(Ports.freePair()),
                 "--ui-port",
                 "0",
                 "--work-dir",

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.cli.MocCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,22 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * at the end.
  */
 class LocalStackITCase {
-
-  /** A port that is free, with the next one (the broker's controller port) free too. */
-  private static int freePortPair() throws Exception {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      try (ServerSocket next = new ServerSocket(port + 1)) {
-        return port;
-      } catch (java.io.IOException taken) {
-        // try another pair
-      }
-    }
-    throw new IllegalStateException("no free port pair");
-  }
 
   @Test
   void shouldCodeSyntheticItemsEndToEndAndWriteTheReport(@TempDir Path dir) throws Exception {
@@ -50,7 +33,7 @@ class LocalStackITCase {
               "--report",
               report.toString(),
               "--kafka-port",
-              String.valueOf(freePortPair()),
+              String.valueOf(Ports.freePair()),
               "--ui-port",
               "0",
               "--work-dir",

@@ -24,7 +24,6 @@ import io.moc.source.SourceEvent;
 import io.moc.source.SyntheticCatalog;
 import io.moc.training.TrainingJob;
 import io.moc.training.TrainingOptions;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -170,21 +169,6 @@ class SecureKafkaITCase {
     return new KafkaBrokerProcess.Security("SASL_SSL", server, format, client("admin"));
   }
 
-  private static int freePortPair() throws Exception {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      try (ServerSocket next = new ServerSocket(port + 1)) {
-        return port;
-      } catch (java.io.IOException taken) {
-        // try another pair
-      }
-    }
-    throw new IllegalStateException("no free port pair");
-  }
-
   private Configuration jobConfig(String bootstrap, String user) {
     Configuration config = new Configuration();
     config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrap);
@@ -223,7 +207,7 @@ class SecureKafkaITCase {
   void shouldRunBothJobsOverSaslScramTlsWithEachPrincipalWritingOnlyItsOwnTopics()
       throws Exception {
     writeTlsStores();
-    int port = freePortPair();
+    int port = Ports.freePair();
     try (KafkaBrokerProcess broker =
             KafkaBrokerProcess.start(
                 dir.resolve("kafka"),
