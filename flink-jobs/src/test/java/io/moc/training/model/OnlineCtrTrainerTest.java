@@ -157,7 +157,7 @@ class OnlineCtrTrainerTest {
   }
 
   @Test
-  void aRestoredSnapshotContinuesBitIdenticallyToAnUninterruptedRun() {
+  void aRestoredSnapshotContinuesAsTheUninterruptedRunDoes() {
     // Dropout and weight decay too: every source of state has to survive.
     CtrModelConfig config = SyntheticStream.config().dropout(0.2f).weightDecay(1e-3f).build();
     TrainerSettings settings = SyntheticStream.settings().coldStartAgeMs(3_600_001L).build();
@@ -169,28 +169,49 @@ class OnlineCtrTrainerTest {
     try (OnlineCtrTrainer uninterrupted = trainer(config, settings)) {
       feed(uninterrupted, first);
       uninterrupted.retrain(1);
+      byte[] withoutPartialBatch = uninterrupted.snapshot();
       feed(uninterrupted, second);
       byte[] snapshot = uninterrupted.snapshot();
       assertEquals(1030 % 64, uninterrupted.pendingExamples());
-      try (OnlineCtrTrainer restored = OnlineCtrTrainer.restore(snapshot)) {
+      try (OnlineCtrTrainer restored = OnlineCtrTrainer.restore(snapshot);
+          OnlineCtrTrainer lostPartialBatch = OnlineCtrTrainer.restore(withoutPartialBatch)) {
+        // Restoring is exact: every byte of state agrees before training goes on.
         assertArrayEquals(snapshot, restored.snapshot());
-        for (OnlineCtrTrainer t : List.of(uninterrupted, restored)) {
+        for (OnlineCtrTrainer t : List.of(uninterrupted, restored, lostPartialBatch)) {
           feed(t, rest);
           t.retrain(2);
           feed(t, rest.subList(0, 100));
         }
-        assertArrayEquals(probe(uninterrupted, probes), probe(restored, probes));
-        assertEquals(uninterrupted.windowAuc(), restored.windowAuc());
-        assertEquals(uninterrupted.windowLogLoss(), restored.windowLogLoss());
-        assertEquals(uninterrupted.coldStartAuc(), restored.coldStartAuc());
-        assertEquals(uninterrupted.coldStartLogLoss(), restored.coldStartLogLoss());
         assertEquals(uninterrupted.examplesSeen(), restored.examplesSeen());
         assertEquals(uninterrupted.examplesTrained(), restored.examplesTrained());
+        assertEquals(uninterrupted.modelSteps(), restored.modelSteps());
+        assertEquals(uninterrupted.replaySteps(), restored.replaySteps());
         assertEquals(uninterrupted.lastEventTime(), restored.lastEventTime());
-        // The strongest form: every byte of state agrees.
-        assertArrayEquals(uninterrupted.snapshot(), restored.snapshot());
+        assertEquals(uninterrupted.windowCount(), restored.windowCount());
+        assertEquals(uninterrupted.coldStartCount(), restored.coldStartCount());
+        // Thousands of steps later the two runs agree to float rounding, which MKL does not
+        // promise to be bit-identical from run to run; losing only the 6 pending examples of a
+        // partial batch moves the predictions by far more than the tolerance.
+        float[] expected = probe(uninterrupted, probes);
+        float tolerance = 1e-4f;
+        assertArrayEquals(expected, probe(restored, probes), tolerance);
+        assertTrue(
+            maxDifference(expected, probe(lostPartialBatch, probes)) > 10 * tolerance,
+            "a restore that loses the partial batch must be told apart");
+        assertEquals(uninterrupted.windowAuc(), restored.windowAuc(), 1e-4);
+        assertEquals(uninterrupted.windowLogLoss(), restored.windowLogLoss(), 1e-4);
+        assertEquals(uninterrupted.coldStartAuc(), restored.coldStartAuc(), 1e-4);
+        assertEquals(uninterrupted.coldStartLogLoss(), restored.coldStartLogLoss(), 1e-4);
       }
     }
+  }
+
+  private static float maxDifference(float[] a, float[] b) {
+    float max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
   }
 
   @Test
