@@ -38,23 +38,36 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * {@code bin/moc bench soak}: {@code bin/moc local} for a long run with trouble in it. Both jobs
- * take the synthetic feed at a fixed rate while bad records are mixed in (1% of the feed by
+ * {@code bin/moc bench soak}: {@code bin/moc local} for a long run with trouble in it. A probe
+ * first measures both jobs' sustained peak on a stack of its own; then both jobs take the synthetic
+ * feed at half that rate (or at the rates given) while bad records are mixed in (1% of the feed by
  * default, every kind validation knows, the allocation bomb included), the broker JVM is killed
  * ({@code kill -9}) a third of the way in and the TaskManager two thirds in. Every 15 s it samples
- * the heap (used, and the old generation after the last collection: what a leak grows), the newest
- * completed checkpoint of each job and their restarts; at the end the run's audit. The report says
- * whether heap and checkpoint duration stayed flat: medians of the last third against the first.
+ * the heap (used, the old generation after its last collection, and every 2 minutes the heap after
+ * a full collection: what a leak grows), the newest completed checkpoint of each job and their
+ * restarts; at the end the run's audit. The report says whether heap and checkpoint duration stayed
+ * flat: medians of the last third against the first.
  */
 public final class SoakBenchmark {
 
   private static final Duration SAMPLE_EVERY = Duration.ofSeconds(15);
+  private static final int FULL_GC_EVERY_SAMPLES = 8;
+  private static final Duration PROBE_SAMPLE_EVERY = Duration.ofSeconds(5);
 
-  /** What the soak runs. */
+  /**
+   * What the soak runs.
+   *
+   * @param itemsPerSecond the soak's item rate; NaN: half the peak the probe measures
+   * @param impressionsPerSecond the soak's impression rate; NaN: half the probe's peak
+   * @param probe how long the probe offers {@code probeItemsPerSecond} and five times as many
+   *     impressions before the soak, on a stack of its own; zero: no probe (both rates given)
+   */
   public record Options(
       Duration duration,
       double itemsPerSecond,
       double impressionsPerSecond,
+      Duration probe,
+      double probeItemsPerSecond,
       double badFraction,
       Path report,
       Path workDir,
@@ -69,6 +82,8 @@ public final class SoakBenchmark {
   private final AtomicLong badSent = new AtomicLong();
   private final AtomicLong badRefused = new AtomicLong();
   private volatile long start;
+  private double itemsPerSecond;
+  private double impressionsPerSecond;
 
   public SoakBenchmark(Options options, PrintStream out) {
     this.options = options;
@@ -76,6 +91,24 @@ public final class SoakBenchmark {
   }
 
   public int run() throws Exception {
+    itemsPerSecond = options.itemsPerSecond();
+    impressionsPerSecond = options.impressionsPerSecond();
+    Map<String, Object> probe = null;
+    if (Double.isNaN(itemsPerSecond) || Double.isNaN(impressionsPerSecond)) {
+      if (options.probe().isZero()) {
+        throw new IllegalArgumentException("without a probe, give both rates");
+      }
+      probe = new PeakProbe().run();
+      if (Double.isNaN(itemsPerSecond)) {
+        itemsPerSecond = Math.max(1, (double) probe.get("items_coded_per_s") / 2);
+      }
+      if (Double.isNaN(impressionsPerSecond)) {
+        impressionsPerSecond = Math.max(1, (double) probe.get("impressions_trained_per_s") / 2);
+      }
+      out.printf(
+          "SOAK at half the measured peak: %.1f items/s, %.1f impressions/s%n",
+          itemsPerSecond, impressionsPerSecond);
+    }
     Path feedReport = options.workDir().resolve("soak-feed-report.json").toAbsolutePath();
     LocalStack.Options local =
         new LocalStack.Options(
@@ -88,8 +121,8 @@ public final class SoakBenchmark {
                 null,
                 0,
                 0,
-                options.itemsPerSecond(),
-                options.impressionsPerSecond(),
+                itemsPerSecond,
+                impressionsPerSecond,
                 1000,
                 7,
                 options.duration().toMillis(),
@@ -104,14 +137,16 @@ public final class SoakBenchmark {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("exit_code", rc);
     report.put("duration_s", options.duration().toSeconds());
-    report.put("items_per_s", options.itemsPerSecond());
-    report.put("impressions_per_s", options.impressionsPerSecond());
+    report.put("items_per_s", itemsPerSecond);
+    report.put("impressions_per_s", impressionsPerSecond);
+    report.put("peak_probe", probe);
     report.put("bad_fraction", options.badFraction());
     report.put("bad_records_sent", badSent.get());
     report.put("bad_records_refused_by_broker", badRefused.get());
     report.put("faults", events);
     report.put("heap_used_mb", trend("heap_used_mb"));
     report.put("old_gen_after_gc_mb", trend("old_gen_after_gc_mb"));
+    report.put("heap_after_full_gc_mb", trend("heap_after_full_gc_mb"));
     report.put("indexing_checkpoint_ms", trend("indexing_checkpoint_ms"));
     report.put("training_checkpoint_ms", trend("training_checkpoint_ms"));
     report.put("indexing_checkpoint_kb", trend("indexing_checkpoint_kb"));
@@ -124,8 +159,8 @@ public final class SoakBenchmark {
     Path written = JsonReport.write(options.report(), report);
     out.println("Soak report written to " + written);
     out.println(
-        "heap (old gen after GC) "
-            + report.get("old_gen_after_gc_mb")
+        "heap after full GC "
+            + report.get("heap_after_full_gc_mb")
             + "; checkpoints indexing "
             + report.get("indexing_checkpoint_ms")
             + " ms, training "
@@ -185,8 +220,7 @@ public final class SoakBenchmark {
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
             KafkaFeeder.producerProperties(KafkaConnection.of(running.jobConfig())));
-    double perSecond =
-        options.badFraction() * (options.itemsPerSecond() + options.impressionsPerSecond());
+    double perSecond = options.badFraction() * (itemsPerSecond + impressionsPerSecond);
     if (perSecond > 0) {
       long everyMicros = Math.max(1000, (long) (1e6 / perSecond));
       AtomicLong n = new AtomicLong();
@@ -208,6 +242,105 @@ public final class SoakBenchmark {
       threads.awaitTermination(30, TimeUnit.SECONDS);
       producer.close(Duration.ofSeconds(5));
     };
+  }
+
+  /**
+   * Both jobs' sustained peak, measured on a stack of their own before the soak: the feed offers
+   * more than they take (items at the probe rate, five impressions per item), and the rates are the
+   * jobs' own counters ({@code itemsCoded}, {@code impressionsTrained}) over the second half of the
+   * probe, once backlogs have built up. Both jobs run together, as in the soak, so the peak is what
+   * they reach sharing the machine; an offered rate they kept up with makes it a lower bound.
+   */
+  private final class PeakProbe {
+    private final List<long[]> counts = new CopyOnWriteArrayList<>();
+
+    Map<String, Object> run() throws Exception {
+      double offeredItems = options.probeItemsPerSecond();
+      double offeredImpressions = 5 * offeredItems;
+      out.printf(
+          "SOAK probe: %s offering %.0f items/s and %.0f impressions/s to find the peak%n",
+          options.probe(), offeredItems, offeredImpressions);
+      LocalStack.Options local =
+          new LocalStack.Options(
+              options.workDir().resolve("probe"),
+              options.kafkaPort(),
+              options.uiPort(),
+              1,
+              options.jobConfig(),
+              new Feed.Options(
+                  null,
+                  0,
+                  0,
+                  offeredItems,
+                  offeredImpressions,
+                  1000,
+                  11,
+                  options.probe().toMillis(),
+                  null,
+                  false,
+                  false),
+              BrokerWatchdog.OnLoss.FAIL);
+      int rc = new LocalStack(local, out, this::sampleCounters).run();
+      if (counts.size() < 4) {
+        throw new IllegalStateException("the probe took too few samples: " + counts.size());
+      }
+      long[] last = counts.get(counts.size() - 1);
+      long[] middle = counts.get(0);
+      for (long[] c : counts) {
+        if (c[0] <= last[0] - options.probe().toNanos() / 2) {
+          middle = c;
+        }
+      }
+      double seconds = (last[0] - middle[0]) / 1e9;
+      double items = (last[1] - middle[1]) / seconds;
+      double impressions = (last[2] - middle[2]) / seconds;
+      Map<String, Object> probe = new LinkedHashMap<>();
+      probe.put("exit_code", rc);
+      probe.put("duration_s", options.probe().toSeconds());
+      probe.put("offered_items_per_s", offeredItems);
+      probe.put("offered_impressions_per_s", offeredImpressions);
+      probe.put("window_s", seconds);
+      probe.put("items_coded_per_s", items);
+      probe.put("impressions_trained_per_s", impressions);
+      // Kept up with what was offered: the real peak lies higher.
+      probe.put("items_saturated", items < 0.9 * offeredItems);
+      probe.put("impressions_saturated", impressions < 0.9 * offeredImpressions);
+      probe.put("items_coded", last[1]);
+      probe.put("impressions_trained", last[2]);
+      out.printf(
+          "SOAK probe: sustained peak %.1f items/s (saturated: %s), %.1f impressions/s"
+              + " (saturated: %s) over the last %.0f s%n",
+          items,
+          probe.get("items_saturated"),
+          impressions,
+          probe.get("impressions_saturated"),
+          seconds);
+      return probe;
+    }
+
+    private AutoCloseable sampleCounters(LocalStack.Running running) throws Exception {
+      FlinkRest rest = new FlinkRest(running.cluster().dashboardUrl());
+      String indexing = running.indexingJob().toHexString();
+      String training = running.trainingJob().toHexString();
+      ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
+      thread.scheduleWithFixedDelay(
+          () -> {
+            try {
+              long coded = rest.jobMetricSum(indexing, "itemsCoded");
+              long trained = rest.jobMetricSum(training, "impressionsTrained");
+              counts.add(new long[] {System.nanoTime(), coded, trained});
+            } catch (Exception e) {
+              out.println("SOAK probe: a sample failed: " + e);
+            }
+          },
+          0,
+          PROBE_SAMPLE_EVERY.toMillis(),
+          TimeUnit.MILLISECONDS);
+      return () -> {
+        thread.shutdownNow();
+        thread.awaitTermination(10, TimeUnit.SECONDS);
+      };
+    }
   }
 
   private interface Action {
@@ -244,6 +377,13 @@ public final class SoakBenchmark {
       }
     }
     s.put("old_gen_after_gc_mb", oldGen < 0 ? -1 : oldGen / 1e6);
+    // G1 may not collect its old generation for the whole run, so the pool's figure above can
+    // stand still while garbage and leaks alike pile up; a full collection every few samples
+    // tells them apart, at the price of one pause each.
+    if (samples.size() % FULL_GC_EVERY_SAMPLES == 0) {
+      System.gc();
+      s.put("heap_after_full_gc_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+    }
     checkpoint(running.cluster(), running.indexingJob(), "indexing", s);
     checkpoint(running.cluster(), running.trainingJob(), "training", s);
     try {

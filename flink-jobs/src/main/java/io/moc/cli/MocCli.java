@@ -51,8 +51,10 @@ public final class MocCli {
                   steady rate, throughput with text embedding next to the raw embedder, and with
                   precomputed embeddings.
         bench soak
-                  Both jobs for --duration (default 30min) at --items-per-second 50 and
-                  --impressions-per-second 250, with --bad-fraction 0.01 of bad records mixed in, a
+                  First a --probe (default 3min) offering --probe-items-per-second 300 and five
+                  impressions per item measures both jobs' sustained peak; then both jobs run for
+                  --duration (default 30min) at half of it (or at --items-per-second and
+                  --impressions-per-second), with --bad-fraction 0.01 of bad records mixed in, a
                   kill -9 of the broker at a third and a TaskManager failure at two thirds: heap,
                   checkpoint durations and restarts over time, and the audit, in reports/bench-soak.json.
         bench training
@@ -576,8 +578,10 @@ public final class MocCli {
   static io.moc.bench.SoakBenchmark.Options soakOptions(Deque<String> args) throws Exception {
     Path home = Path.of(System.getProperty("moc.home", "."));
     Duration duration = Duration.ofMinutes(30);
-    double items = 50;
-    double impressions = 250;
+    double items = Double.NaN;
+    double impressions = Double.NaN;
+    Duration probe = Duration.ofMinutes(3);
+    double probeItems = 300;
     double bad = 0.01;
     Path report = Path.of("reports/bench-soak.json");
     Path workDir = home.resolve(".moc/soak");
@@ -593,6 +597,8 @@ public final class MocCli {
         case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
         case "--items-per-second" -> items = Double.parseDouble(value(arg, args));
         case "--impressions-per-second" -> impressions = Double.parseDouble(value(arg, args));
+        case "--probe" -> probe = TimeUtils.parseDuration(value(arg, args));
+        case "--probe-items-per-second" -> probeItems = Double.parseDouble(value(arg, args));
         case "--bad-fraction" -> bad = Double.parseDouble(value(arg, args));
         case "--report" -> report = Path.of(value(arg, args));
         case "--work-dir" -> workDir = Path.of(value(arg, args));
@@ -611,6 +617,8 @@ public final class MocCli {
         duration,
         items,
         impressions,
+        probe,
+        probeItems,
         bad,
         report,
         workDir,

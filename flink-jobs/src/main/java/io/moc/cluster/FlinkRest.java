@@ -188,6 +188,28 @@ public final class FlinkRest {
     return values;
   }
 
+  /** The sum over its subtasks of one metric of the vertex whose name starts with the prefix. */
+  public long vertexMetricSum(String jobId, String vertexPrefix, String metric) throws IOException {
+    String vertex = vertex(jobId, vertexPrefix).path("id").asText();
+    return sum(vertexMetrics(jobId, vertex, "." + metric));
+  }
+
+  /**
+   * The sum of one metric over every subtask of every vertex of a job: for a counter whose vertex
+   * name depends on how Flink chained the operators.
+   */
+  public long jobMetricSum(String jobId, String metric) throws IOException {
+    long total = 0;
+    for (JsonNode vertex : job(jobId).path("vertices")) {
+      total += sum(vertexMetrics(jobId, vertex.path("id").asText(), "." + metric));
+    }
+    return total;
+  }
+
+  private static long sum(Map<String, String> values) {
+    return values.values().stream().mapToLong(v -> (long) Double.parseDouble(v)).sum();
+  }
+
   public JsonNode checkpoints(String jobId) throws IOException {
     return get("/jobs/" + jobId + "/checkpoints");
   }

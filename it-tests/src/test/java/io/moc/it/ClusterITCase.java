@@ -223,10 +223,7 @@ class ClusterITCase {
 
   private long vertexMetricSum(String jobId, String vertexPrefix, String metric)
       throws IOException {
-    String vertex = rest.vertex(jobId, vertexPrefix).path("id").asText();
-    return rest.vertexMetrics(jobId, vertex, "." + metric).values().stream()
-        .mapToLong(v -> (long) Double.parseDouble(v))
-        .sum();
+    return rest.vertexMetricSum(jobId, vertexPrefix, metric);
   }
 
   private long completedCheckpoints(String jobId) throws IOException {
