@@ -5,10 +5,12 @@ import static io.moc.source.SyntheticTaxonomy.TOPS;
 
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
+import io.moc.ctr.metrics.Auc;
 import io.moc.source.SyntheticTaxonomy.LeafRef;
 import io.moc.source.SyntheticTaxonomy.Mid;
 import io.moc.source.SyntheticTaxonomy.Top;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,11 +22,29 @@ import java.util.Random;
  * products and of impressions with clicks drawn from a latent-factor model.
  *
  * <p>Items sit in a three-level category tree (4 top categories, 36 leaves) and have a brand, a
- * price and a title composed from a vocabulary, such as "Hydrating Rose Face Serum 30ml". Each item
- * has a latent vector made of its category path's vector, its brand's vector and noise; each user
- * has a taste vector built around one or two favourite leaf categories. A click happens with
- * probability {@code sigmoid(clickBias + affinityScale * user·item)}, so whether a user clicks
- * depends on what the item is, which a CTR model using item codes can learn.
+ * price and a title composed from a vocabulary, such as "Hydrating Rose Face Serum 30ml".
+ *
+ * <p>The click model is built so that, as in a real catalog, much of what makes an item clicked is
+ * written on it, and some is not. A click happens with probability
+ *
+ * <pre>
+ * sigmoid(clickBias
+ *         + itemEffectScale · text(item)       what the text says: leaf appeal N(0, 0.8), brand
+ *                                              quality N(0, 0.5), the title's adjective N(0, 0.4) and
+ *                                              feature N(0, 0.4) words, and the price band
+ *                                              (-0.6 · log(price / the leaf's base price))
+ *         + popularityScale · popularity(item) what it does not say: N(0, 1) per item, which only
+ *                                              the item's id can learn
+ *         + userBiasScale · activity(user)     N(0, 1) per user: some users click more
+ *         + affinityScale · user·item)         taste: the user's taste vector, built around one or
+ *                                              two favourite leaves, against the item's latent
+ *                                              vector (its category path, brand and noise)
+ * </pre>
+ *
+ * A model that reads the item's semantic codes can rank a brand-new item from the first of these
+ * terms; an ids-only model knows nothing of it until the item has been shown many times. {@link
+ * #oracleAuc()} is the AUC of the true probabilities over the latest impressions: the best any
+ * model can reach on the stream.
  *
  * <p>Item events and impressions are two Poisson processes in event time starting at the start
  * time. A fraction of item events re-publish an existing item unchanged (only its event time is
@@ -51,12 +71,28 @@ public final class SyntheticCatalog implements CatalogSource {
   private static final long STREAM_USERS = 2;
   private static final long STREAM_ITEMS = 3;
   private static final long STREAM_EVENTS = 4;
+  private static final long STREAM_EFFECTS = 5;
+
+  private static final double LEAF_APPEAL_STD = 0.8;
+  private static final double BRAND_QUALITY_STD = 0.5;
+  private static final double WORD_EFFECT_STD = 0.4;
+  private static final double PRICE_SENSITIVITY = 0.6;
+
+  // The oracle's AUC over this many of the latest impressions.
+  private static final int ORACLE_WINDOW = 20_000;
 
   private final Config config;
   private final float[][] leafVectors;
   private final float[][][] brandVectors;
   private final double[][] brandPriceTiers;
   private final float[][] userVectors;
+  private final double[] userActivity;
+  private final double[] leafAppeal;
+  private final double[][] brandQuality;
+  private final double[][] adjectiveEffect;
+  private final double[][][] featureEffect;
+  private final double[] oracleP = new double[ORACLE_WINDOW];
+  private final boolean[] oracleClicked = new boolean[ORACLE_WINDOW];
   private final Random random;
   private final String runTag;
   private final Map<Integer, Integer> titleVersions = new HashMap<>();
@@ -105,6 +141,28 @@ public final class SyntheticCatalog implements CatalogSource {
       float[] favourite = leafVectors[r.nextInt(LEAVES.size())];
       float[] second = leafVectors[r.nextInt(LEAVES.size())];
       userVectors[u] = normalize(sum(favourite, 0.5, second, 0.6, gaussian(r)));
+    }
+    userActivity = new double[config.users()];
+    for (int u = 0; u < config.users(); u++) {
+      userActivity[u] = rng(config.seed(), STREAM_EFFECTS, u).nextGaussian();
+    }
+    Random effects = rng(config.seed(), STREAM_EFFECTS, -1);
+    leafAppeal = new double[LEAVES.size()];
+    for (int i = 0; i < leafAppeal.length; i++) {
+      leafAppeal[i] = LEAF_APPEAL_STD * effects.nextGaussian();
+    }
+    brandQuality = new double[TOPS.size()][];
+    adjectiveEffect = new double[TOPS.size()][];
+    featureEffect = new double[TOPS.size()][][];
+    for (int t = 0; t < TOPS.size(); t++) {
+      Top top = TOPS.get(t);
+      brandQuality[t] = gaussians(effects, top.brands().length, BRAND_QUALITY_STD);
+      adjectiveEffect[t] = gaussians(effects, top.adjectives().length, WORD_EFFECT_STD);
+      featureEffect[t] = new double[top.mids().size()][];
+      for (int m = 0; m < top.mids().size(); m++) {
+        featureEffect[t][m] =
+            gaussians(effects, top.mids().get(m).features().length, WORD_EFFECT_STD);
+      }
     }
     random = rng(config.seed(), STREAM_EVENTS, 0);
     runTag = String.format("%08x", (int) mix(config.seed(), config.startTime().toEpochMilli()));
@@ -169,7 +227,64 @@ public final class SyntheticCatalog implements CatalogSource {
 
   /** The probability that the user clicks the item when shown it. */
   public double clickProbability(String userId, String itemId) {
-    return sigmoid(config.clickBias() + config.affinityScale() * affinity(userId, itemId));
+    int user = parseIndex(userId, USER_PREFIX);
+    if (user >= config.users()) {
+      throw new IllegalArgumentException("unknown user " + userId);
+    }
+    return clickProbability(user, parseIndex(itemId, ITEM_PREFIX), 0);
+  }
+
+  /**
+   * The click logit's term that the item's text reveals (leaf, brand, title words, price band), in
+   * its first title version, unscaled.
+   */
+  public double textEffect(String itemId) {
+    return textEffect(spec(parseIndex(itemId, ITEM_PREFIX)), 0);
+  }
+
+  /** The click logit's term of the item that its text does not reveal, unscaled: N(0, 1). */
+  public double popularity(String itemId) {
+    return spec(parseIndex(itemId, ITEM_PREFIX)).popularity();
+  }
+
+  /**
+   * The AUC of the click model's own probabilities against the clicks drawn from them, over the
+   * latest impressions produced (up to 20,000): the best any model can score on this stream. NaN
+   * before there are clicks and non-clicks.
+   */
+  public synchronized double oracleAuc() {
+    int n = (int) Math.min(impressionCount, ORACLE_WINDOW);
+    double[] scores = Arrays.copyOf(oracleP, n);
+    float[] labels = new float[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = oracleClicked[i] ? 1f : 0f;
+    }
+    return Auc.of(scores, labels);
+  }
+
+  private double clickProbability(int user, int item, int titleVersion) {
+    ItemSpec spec = spec(item);
+    return sigmoid(
+        config.clickBias()
+            + config.itemEffectScale() * textEffect(spec, titleVersion)
+            + config.popularityScale() * spec.popularity()
+            + config.userBiasScale() * userActivity[user]
+            + config.affinityScale() * affinity(user, item));
+  }
+
+  private double textEffect(ItemSpec spec, int titleVersion) {
+    int t = spec.leaf().top();
+    int adjective = (spec.adjective() + titleVersion) % TOPS.get(t).adjectives().length;
+    return leafAppeal[spec.leaf().index()]
+        + brandQuality[t][spec.brand()]
+        + adjectiveEffect[t][adjective]
+        + featureEffect[t][spec.leaf().mid()][spec.feature()]
+        - PRICE_SENSITIVITY * Math.log(priceFactor(spec));
+  }
+
+  // The item's price over its leaf's base price: the brand's tier and a little noise.
+  private double priceFactor(ItemSpec spec) {
+    return brandPriceTiers[spec.leaf().top()][spec.brand()] * Math.exp(0.25 * spec.priceNoise());
   }
 
   private ItemEvent nextItem(long timeMs) {
@@ -191,13 +306,20 @@ public final class SyntheticCatalog implements CatalogSource {
         itemCount > RECENT_WINDOW && random.nextDouble() < RECENT_SHARE
             ? itemCount - 1 - random.nextInt(RECENT_WINDOW)
             : random.nextInt(itemCount);
-    double p = sigmoid(config.clickBias() + config.affinityScale() * affinity(user, item));
+    double p = clickProbability(user, item, titleVersions.getOrDefault(item, 0));
+    boolean clicked = random.nextDouble() < p;
+    synchronized (this) {
+      int slot = (int) (impressionCount % ORACLE_WINDOW);
+      oracleP[slot] = p;
+      oracleClicked[slot] = clicked;
+      impressionCount++;
+    }
     return ImpressionEvent.newBuilder()
-        .setImpressionId("imp-" + runTag + "-" + impressionCount++)
+        .setImpressionId("imp-" + runTag + "-" + (impressionCount - 1))
         .setUserId(USER_PREFIX + user)
         .setItemId(ITEM_PREFIX + item)
         .setEventTime(Instant.ofEpochMilli(timeMs))
-        .setClicked(random.nextDouble() < p)
+        .setClicked(clicked)
         .build();
   }
 
@@ -210,10 +332,7 @@ public final class SyntheticCatalog implements CatalogSource {
     String feature = mid.features()[spec.feature];
     String noun = spec.leaf().leaf().nouns()[spec.noun];
     String brand = top.brands()[spec.brand];
-    double price =
-        spec.leaf().leaf().basePrice()
-            * brandPriceTiers[spec.leaf().top()][spec.brand]
-            * Math.exp(0.25 * spec.priceNoise);
+    double price = spec.leaf().leaf().basePrice() * priceFactor(spec);
     return ItemEvent.newBuilder()
         .setItemId(ITEM_PREFIX + index)
         .setTitle(adjective + " " + feature + " " + noun + " " + mid.sizes()[spec.size])
@@ -246,7 +365,8 @@ public final class SyntheticCatalog implements CatalogSource {
         r.nextInt(leaf.leaf().nouns().length),
         r.nextInt(mid.sizes().length),
         r.nextGaussian(),
-        gaussian(r));
+        gaussian(r),
+        r.nextGaussian());
   }
 
   private float[] itemVector(int index) {
@@ -291,6 +411,14 @@ public final class SyntheticCatalog implements CatalogSource {
 
   private static double sigmoid(double x) {
     return 1 / (1 + Math.exp(-x));
+  }
+
+  private static double[] gaussians(Random r, int n, double std) {
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = std * r.nextGaussian();
+    }
+    return v;
   }
 
   // Scaled so that a vector's expected norm is about 1 whatever the dimension.
@@ -345,8 +473,11 @@ public final class SyntheticCatalog implements CatalogSource {
     private int users = 10_000;
     private double republishFraction = 0.02;
     private double titleChangeFraction = 0.01;
-    private double clickBias = -2.0;
-    private double affinityScale = 3.0;
+    private double clickBias = -2.5;
+    private double affinityScale = 1.5;
+    private double itemEffectScale = 1.0;
+    private double popularityScale = 0.5;
+    private double userBiasScale = 0.5;
 
     private Builder() {}
 
@@ -396,9 +527,27 @@ public final class SyntheticCatalog implements CatalogSource {
       return this;
     }
 
-    /** How strongly affinity moves the click logit. */
+    /** How strongly the user's taste for the item (their affinity) moves the click logit. */
     public Builder affinityScale(double affinityScale) {
       this.affinityScale = affinityScale;
+      return this;
+    }
+
+    /** How strongly what the item's text reveals moves the click logit; 0: not at all. */
+    public Builder itemEffectScale(double itemEffectScale) {
+      this.itemEffectScale = itemEffectScale;
+      return this;
+    }
+
+    /** How strongly the item's hidden popularity, which only its id can learn, moves the logit. */
+    public Builder popularityScale(double popularityScale) {
+      this.popularityScale = popularityScale;
+      return this;
+    }
+
+    /** How strongly the user's own click propensity moves the logit. */
+    public Builder userBiasScale(double userBiasScale) {
+      this.userBiasScale = userBiasScale;
       return this;
     }
 
@@ -422,8 +571,12 @@ public final class SyntheticCatalog implements CatalogSource {
         throw new IllegalArgumentException(
             "republishFraction and titleChangeFraction must be >= 0 and sum to at most 1");
       }
-      if (!Double.isFinite(clickBias) || !Double.isFinite(affinityScale)) {
-        throw new IllegalArgumentException("clickBias and affinityScale must be finite");
+      if (!Double.isFinite(clickBias)
+          || !Double.isFinite(affinityScale)
+          || !Double.isFinite(itemEffectScale)
+          || !Double.isFinite(popularityScale)
+          || !Double.isFinite(userBiasScale)) {
+        throw new IllegalArgumentException("the click model's bias and scales must be finite");
       }
       return new SyntheticCatalog(
           new Config(
@@ -435,7 +588,10 @@ public final class SyntheticCatalog implements CatalogSource {
               republishFraction,
               titleChangeFraction,
               clickBias,
-              affinityScale));
+              affinityScale,
+              itemEffectScale,
+              popularityScale,
+              userBiasScale));
     }
   }
 
@@ -448,7 +604,10 @@ public final class SyntheticCatalog implements CatalogSource {
       double republishFraction,
       double titleChangeFraction,
       double clickBias,
-      double affinityScale) {}
+      double affinityScale,
+      double itemEffectScale,
+      double popularityScale,
+      double userBiasScale) {}
 
   private record ItemSpec(
       LeafRef leaf,
@@ -458,5 +617,6 @@ public final class SyntheticCatalog implements CatalogSource {
       int noun,
       int size,
       double priceNoise,
-      float[] noise) {}
+      float[] noise,
+      double popularity) {}
 }

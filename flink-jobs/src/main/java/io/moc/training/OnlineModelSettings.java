@@ -15,6 +15,11 @@ import java.io.Serializable;
  * @param retrainEpochs epochs of a retraining pass
  * @param promoteAfter examples a model for a newer codebook version trains on before it may replace
  *     the current one
+ * @param backbone the online model's feature-interaction network
+ * @param fusion how the online model mixes the code embeddings
+ * @param learningRate Adam's learning rate
+ * @param controlModel whether an ids-only control model trains beside the semantic one on the same
+ *     examples, for the lift the codes give
  */
 public record OnlineModelSettings(
     String modelStore,
@@ -30,8 +35,15 @@ public record OnlineModelSettings(
     int codebookSize,
     int embeddingDim,
     int promoteAfter,
-    long seed)
+    long seed,
+    CtrModelConfig.Backbone backbone,
+    CtrModelConfig.Fusion fusion,
+    float learningRate,
+    boolean controlModel)
     implements Serializable {
+
+  /** The codebook version the control's contract names: it never reads codes of any. */
+  public static final long CONTROL_CODEBOOK_VERSION = 0;
 
   public TrainerSettings trainer() {
     return TrainerSettings.builder()
@@ -50,13 +62,55 @@ public record OnlineModelSettings(
         codebookVersion, userBuckets, itemBuckets, numCodebooks, codebookSize);
   }
 
-  /** The model: hashed user and item ids with the codes, fused by the gate, DeepFM. */
+  /** The semantic model: hashed user and item ids with the codes, mixed by {@link #fusion}. */
   public CtrModelConfig model(FeatureContract contract) {
-    return contract
-        .modelConfig(CtrModelConfig.ItemRepresentation.CODES)
-        .fusion(CtrModelConfig.Fusion.GATE)
-        .embeddingDim(embeddingDim)
-        .seed(seed)
+    return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODES)).build();
+  }
+
+  /**
+   * The control's features: user and item ids, and one code column it never reads (its
+   * representation reads no codes, and it is given none).
+   */
+  public FeatureContract controlContract() {
+    return contract(CONTROL_CODEBOOK_VERSION, 1);
+  }
+
+  /** The control: the semantic model's network and optimiser on the user and item ids alone. */
+  public CtrModelConfig controlModelConfig() {
+    return configured(controlContract().modelConfig(CtrModelConfig.ItemRepresentation.NONE))
+        .fusion(CtrModelConfig.Fusion.NONE)
         .build();
+  }
+
+  private CtrModelConfig.Builder configured(CtrModelConfig.Builder builder) {
+    return builder
+        .backbone(backbone)
+        .fusion(fusion)
+        .embeddingDim(embeddingDim)
+        .learningRate(learningRate)
+        .seed(seed);
+  }
+
+  /** These settings with the control model on or off. */
+  public OnlineModelSettings withControlModel(boolean on) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        retrainIntervalMillis,
+        retrainEpochs,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        on);
   }
 }

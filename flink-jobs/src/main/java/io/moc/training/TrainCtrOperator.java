@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * and a {@link ModelSnapshotEntry} is emitted. The trainers (parameters, optimiser moments, replay
  * and metric windows) are operator state, so training resumes exactly from a checkpoint; the next
  * model version number is state too, and a fresh job starts above the highest on the topic.
+ *
+ * <p>With {@code moc.training.control-model}, an ids-only control model (user and item ids, given
+ * no codes and reading none) trains on exactly the examples the semantic models train on, in the
+ * same batches' order, and retrains when they do: its prequential and cold-start AUC next to the
+ * semantic model's are the lift the codes give, measured live on the same traffic.
  */
 public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     implements TwoInputStreamOperator<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry> {
@@ -66,12 +71,19 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   static final ListStateDescriptor<Long> COUNTERS =
       new ListStateDescriptor<>("counters", Types.LONG);
 
+  // Its own state, so that turning the control on or off keeps the semantic models' state as is.
+  static final ListStateDescriptor<byte[]> CONTROL =
+      new ListStateDescriptor<>(
+          "control-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
   private final OnlineModelSettings settings;
   private final PublishedVersions publishedModels;
 
   // The model in use, and the one for a newer codebook version that may replace it.
   private transient OnlineCtrTrainer current;
   private transient OnlineCtrTrainer candidate;
+  // The ids-only control, when the option is on.
+  private transient OnlineCtrTrainer control;
   // Item codes by codebook version, for the versions of current and candidate (and newer).
   private transient Map<Long, Map<String, int[]>> codes;
   private transient long nextModelVersion;
@@ -84,6 +96,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient ListState<byte[]> trainersState;
   private transient ListState<ItemCodesUpdate> codesState;
   private transient ListState<Long> countersState;
+  private transient ListState<byte[]> controlState;
   private transient Counter published;
   private transient DeadLetters deadLetters;
 
@@ -98,8 +111,21 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     trainersState = context.getOperatorStateStore().getListState(TRAINERS);
     codesState = context.getOperatorStateStore().getListState(CODES);
     countersState = context.getOperatorStateStore().getListState(COUNTERS);
+    controlState = context.getOperatorStateStore().getListState(CONTROL);
     codes = new HashMap<>();
     lastPublishedVersion = -1;
+    if (settings.controlModel()) {
+      byte[] restored = null;
+      for (byte[] bytes : controlState.get()) {
+        restored = bytes;
+      }
+      // A control turned on in a running job starts fresh; one turned off is dropped.
+      control =
+          restored != null
+              ? OnlineCtrTrainer.restore(restored)
+              : OnlineCtrTrainer.create(
+                  settings.controlModelConfig(), settings.controlContract(), settings.trainer());
+    }
     if (!context.isRestored()) {
       nextModelVersion = publishedModels.highest() + 1;
       return;
@@ -147,6 +173,16 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.gauge("modelCodebookVersion", () -> current == null ? -1 : current.codebookVersion());
     metrics.gauge(
         "candidateCodebookVersion", () -> candidate == null ? -1 : candidate.codebookVersion());
+    if (control != null) {
+      metrics.gauge("controlPrequentialAuc", control::windowAuc);
+      metrics.gauge("controlColdStartAuc", control::coldStartAuc);
+      metrics.gauge(
+          "prequentialAucLift",
+          () -> current == null ? Double.NaN : current.windowAuc() - control.windowAuc());
+      metrics.gauge(
+          "coldStartAucLift",
+          () -> current == null ? Double.NaN : current.coldStartAuc() - control.coldStartAuc());
+    }
     lastRetrain = getProcessingTimeService().getCurrentProcessingTime();
     schedulePublish();
   }
@@ -200,6 +236,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return;
     }
     impressionsTrained++;
+    if (control != null) {
+      control.accept(e.withoutCodes(OnlineModelSettings.CONTROL_CODEBOOK_VERSION));
+    }
     if (target == candidate) {
       maybePromote();
     }
@@ -275,6 +314,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       if (settings.retrainIntervalMillis() > 0
           && now - lastRetrain >= settings.retrainIntervalMillis()) {
         current.retrain(settings.retrainEpochs());
+        if (control != null) {
+          control.retrain(settings.retrainEpochs());
+        }
         lastRetrain = now;
       }
       if (current.examplesTrained() != trainedAtLastPublish) {
@@ -317,6 +359,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     // Across models (a promoted one starts its own count): every impression trained so far.
     metrics.put(IMPRESSIONS_TRAINED_METRIC, (double) impressionsTrained);
     metrics.put("last_event_time", (double) trainer.lastEventTime());
+    if (control != null) {
+      metrics.put("control_prequential_auc", control.windowAuc());
+      metrics.put("control_cold_start_auc", control.coldStartAuc());
+      metrics.put("prequential_auc_lift", trainer.windowAuc() - control.windowAuc());
+      metrics.put("cold_start_auc_lift", trainer.coldStartAuc() - control.coldStartAuc());
+    }
     entry.setMetrics(metrics);
     lastPublishedVersion = version;
     lastPublishMillis = System.currentTimeMillis();
@@ -353,6 +401,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     codesState.update(held);
     countersState.update(
         List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));
+    controlState.update(control == null ? List.of() : List.of(control.snapshot()));
   }
 
   /** The model in use, for tests. */
@@ -364,6 +413,10 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     return candidate;
   }
 
+  OnlineCtrTrainer control() {
+    return control;
+  }
+
   @Override
   public void close() throws Exception {
     if (current != null) {
@@ -371,6 +424,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     }
     if (candidate != null) {
       candidate.close();
+    }
+    if (control != null) {
+      control.close();
     }
     super.close();
   }

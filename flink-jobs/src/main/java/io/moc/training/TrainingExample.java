@@ -29,4 +29,22 @@ public class TrainingExample {
   public RawRecord source;
 
   public TrainingExample() {}
+
+  /**
+   * The same impression without codes, labelled with {@code codebookVersion}: what a model that
+   * must not read codes is given.
+   */
+  public TrainingExample withoutCodes(long codebookVersion) {
+    TrainingExample e = new TrainingExample();
+    e.impressionId = impressionId;
+    e.userId = userId;
+    e.itemId = itemId;
+    e.codebookVersion = codebookVersion;
+    e.codes = null;
+    e.clicked = clicked;
+    e.eventTime = eventTime;
+    e.itemFirstSeen = itemFirstSeen;
+    e.source = source;
+    return e;
+  }
 }

@@ -155,11 +155,68 @@ class SyntheticCatalogTest {
   }
 
   @Test
+  void shouldLetAnItemsTextRevealMoreOfItsClicksThanWhatOnlyItsIdCanLearn() {
+    SyntheticCatalog catalog = SyntheticCatalog.builder().seed(4).build();
+    List<Double> text = new ArrayList<>();
+    List<Double> popularity = new ArrayList<>();
+    List<Double> truth = new ArrayList<>();
+    List<Float> clicks = new ArrayList<>();
+    for (SourceEvent e : take(catalog, 110_000)) {
+      if (e instanceof SourceEvent.Impression i) {
+        String item = i.impression().getItemId();
+        text.add(catalog.textEffect(item));
+        popularity.add(catalog.popularity(item));
+        truth.add(catalog.clickProbability(i.impression().getUserId(), item));
+        clicks.add(i.impression().getClicked() ? 1f : 0f);
+      }
+    }
+    double ctr = clicks.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+    double textAuc = auc(text, clicks);
+    double popularityAuc = auc(popularity, clicks);
+    double oracle = catalog.oracleAuc();
+    assertTrue(ctr > 0.05 && ctr < 0.3, "CTR " + ctr);
+    // What the text says ranks clicks well on its own; the rest is what ids and tastes add.
+    assertTrue(textAuc > 0.68, "text-only AUC " + textAuc);
+    assertTrue(popularityAuc > 0.55 && popularityAuc < textAuc - 0.05, "id-only " + popularityAuc);
+    assertTrue(oracle > textAuc + 0.03 && oracle < 0.9, "oracle AUC " + oracle);
+    // The oracle window is the latest 20,000 impressions' true probabilities (those of retitled
+    // items aside, whose title words changed).
+    int n = truth.size();
+    assertEquals(auc(truth.subList(n - 20_000, n), clicks.subList(n - 20_000, n)), oracle, 0.01);
+  }
+
+  private static double auc(List<Double> scores, List<Float> labels) {
+    float[] l = new float[labels.size()];
+    for (int i = 0; i < l.length; i++) {
+      l[i] = labels.get(i);
+    }
+    return io.moc.ctr.metrics.Auc.of(scores.stream().mapToDouble(Double::doubleValue).toArray(), l);
+  }
+
+  @Test
   void shouldExposeTheClickModel() {
-    SyntheticCatalog catalog = SyntheticCatalog.builder().clickBias(-1).affinityScale(2).build();
-    double affinity = catalog.affinity("user-5", "item-17");
+    SyntheticCatalog tasteOnly =
+        SyntheticCatalog.builder()
+            .clickBias(-1)
+            .affinityScale(2)
+            .itemEffectScale(0)
+            .popularityScale(0)
+            .userBiasScale(0)
+            .build();
+    double affinity = tasteOnly.affinity("user-5", "item-17");
     assertEquals(
-        1 / (1 + Math.exp(1 - 2 * affinity)), catalog.clickProbability("user-5", "item-17"), 1e-12);
+        1 / (1 + Math.exp(1 - 2 * affinity)),
+        tasteOnly.clickProbability("user-5", "item-17"),
+        1e-12);
+    // The item's terms, the same whatever the user.
+    SyntheticCatalog catalog =
+        SyntheticCatalog.builder().clickBias(-1).affinityScale(0).userBiasScale(0).build();
+    double logit = -1 + catalog.textEffect("item-17") + 0.5 * catalog.popularity("item-17");
+    assertEquals(1 / (1 + Math.exp(-logit)), catalog.clickProbability("user-5", "item-17"), 1e-12);
+    assertEquals(
+        catalog.clickProbability("user-5", "item-17"),
+        catalog.clickProbability("user-6", "item-17"),
+        1e-12);
     assertThrows(IllegalArgumentException.class, () -> catalog.affinity("user-5", "beauty:17"));
     assertThrows(IllegalArgumentException.class, () -> catalog.affinity("user-99999", "item-1"));
   }

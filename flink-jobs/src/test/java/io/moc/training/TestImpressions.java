@@ -4,6 +4,7 @@ import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
 import io.moc.common.AvroBytes;
 import io.moc.common.RawRecord;
+import io.moc.ctr.model.CtrModelConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +34,25 @@ final class TestImpressions {
    * codebook version's model after 32 examples.
    */
   static OnlineModelSettings model(String store) {
-    return new OnlineModelSettings(store, 1000, 0, 1, 8, 200, 1000, 100, 64, 64, 4, 8, 32, 1);
+    return new OnlineModelSettings(
+        store,
+        1000,
+        0,
+        1,
+        8,
+        200,
+        1000,
+        100,
+        64,
+        64,
+        4,
+        8,
+        32,
+        1,
+        CtrModelConfig.Backbone.DEEPFM,
+        CtrModelConfig.Fusion.GATE,
+        1e-3f,
+        false);
   }
 
   static ImpressionEvent.Builder event(String impressionId, String userId, String itemId) {

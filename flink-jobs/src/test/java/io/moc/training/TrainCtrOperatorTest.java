@@ -2,6 +2,7 @@ package io.moc.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +21,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
@@ -52,9 +55,17 @@ class TrainCtrOperatorTest {
 
   private TwoInputStreamOperatorTestHarness<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
       open(PublishedVersions published, OperatorSubtaskState restoreFrom) throws Exception {
-    var h =
-        new TwoInputStreamOperatorTestHarness<>(
-            new TrainCtrOperator(TestImpressions.model(store.toUri().toString()), published));
+    return open(TestImpressions.model(store.toUri().toString()), published, restoreFrom);
+  }
+
+  private static TwoInputStreamOperatorTestHarness<
+          TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
+      open(
+          OnlineModelSettings settings,
+          PublishedVersions published,
+          OperatorSubtaskState restoreFrom)
+          throws Exception {
+    var h = new TwoInputStreamOperatorTestHarness<>(new TrainCtrOperator(settings, published));
     h.setup();
     if (restoreFrom == null) {
       h.initializeEmptyState();
@@ -227,5 +238,75 @@ class TrainCtrOperatorTest {
     assertTrue(
         all.get(1).metrics().get("prequential_auc") > 0.7,
         "the warm-started model kept what the old one learned: " + all.get(1).metrics());
+  }
+
+  @Test
+  void shouldTrainTheControlOnTheSameExamplesWithoutEverReadingTheirCodes() throws Exception {
+    OnlineModelSettings settings =
+        TestImpressions.model(store.toUri().toString()).withControlModel(true);
+    harness = open(settings, () -> -1, null);
+    // The same impressions with other codes: what the semantic model learns changes, the
+    // control's must not.
+    var twin = open(settings, () -> -1, null);
+    try {
+      Random random = new Random(6);
+      Random scramble = new Random(7);
+      for (int n = 0; n < 300; n++) {
+        TrainingExample e = example(n, 1, random);
+        harness.processElement1(e, 0);
+        TrainingExample other = example(n, 1, new Random(n));
+        other.impressionId = e.impressionId;
+        other.userId = e.userId;
+        other.itemId = e.itemId;
+        other.clicked = e.clicked;
+        other.codes = new int[] {scramble.nextInt(4), scramble.nextInt(4)};
+        twin.processElement1(other, 0);
+      }
+      TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+      TrainCtrOperator twinOperator = (TrainCtrOperator) twin.getOperator();
+      assertEquals(300, operator.control().examplesSeen(), "every example the model took");
+      assertEquals(operator.current().examplesTrained(), operator.control().examplesTrained());
+      assertArrayEquals(operator.control().snapshot(), twinOperator.control().snapshot());
+      assertFalse(
+          Arrays.equals(operator.current().snapshot(), twinOperator.current().snapshot()),
+          "the semantic models read the codes");
+
+      // Examples the semantic model refuses are not the control's either.
+      TrainingExample bad = example(300, 1, new Random(9));
+      bad.codes = new int[] {1, 2, 3};
+      harness.processElement1(bad, 0);
+      assertEquals(300, operator.control().examplesSeen());
+
+      harness.setProcessingTime(1000);
+      Map<String, Double> metrics = published().get(0).metrics();
+      assertEquals(operator.control().windowAuc(), metrics.get("control_prequential_auc"));
+      assertEquals(operator.control().coldStartAuc(), metrics.get("control_cold_start_auc"));
+      assertEquals(
+          metrics.get("cold_start_auc") - metrics.get("control_cold_start_auc"),
+          metrics.get("cold_start_auc_lift"),
+          1e-12);
+      assertEquals(
+          metrics.get("prequential_auc") - metrics.get("control_prequential_auc"),
+          metrics.get("prequential_auc_lift"),
+          1e-12);
+
+      // The control is state: a restored job continues it where it was.
+      byte[] control = operator.control().snapshot();
+      OperatorSubtaskState checkpoint = harness.snapshot(1, 1000);
+      harness.close();
+      harness = open(settings, () -> -1, checkpoint);
+      assertArrayEquals(control, ((TrainCtrOperator) harness.getOperator()).control().snapshot());
+    } finally {
+      twin.close();
+    }
+  }
+
+  @Test
+  void shouldTrainNoControlAndPublishNoControlMetricsWhenTheOptionIsOff() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 64, 1, 1);
+    harness.setProcessingTime(1000);
+    assertNull(((TrainCtrOperator) harness.getOperator()).control());
+    assertFalse(published().get(0).metrics().containsKey("control_prequential_auc"));
   }
 }

@@ -1,5 +1,6 @@
 package io.moc.it;
 
+import io.moc.ctr.model.CtrModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,7 +89,11 @@ class OfflineComparisonITCase {
         K,
         8,
         2000,
-        1);
+        1,
+        CtrModelConfig.Backbone.DEEPFM,
+        CtrModelConfig.Fusion.GATE,
+        1e-3f,
+        false);
   }
 
   private ProducerRecord<byte[], byte[]> snapshot(long version, OnlineCtrTrainer trainer)
