@@ -251,7 +251,8 @@ public final class Feed {
             audit,
             error(health, feedError),
             health.brokerRestarts(),
-            Duration.ofNanos(System.nanoTime() - start));
+            Duration.ofNanos(System.nanoTime() - start),
+            source instanceof SyntheticCatalog catalog ? catalog.oracleAuc() : null);
         console.println("Report written to " + options.report());
       }
       return error(health, feedError);
@@ -308,11 +309,24 @@ public final class Feed {
                 : " (rejected " + versions(s.rejectedCodebookVersions()) + ")"),
         s.latencyP50() < 0 ? "-" : s.latencyP50() + " ms",
         s.latencyP99() < 0 ? "-" : s.latencyP99() + " ms",
-        m.modelVersion() < 0
-            ? "none yet"
-            : String.format(
-                "v%d (%d examples, AUC %.3f, cold-start AUC %.3f)",
-                m.modelVersion(), m.examplesTrained(), m.prequentialAuc(), m.coldStartAuc()));
+        modelLine(m));
+  }
+
+  private static String modelLine(ModelsMonitor.Snapshot m) {
+    if (m.modelVersion() < 0) {
+      return "none yet";
+    }
+    String line =
+        String.format(
+            "v%d (%d examples, AUC %.3f, cold-start AUC %.3f",
+            m.modelVersion(), m.examplesTrained(), m.prequentialAuc(), m.coldStartAuc());
+    if (Double.isNaN(m.controlColdStartAuc())) {
+      return line + ")";
+    }
+    return line
+        + String.format(
+            "; ids-only AUC %.3f, cold-start %.3f: lift %+.3f)",
+            m.controlPrequentialAuc(), m.controlColdStartAuc(), m.coldStartAucLift());
   }
 
   private void writeReport(
@@ -323,7 +337,8 @@ public final class Feed {
       Audit.Result audit,
       String error,
       int brokerRestarts,
-      Duration elapsed)
+      Duration elapsed,
+      Double oracleAuc)
       throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     // First, so that nobody reads the figures of a failed run as a result.
@@ -355,6 +370,11 @@ public final class Feed {
     // null rather than NaN (not JSON) while no model or no window has both classes yet.
     report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
     report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
+    report.put("control_prequential_auc", finiteOrNull(m.controlPrequentialAuc()));
+    report.put("control_cold_start_auc", finiteOrNull(m.controlColdStartAuc()));
+    report.put("cold_start_auc_lift", finiteOrNull(m.coldStartAucLift()));
+    // The click model's own AUC on the latest impressions: the most any model could reach.
+    report.put("oracle_auc", oracleAuc == null ? null : finiteOrNull(oracleAuc));
     if (audit != null) {
       report.put("audit", audit.toJson());
     }

@@ -88,6 +88,8 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
             m.getOrDefault("examples_trained", (double) s.getExamplesSeen()).longValue(),
             m.getOrDefault("prequential_auc", Double.NaN),
             m.getOrDefault("cold_start_auc", Double.NaN),
+            m.getOrDefault("control_prequential_auc", Double.NaN),
+            m.getOrDefault("control_cold_start_auc", Double.NaN),
             snapshotsPublished);
   }
 
@@ -99,12 +101,16 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
         latest.examplesTrained(),
         latest.prequentialAuc(),
         latest.coldStartAuc(),
+        latest.controlPrequentialAuc(),
+        latest.controlColdStartAuc(),
         snapshotsPublished);
   }
 
   /**
    * @param modelVersion the newest model version on ctr-models, -1 when none is yet
    * @param examplesTrained examples the newest model has trained on
+   * @param controlPrequentialAuc the ids-only control's, NaN when the job trains none
+   * @param controlColdStartAuc the ids-only control's, NaN when the job trains none
    * @param snapshotsPublished committed snapshot records read so far
    */
   public record Snapshot(
@@ -113,8 +119,16 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
       long examplesTrained,
       double prequentialAuc,
       double coldStartAuc,
+      double controlPrequentialAuc,
+      double controlColdStartAuc,
       long snapshotsPublished) {
-    static final Snapshot NONE = new Snapshot(-1, -1, 0, Double.NaN, Double.NaN, 0);
+    static final Snapshot NONE =
+        new Snapshot(-1, -1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+
+    /** How much better the semantic model ranks young items than the control; NaN: no control. */
+    public double coldStartAucLift() {
+      return coldStartAuc - controlColdStartAuc;
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.moc.it;
 import io.moc.ctr.model.CtrModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
@@ -128,7 +129,10 @@ class OfflineComparisonITCase {
     Path movieLens =
         Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
             .resolve("movielens-100k");
-    assertTrue(Files.isDirectory(movieLens), "needs MovieLens at " + movieLens);
+    // The comparison reads the dataset's own split; a clone without ../shared skips it.
+    assumeTrue(
+        Files.isDirectory(movieLens),
+        "skipped: needs MovieLens at " + movieLens.toAbsolutePath() + " (-Dmoc.shared.data=DIR)");
     long testStart = CtrDataset.splitTimes(Dataset.read(movieLens).interactions()).testStartMs();
     OnlineModelSettings settings = settings();
     FeatureContract contract = settings.contract(CODEBOOK, 2);

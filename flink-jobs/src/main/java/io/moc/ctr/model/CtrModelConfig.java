@@ -121,9 +121,10 @@ public record CtrModelConfig(
       if (name == null || name.isEmpty() || role == null) {
         throw new IllegalArgumentException("a field needs a name and a role");
       }
-      if (vocabularySize < 2 || vocabularySize > MAX_VOCABULARY) {
+      // 1 is a field whose every value is unknown (a catalog without brands): a constant input.
+      if (vocabularySize < 1 || vocabularySize > MAX_VOCABULARY) {
         throw new IllegalArgumentException(
-            "field " + name + ": vocabulary size must be in [2, 2^28], is " + vocabularySize);
+            "field " + name + ": vocabulary size must be in [1, 2^28], is " + vocabularySize);
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.moc.ctr.data;
 
 import static io.moc.source.SharedData.dataset;
+import static io.moc.source.TinyDatasets.writeGzip;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,9 +13,6 @@ import io.moc.source.Dataset;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -457,12 +454,5 @@ class CtrDatasetTest {
       values.add(vocabulary.value(i));
     }
     return values;
-  }
-
-  private static void writeGzip(Path file, String... lines) throws IOException {
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file));
-        Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
-      writer.write(String.join("\n", lines) + "\n");
-    }
   }
 }
