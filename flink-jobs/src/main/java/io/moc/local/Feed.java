@@ -178,7 +178,13 @@ public final class Feed {
             || s.codesRecords() != lastCoded
             || s.deadLetters() != lastDeadLetters) {
           console.println(
-              progressLine(Duration.ofNanos(now - start), feeder, s, models.snapshot(), rate)
+              progressLine(
+                      Duration.ofNanos(now - start),
+                      feeder.itemsPublished(),
+                      feeder.impressionsPublished(),
+                      s,
+                      models.snapshot(),
+                      rate)
                   + (health.brokerDown() ? " | KAFKA BROKER DOWN" : ""));
         }
         long examples = models.snapshot().examplesTrained();
@@ -213,7 +219,13 @@ public final class Feed {
       CodesMonitor.Snapshot last = interrupted ? monitor.snapshot() : drain(monitor);
       ModelsMonitor.Snapshot model = models.snapshot();
       console.println(
-          progressLine(Duration.ofNanos(System.nanoTime() - start), feeder, last, model, 0));
+          progressLine(
+              Duration.ofNanos(System.nanoTime() - start),
+              feeder.itemsPublished(),
+              feeder.impressionsPublished(),
+              last,
+              model,
+              0));
       Map<String, Object> comparison = null;
       if (options.compareOffline() && !interrupted) {
         TrainingSettings training = TrainingOptions.read(jobConfig);
@@ -288,9 +300,11 @@ public final class Feed {
     return monitor.snapshot();
   }
 
-  private static String progressLine(
+  /** One line of the console: what was published, coded and trained so far. */
+  static String progressLine(
       Duration elapsed,
-      KafkaFeeder feeder,
+      long itemsPublished,
+      long impressionsPublished,
       CodesMonitor.Snapshot s,
       ModelsMonitor.Snapshot m,
       double codesPerSecond) {
@@ -298,8 +312,8 @@ public final class Feed {
         "[%5ds] published %d items, %d impressions | coded %d items (%.1f codes/s) | dead letters %d"
             + " | codebook %s | latency p50 %s p99 %s | model %s",
         elapsed.toSeconds(),
-        feeder.itemsPublished(),
-        feeder.impressionsPublished(),
+        itemsPublished,
+        impressionsPublished,
         s.itemsCoded(),
         codesPerSecond,
         s.deadLetters(),
