@@ -29,7 +29,7 @@ import java.util.Random;
  *
  * <pre>
  * sigmoid(clickBias
- *         + itemEffectScale · text(item)       what the text says: leaf appeal N(0, 0.8), brand
+ *         + itemEffectScale · text(item)       what the text says: leaf appeal N(0, 1.1), brand
  *                                              quality N(0, 0.5), the title's adjective N(0, 0.4) and
  *                                              feature N(0, 0.4) words, and the price band
  *                                              (-0.6 · log(price / the leaf's base price))
@@ -73,7 +73,7 @@ public final class SyntheticCatalog implements CatalogSource {
   private static final long STREAM_EVENTS = 4;
   private static final long STREAM_EFFECTS = 5;
 
-  private static final double LEAF_APPEAL_STD = 0.8;
+  private static final double LEAF_APPEAL_STD = 1.1;
   private static final double BRAND_QUALITY_STD = 0.5;
   private static final double WORD_EFFECT_STD = 0.4;
   private static final double PRICE_SENSITIVITY = 0.6;
