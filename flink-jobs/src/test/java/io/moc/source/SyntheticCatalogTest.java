@@ -151,7 +151,8 @@ class SyntheticCatalogTest {
     double top = clickRate(samples.subList(samples.size() - quartile, samples.size()));
     double overall = clickRate(samples);
     assertTrue(overall > 0.03 && overall < 0.4, "overall CTR " + overall);
-    assertTrue(top > 3 * bottom, "top-quartile CTR " + top + " vs bottom-quartile " + bottom);
+    // Taste is one term of several (the item's own effects weigh more): still a strong one.
+    assertTrue(top > 2 * bottom, "top-quartile CTR " + top + " vs bottom-quartile " + bottom);
   }
 
   @Test
