@@ -3,6 +3,7 @@ package io.moc.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
@@ -126,9 +127,7 @@ class IndexingJobITCase {
   }
 
   private static List<ItemEvent> catalogSlice(int from, int to) throws Exception {
-    Path beauty =
-        Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
-            .resolve("amazon-beauty");
+    Path beauty = beautyDir();
     Iterator<SourceEvent> source;
     if (Files.isDirectory(beauty)) {
       source = new DatasetReplay(beauty, 1);
@@ -151,6 +150,11 @@ class IndexingJobITCase {
       }
     }
     return items.subList(Math.min(from, items.size()), items.size());
+  }
+
+  private static Path beautyDir() {
+    return Path.of(System.getProperty("moc.shared.data", "../../shared/data"))
+        .resolve("amazon-beauty");
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value)
@@ -389,6 +393,11 @@ class IndexingJobITCase {
   @Test
   @Order(3)
   void shouldTrainAndRollOutANewVersionWhenLiveItemsDrift() throws Exception {
+    // The drift thresholds above are set for real items; the synthetic catalog's few templates
+    // make its reference window too uniform to compare against, so without Beauty this one skips.
+    assumeTrue(
+        Files.isDirectory(beautyDir()),
+        "skipped: needs Amazon Beauty at " + beautyDir().toAbsolutePath() + " (-Dmoc.shared.data)");
     // More real items (the reference window of version 2), then items far from any text seen so
     // far: random directions, brought with their own embedding.
     List<ItemEvent> more = catalogSlice(ITEMS, ITEMS + 150);
