@@ -1,6 +1,5 @@
 package io.moc.it;
 
-import io.moc.ctr.model.CtrModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,6 +13,7 @@ import io.moc.common.AvroBytes;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.metrics.Auc;
 import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig;
 import io.moc.local.OfflineComparison;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
