@@ -57,6 +57,13 @@ public final class MocCli {
                   --impressions-per-second), with --bad-fraction 0.01 of bad records mixed in, a
                   kill -9 of the broker at a third and a TaskManager failure at two thirds: heap,
                   checkpoint durations and restarts over time, and the audit, in reports/bench-soak.json.
+        bench stalls
+                  What the stream waits for while models train: the local stack twice for
+                  --duration (default 3min) at --items-per-second 50 and --impressions-per-second
+                  200, a moc codebook trained every --codebook-every 20s and a CTR retraining pass
+                  every --retrain-every 10s, first all on the task thread, then as configured
+                  (worker thread, chunked passes): codes latency and checkpoint durations, before
+                  and after, in reports/bench-stalls.json.
         bench training
                   Benchmark the CTR training job through a real broker and MiniCluster: examples/s
                   of the online trainer next to the same model's plain DJL loop, and model freshness
@@ -229,9 +236,12 @@ public final class MocCli {
             new IndexingBenchmark(benchOptions(rest), out).run();
           } else if (what.equals("soak")) {
             return new io.moc.bench.SoakBenchmark(soakOptions(rest), out).run();
+          } else if (what.equals("stalls")) {
+            new io.moc.bench.StallsBenchmark(stallsOptions(rest), out).run();
           } else {
             throw new IllegalArgumentException(
-                "usage: bin/moc bench indexing|assignment|recoding|ctr|training|soak [options]");
+                "usage: bin/moc bench indexing|assignment|recoding|ctr|training|soak|stalls"
+                    + " [options]");
           }
         }
         default -> {
@@ -607,12 +617,6 @@ public final class MocCli {
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
     }
-    Map<String, String> values = new LinkedHashMap<>();
-    Path config = home.resolve("config/local.yaml");
-    if (Files.isRegularFile(config)) {
-      values.putAll(JobConfig.readYaml(new File(config.toString())));
-    }
-    values.putAll(overrides);
     return new io.moc.bench.SoakBenchmark.Options(
         duration,
         items,
@@ -624,7 +628,62 @@ public final class MocCli {
         workDir,
         kafkaPort,
         uiPort,
-        Configuration.fromMap(values));
+        localJobConfig(home, overrides));
+  }
+
+  /** The local stack's job options (config/local.yaml when present) with -D overrides on top. */
+  private static Configuration localJobConfig(Path home, Map<String, String> overrides)
+      throws Exception {
+    Map<String, String> values = new LinkedHashMap<>();
+    Path config = home.resolve("config/local.yaml");
+    if (Files.isRegularFile(config)) {
+      values.putAll(JobConfig.readYaml(new File(config.toString())));
+    }
+    values.putAll(overrides);
+    return Configuration.fromMap(values);
+  }
+
+  static io.moc.bench.StallsBenchmark.Options stallsOptions(Deque<String> args) throws Exception {
+    Path home = Path.of(System.getProperty("moc.home", "."));
+    Duration duration = Duration.ofMinutes(3);
+    double items = 50;
+    double impressions = 200;
+    Duration codebookEvery = Duration.ofSeconds(20);
+    Duration retrainEvery = Duration.ofSeconds(10);
+    Path report = Path.of("reports/bench-stalls.json");
+    Path workDir = home.resolve(".moc/stalls");
+    int kafkaPort = 9392;
+    int uiPort = 8081;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    while (!args.isEmpty()) {
+      String arg = args.pop();
+      if (isOverride(arg, overrides)) {
+        continue;
+      }
+      switch (arg) {
+        case "--duration" -> duration = TimeUtils.parseDuration(value(arg, args));
+        case "--items-per-second" -> items = Double.parseDouble(value(arg, args));
+        case "--impressions-per-second" -> impressions = Double.parseDouble(value(arg, args));
+        case "--codebook-every" -> codebookEvery = TimeUtils.parseDuration(value(arg, args));
+        case "--retrain-every" -> retrainEvery = TimeUtils.parseDuration(value(arg, args));
+        case "--report" -> report = Path.of(value(arg, args));
+        case "--work-dir" -> workDir = Path.of(value(arg, args));
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
+        case "--ui-port" -> uiPort = Integer.parseInt(value(arg, args));
+        default -> throw new IllegalArgumentException("unknown option " + arg);
+      }
+    }
+    return new io.moc.bench.StallsBenchmark.Options(
+        duration,
+        items,
+        impressions,
+        codebookEvery,
+        retrainEvery,
+        report,
+        workDir,
+        kafkaPort,
+        uiPort,
+        localJobConfig(home, overrides));
   }
 
   static IndexingBenchmark.Options benchOptions(Deque<String> args) {

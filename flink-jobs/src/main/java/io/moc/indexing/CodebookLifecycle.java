@@ -19,6 +19,14 @@ import java.io.Serializable;
  *     this much
  * @param recodeChunkItems most items re-coded in one step of the task thread
  * @param recodeChunkMillis most time one re-coding step takes before records and barriers go first
+ * @param bootstrapMethod the method of the first version, fast so that codes appear within seconds
+ *     (with the configured M and K); empty: the configured method from the first version on
+ * @param methodAfterItems once this many items are embedded, a version that is not of the
+ *     configured method (the bootstrap, or one from before a change of method) is replaced by one
+ *     that is
+ * @param trainInBackground train on a worker thread and hand the version to the task thread when
+ *     done, so that items and checkpoint barriers never wait for a training; false trains on the
+ *     task thread (the behaviour before, kept as the benchmark's baseline)
  */
 public record CodebookLifecycle(
     long retrainIntervalMillis,
@@ -29,5 +37,73 @@ public record CodebookLifecycle(
     double driftUsageRatio,
     double driftCollisionRise,
     int recodeChunkItems,
-    long recodeChunkMillis)
-    implements Serializable {}
+    long recodeChunkMillis,
+    String bootstrapMethod,
+    int methodAfterItems,
+    boolean trainInBackground)
+    implements Serializable {
+
+  /** No bootstrap: every version of the configured method, trained in the background. */
+  public CodebookLifecycle(
+      long retrainIntervalMillis,
+      int retrainMinNewItems,
+      int driftWindow,
+      int driftCheckEvery,
+      double driftErrorRatio,
+      double driftUsageRatio,
+      double driftCollisionRise,
+      int recodeChunkItems,
+      long recodeChunkMillis) {
+    this(
+        retrainIntervalMillis,
+        retrainMinNewItems,
+        driftWindow,
+        driftCheckEvery,
+        driftErrorRatio,
+        driftUsageRatio,
+        driftCollisionRise,
+        recodeChunkItems,
+        recodeChunkMillis,
+        "",
+        0,
+        true);
+  }
+
+  public boolean bootstraps() {
+    return !bootstrapMethod.isEmpty();
+  }
+
+  /** This lifecycle with a bootstrap method, replaced by the configured one after {@code items}. */
+  public CodebookLifecycle withBootstrap(String method, int items) {
+    return new CodebookLifecycle(
+        retrainIntervalMillis,
+        retrainMinNewItems,
+        driftWindow,
+        driftCheckEvery,
+        driftErrorRatio,
+        driftUsageRatio,
+        driftCollisionRise,
+        recodeChunkItems,
+        recodeChunkMillis,
+        method,
+        items,
+        trainInBackground);
+  }
+
+  /** This lifecycle, training on the task thread ({@code false}) or a worker thread. */
+  public CodebookLifecycle withTrainInBackground(boolean background) {
+    return new CodebookLifecycle(
+        retrainIntervalMillis,
+        retrainMinNewItems,
+        driftWindow,
+        driftCheckEvery,
+        driftErrorRatio,
+        driftUsageRatio,
+        driftCollisionRise,
+        recodeChunkItems,
+        recodeChunkMillis,
+        bootstrapMethod,
+        methodAfterItems,
+        background);
+  }
+}

@@ -114,7 +114,10 @@ public final class IndexingJob {
     SingleOutputStreamOperator<CodebookEntry> trained =
         embedded
             .connect(codebooks)
-            .process(new TrainCodebookFunction(settings, publishedVersions))
+            .transform(
+                "Train codebook",
+                TypeInformation.of(CodebookEntry.class),
+                new TrainCodebookOperator(settings, publishedVersions))
             .uid("train-codebook")
             .name("Train codebook")
             .setParallelism(1)

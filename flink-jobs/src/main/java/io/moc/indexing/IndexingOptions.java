@@ -1,9 +1,11 @@
 package io.moc.indexing;
 
+import io.moc.codebook.CodebookMethods;
 import io.moc.common.InputOptions;
 import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -83,16 +85,46 @@ public final class IndexingOptions {
   public static final ConfigOption<String> CODEBOOK_METHOD =
       ConfigOptions.key("moc.codebook.method")
           .stringType()
+          .defaultValue("moc")
+          .withDescription(
+              "How codebook versions are trained: moc (multi-codebook VQ-VAE, the method this"
+                  + " system is named for and the evaluation's best code method at 7x on Amazon"
+                  + " Beauty), moc-heads, rqvae (residual VQ-VAE), projected-kmeans (M random"
+                  + " projections), pq (product quantization, M sub-vectors) or kmeans (one"
+                  + " codebook).");
+
+  public static final ConfigOption<String> BOOTSTRAP_METHOD =
+      ConfigOptions.key("moc.codebook.bootstrap.method")
+          .stringType()
           .defaultValue("projected-kmeans")
           .withDescription(
-              "How codebook versions are trained: projected-kmeans (M random projections), pq"
-                  + " (product quantization, M sub-vectors), kmeans (one codebook), moc"
-                  + " (multi-codebook VQ-VAE) or rqvae (residual VQ-VAE).");
+              "Method of the first codebook version, with the configured M and K: one that trains"
+                  + " in well under a second, so that items have codes within seconds of the first"
+                  + " ones. Once moc.codebook.bootstrap.replace-after-items items are embedded, a"
+                  + " version of moc.codebook.method replaces it (every item re-coded, the CTR"
+                  + " model migrated). Empty: the configured method from the first version on.");
+
+  public static final ConfigOption<Integer> BOOTSTRAP_REPLACE_AFTER =
+      ConfigOptions.key("moc.codebook.bootstrap.replace-after-items")
+          .intType()
+          .defaultValue(2000)
+          .withDescription(
+              "Items embedded before the bootstrap version is replaced by one of the configured"
+                  + " method (enough for its K codes per codebook to be learnt, not only placed).");
+
+  public static final ConfigOption<Boolean> TRAIN_IN_BACKGROUND =
+      ConfigOptions.key("moc.codebook.train-in-background")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Train codebook versions on a worker thread, so that items and checkpoint barriers"
+                  + " never wait behind a training; false trains on the task thread (only to"
+                  + " measure what that costs, see bin/moc bench stalls).");
 
   public static final ConfigOption<Integer> NUM_CODEBOOKS =
       ConfigOptions.key("moc.codebook.num-codebooks")
           .intType()
-          .defaultValue(4)
+          .defaultValue(7)
           .withDescription("Number M of codebooks, i.e. codes per item.");
 
   public static final ConfigOption<Integer> CODEBOOK_SIZE =
@@ -199,8 +231,24 @@ public final class IndexingOptions {
           .defaultValue(Duration.ofMillis(20))
           .withDescription("Most time one re-coding step takes before it yields.");
 
-  /** Reads every option of the job, with the topics, into immutable settings. */
+  /**
+   * Reads every option of the job, with the topics, into immutable settings.
+   *
+   * @throws IllegalArgumentException for an unknown codebook method: a job that cannot train a
+   *     codebook would run without ever coding an item
+   */
   public static IndexingSettings read(ReadableConfig config) {
+    String method = config.get(CODEBOOK_METHOD);
+    String bootstrap = config.get(BOOTSTRAP_METHOD).trim();
+    for (String m : bootstrap.isEmpty() ? List.of(method) : List.of(method, bootstrap)) {
+      if (!CodebookMethods.ALL.contains(m)) {
+        throw new IllegalArgumentException(
+            "unknown codebook method '"
+                + m
+                + "' (moc.codebook.method or moc.codebook.bootstrap.method); known: "
+                + CodebookMethods.ALL);
+      }
+    }
     return new IndexingSettings(
         KafkaConnection.of(config),
         config.get(KafkaOptions.ITEMS_TOPIC),
@@ -223,7 +271,7 @@ public final class IndexingOptions {
         config.get(RESERVOIR_SIZE),
         config.get(KMEANS_ITERATIONS),
         config.get(SEED),
-        config.get(CODEBOOK_METHOD),
+        method,
         new CodebookLifecycle(
             config.get(RETRAIN_INTERVAL).toMillis(),
             config.get(RETRAIN_MIN_NEW_ITEMS),
@@ -233,7 +281,10 @@ public final class IndexingOptions {
             config.get(DRIFT_USAGE_RATIO),
             config.get(DRIFT_COLLISION_RISE),
             config.get(RECODE_CHUNK_ITEMS),
-            config.get(RECODE_CHUNK_TIME).toMillis()),
+            config.get(RECODE_CHUNK_TIME).toMillis(),
+            bootstrap.equals(method) ? "" : bootstrap,
+            config.get(BOOTSTRAP_REPLACE_AFTER),
+            config.get(TRAIN_IN_BACKGROUND)),
         InputOptions.read(config));
   }
 }

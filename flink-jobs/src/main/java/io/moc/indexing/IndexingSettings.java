@@ -40,9 +40,25 @@ public record IndexingSettings(
     return kafka.bootstrapServers();
   }
 
+  /** The trainer of the first version: the bootstrap method's when there is one. */
+  public CodebookTrainer firstTrainer() {
+    return lifecycle.bootstraps() ? trainer(lifecycle.bootstrapMethod()) : codebookTrainer();
+  }
+
+  /** Whether a version is of the configured method, M and K (the bootstrap's is not). */
+  public boolean isOfConfiguredMethod(CodebookEntry entry) {
+    return codebookMethod.equals(entry.method)
+        && numCodebooks == entry.numCodebooks
+        && codebookSize == entry.codebookSize;
+  }
+
+  private CodebookTrainer trainer(String method) {
+    return CodebookMethods.trainer(
+        method, numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
+  }
+
   /** The trainer of the configured codebook method. */
   public CodebookTrainer codebookTrainer() {
-    return CodebookMethods.trainer(
-        codebookMethod, numCodebooks, codebookSize, projectedDimension, kmeansIterations, seed);
+    return trainer(codebookMethod);
   }
 }

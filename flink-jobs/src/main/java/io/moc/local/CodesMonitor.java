@@ -186,7 +186,8 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
         unreadable);
   }
 
-  static long percentile(long[] sorted, double q) {
+  /** The nearest-rank {@code q} quantile of sorted values; -1 for none. */
+  public static long percentile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return -1;
     }

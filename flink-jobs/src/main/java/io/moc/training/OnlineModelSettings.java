@@ -13,6 +13,9 @@ import java.io.Serializable;
  * @param publishIntervalMillis a snapshot is published this often when the model trained since
  * @param retrainIntervalMillis a retraining pass over the replay window this often; 0: never
  * @param retrainEpochs epochs of a retraining pass
+ * @param retrainChunkSteps most training steps of one step of a retraining pass on the task thread
+ * @param retrainChunkMillis a retraining pass runs in steps of about this long on the task thread,
+ *     records and checkpoint barriers in between; 0: the whole pass at once
  * @param promoteAfter examples a model for a newer codebook version trains on before it may replace
  *     the current one
  * @param backbone the online model's feature-interaction network
@@ -26,6 +29,8 @@ public record OnlineModelSettings(
     long publishIntervalMillis,
     long retrainIntervalMillis,
     int retrainEpochs,
+    int retrainChunkSteps,
+    long retrainChunkMillis,
     int batchSize,
     int windowSize,
     long coldStartAgeMillis,
@@ -91,6 +96,35 @@ public record OnlineModelSettings(
         .seed(seed);
   }
 
+  /**
+   * These settings with a retraining pass of {@code epochs} every {@code intervalMillis}, in steps
+   * of at most {@code chunkSteps} training steps and about {@code chunkMillis} (0: a pass at once).
+   */
+  public OnlineModelSettings withRetraining(
+      long intervalMillis, int epochs, int chunkSteps, long chunkMillis) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        intervalMillis,
+        epochs,
+        chunkSteps,
+        chunkMillis,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        controlModel);
+  }
+
   /** These settings with the control model on or off. */
   public OnlineModelSettings withControlModel(boolean on) {
     return new OnlineModelSettings(
@@ -98,6 +132,8 @@ public record OnlineModelSettings(
         publishIntervalMillis,
         retrainIntervalMillis,
         retrainEpochs,
+        retrainChunkSteps,
+        retrainChunkMillis,
         batchSize,
         windowSize,
         coldStartAgeMillis,

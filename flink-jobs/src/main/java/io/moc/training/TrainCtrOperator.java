@@ -46,9 +46,12 @@ import org.slf4j.LoggerFactory;
  * the dead letters with the reason.
  *
  * <p>Every publish interval the current model, if it trained since, is written to the model store
- * and a {@link ModelSnapshotEntry} is emitted. The trainers (parameters, optimiser moments, replay
- * and metric windows) are operator state, so training resumes exactly from a checkpoint; the next
- * model version number is state too, and a fresh job starts above the highest on the topic.
+ * and a {@link ModelSnapshotEntry} is emitted. Every retrain interval a retraining pass over the
+ * replay window begins; it runs in steps of about {@code moc.training.retrain-chunk-time} between
+ * which examples, codes and checkpoint barriers are processed, so that the stream never waits for a
+ * whole pass. The trainers (parameters, optimiser moments, replay and metric windows) are operator
+ * state, so training resumes exactly from a checkpoint; the next model version number is state too,
+ * and a fresh job starts above the highest on the topic.
  *
  * <p>With {@code moc.training.control-model}, an ids-only control model (user and item ids, given
  * no codes and reading none) trains on exactly the examples the semantic models train on, in the
@@ -76,6 +79,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       new ListStateDescriptor<>(
           "control-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
+  /**
+   * Pause between two steps of a retraining pass: long enough for the input waiting meanwhile to be
+   * taken, short enough that a pass takes little longer than at once.
+   */
+  static final long RETRAIN_PAUSE_MILLIS = 5;
+
   private final OnlineModelSettings settings;
   private final PublishedVersions publishedModels;
 
@@ -93,6 +102,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   // Examples any model accepted over the job's life: what an audit reconciles impressions with.
   private transient long impressionsTrained;
   private transient volatile long lastPublishMillis;
+  private transient long retrainStartedNanos;
+  private transient volatile long lastRetrainMillis;
   private transient ListState<byte[]> trainersState;
   private transient ListState<ItemCodesUpdate> codesState;
   private transient ListState<Long> countersState;
@@ -183,8 +194,15 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
           "coldStartAucLift",
           () -> current == null ? Double.NaN : current.coldStartAuc() - control.coldStartAuc());
     }
+    metrics.gauge("retraining", () -> retraining() ? 1 : 0);
+    metrics.gauge("lastRetrainMs", () -> lastRetrainMillis);
     lastRetrain = getProcessingTimeService().getCurrentProcessingTime();
     schedulePublish();
+    if (retraining()) {
+      // Restored mid-pass: the pass goes on from where the checkpoint saw it.
+      retrainStartedNanos = System.nanoTime();
+      retrainChunk();
+    }
   }
 
   private void schedulePublish() {
@@ -312,12 +330,15 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     long now = getProcessingTimeService().getCurrentProcessingTime();
     if (current != null) {
       if (settings.retrainIntervalMillis() > 0
-          && now - lastRetrain >= settings.retrainIntervalMillis()) {
-        current.retrain(settings.retrainEpochs());
+          && now - lastRetrain >= settings.retrainIntervalMillis()
+          && !retraining()) {
+        current.beginRetrain(settings.retrainEpochs());
         if (control != null) {
-          control.retrain(settings.retrainEpochs());
+          control.beginRetrain(settings.retrainEpochs());
         }
         lastRetrain = now;
+        retrainStartedNanos = System.nanoTime();
+        retrainChunk();
       }
       if (current.examplesTrained() != trainedAtLastPublish) {
         output.collect(new StreamRecord<>(publish(current, now)));
@@ -325,6 +346,36 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       }
     }
     schedulePublish();
+  }
+
+  private boolean retraining() {
+    return (current != null && current.retraining()) || (control != null && control.retraining());
+  }
+
+  /**
+   * One step of the retraining passes under way: about the chunk time per model, then the mailbox's
+   * records and barriers go first, then the next step. The passes are in the trainers' snapshots,
+   * so a restored job goes on with them.
+   */
+  private void retrainChunk() {
+    boolean atOnce = settings.retrainChunkMillis() <= 0;
+    int steps = atOnce ? Integer.MAX_VALUE : Math.max(1, settings.retrainChunkSteps());
+    long budget = atOnce ? Long.MAX_VALUE : settings.retrainChunkMillis() * 1_000_000L;
+    if (current != null) {
+      current.retrainSteps(steps, budget);
+    }
+    if (control != null) {
+      control.retrainSteps(steps, budget);
+    }
+    if (!retraining()) {
+      if (retrainStartedNanos != 0) {
+        lastRetrainMillis = (System.nanoTime() - retrainStartedNanos) / 1_000_000;
+        retrainStartedNanos = 0;
+      }
+      return;
+    }
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    getProcessingTimeService().registerTimer(now + RETRAIN_PAUSE_MILLIS, t -> retrainChunk());
   }
 
   /** Writes the model's artifact to the store and describes it; the number is never reused. */

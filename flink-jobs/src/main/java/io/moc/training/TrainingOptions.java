@@ -68,6 +68,24 @@ public final class TrainingOptions {
           .defaultValue(2)
           .withDescription("Epochs of one retraining pass over the replay window.");
 
+  public static final ConfigOption<Integer> RETRAIN_CHUNK_STEPS =
+      ConfigOptions.key("moc.training.retrain-chunk-steps")
+          .intType()
+          .defaultValue(16)
+          .withDescription(
+              "Most training steps of one step of a retraining pass on the task thread (see"
+                  + " moc.training.retrain-chunk-time).");
+
+  public static final ConfigOption<Duration> RETRAIN_CHUNK_TIME =
+      ConfigOptions.key("moc.training.retrain-chunk-time")
+          .durationType()
+          .defaultValue(Duration.ofMillis(20))
+          .withDescription(
+              "A retraining pass runs in steps of about this long on the task thread, with"
+                  + " examples, item codes and checkpoint barriers processed in between (the"
+                  + " pass in progress is part of the checkpoint); 0 runs the whole pass at once"
+                  + " (only to measure what that costs, see bin/moc bench stalls).");
+
   public static final ConfigOption<Integer> BATCH_SIZE =
       ConfigOptions.key("moc.training.batch-size")
           .intType()
@@ -179,6 +197,8 @@ public final class TrainingOptions {
             config.get(PUBLISH_INTERVAL).toMillis(),
             config.get(RETRAIN_INTERVAL).toMillis(),
             config.get(RETRAIN_EPOCHS),
+            config.get(RETRAIN_CHUNK_STEPS),
+            config.get(RETRAIN_CHUNK_TIME).toMillis(),
             config.get(BATCH_SIZE),
             config.get(WINDOW_SIZE),
             config.get(COLD_START_AGE).toMillis(),

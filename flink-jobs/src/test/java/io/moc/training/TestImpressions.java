@@ -39,6 +39,8 @@ final class TestImpressions {
         1000,
         0,
         1,
+        16,
+        20,
         8,
         200,
         1000,

@@ -16,6 +16,7 @@ import io.moc.common.RawRecord;
 import io.moc.ctr.model.CtrModel;
 import io.moc.indexing.PublishedVersions;
 import io.moc.training.model.ModelArtifact;
+import io.moc.training.model.OnlineCtrTrainer;
 import io.moc.util.Sha256;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -308,5 +309,82 @@ class TrainCtrOperatorTest {
     harness.setProcessingTime(1000);
     assertNull(((TrainCtrOperator) harness.getOperator()).control());
     assertFalse(published().get(0).metrics().containsKey("control_prequential_auc"));
+  }
+
+  /** What the model predicts for a few fixed examples, to compare two runs. */
+  private static float[] probe(OnlineCtrTrainer trainer) {
+    Random random = new Random(99);
+    int n = 32;
+    String[] users = new String[n];
+    String[] items = new String[n];
+    int[][] itemCodes = new int[n][];
+    for (int i = 0; i < n; i++) {
+      TrainingExample e = example(i, trainer.codebookVersion(), random);
+      users[i] = e.userId;
+      items[i] = e.itemId;
+      itemCodes[i] = e.codes;
+    }
+    return trainer.score(users, items, itemCodes);
+  }
+
+  /** Lets processing time run in the pause steps until no retraining pass is left. */
+  private long runPassToTheEnd(long now) throws Exception {
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    for (int i = 0; i < 1000 && operator.current().retraining(); i++) {
+      now += TrainCtrOperator.RETRAIN_PAUSE_MILLIS;
+      harness.setProcessingTime(now);
+    }
+    assertFalse(operator.current().retraining());
+    return now;
+  }
+
+  @Test
+  void shouldRetrainInStepsWithExamplesTrainedInBetweenAndResumeAPassFromACheckpoint()
+      throws Exception {
+    // A pass of 2 epochs every second, two training steps at a time.
+    OnlineModelSettings settings =
+        TestImpressions.model(store.toUri().toString()).withRetraining(1000, 2, 2, 3_600_000);
+    harness = open(settings, () -> -1, null);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    feed(0, 100, 1, 1);
+    assertEquals(96, operator.current().replaySize());
+
+    harness.setProcessingTime(1000);
+    assertTrue(operator.current().retraining(), "begun, and left to the next steps");
+    assertEquals(2, operator.current().replaySteps());
+    assertEquals(1, published().size(), "publishing does not wait for the pass");
+
+    feed(100, 140, 1, 1);
+    assertEquals(136, operator.current().examplesTrained(), "examples trained during the pass");
+    harness.setProcessingTime(1000 + TrainCtrOperator.RETRAIN_PAUSE_MILLIS);
+    assertEquals(4, operator.current().replaySteps());
+
+    OperatorSubtaskState midPass = harness.snapshot(1, 1005);
+    runPassToTheEnd(1005);
+    // 96 examples in the window when the pass began: 12 batches of 8, twice.
+    assertEquals(24, operator.current().replaySteps());
+    float[] uninterrupted = probe(operator.current());
+    harness.close();
+
+    harness = open(settings, () -> -1, midPass);
+    harness.setProcessingTime(1005);
+    TrainCtrOperator restored = (TrainCtrOperator) harness.getOperator();
+    assertTrue(restored.current().retraining(), "the pass is part of the checkpoint");
+    runPassToTheEnd(1005);
+    assertEquals(24, restored.current().replaySteps());
+    assertArrayEquals(uninterrupted, probe(restored.current()), 1e-5f);
+    assertEquals(136, restored.current().examplesTrained());
+  }
+
+  @Test
+  void shouldRunAWholePassAtOnceWhenTheChunkTimeIsZero() throws Exception {
+    OnlineModelSettings settings =
+        TestImpressions.model(store.toUri().toString()).withRetraining(1000, 2, 2, 0);
+    harness = open(settings, () -> -1, null);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    feed(0, 100, 1, 1);
+    harness.setProcessingTime(1000);
+    assertFalse(operator.current().retraining());
+    assertEquals(24, operator.current().replaySteps());
   }
 }

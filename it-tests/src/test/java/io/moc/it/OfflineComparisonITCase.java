@@ -81,6 +81,8 @@ class OfflineComparisonITCase {
         1000,
         0,
         1,
+        16,
+        20,
         256,
         2000,
         7 * 86_400_000L,

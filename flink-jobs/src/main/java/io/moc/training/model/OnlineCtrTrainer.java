@@ -26,14 +26,16 @@ import java.util.Map;
  * examples the model had not yet seen.
  *
  * <p>{@link #snapshot()} captures everything the trainer's future depends on (parameters, Adam's
- * moments, the dropout and shuffle streams, the partial batch, the replay window, both metric
- * windows, the counters), so that {@link #restore} continues bit-identically on the same machine
- * and PyTorch thread count. Not thread-safe: one instance per operator instance.
+ * moments, the dropout and shuffle streams, the partial batch, the replay window and any replay
+ * pass under way, both metric windows, the counters), so that {@link #restore} continues
+ * bit-identically on the same machine and PyTorch thread count. Not thread-safe: one instance per
+ * operator instance.
  */
 public final class OnlineCtrTrainer implements AutoCloseable {
 
   private static final int MAGIC = 0x4d6f4354; // "MoCT"
-  private static final int VERSION = 1;
+  // 2: replay passes under way are part of the snapshot.
+  private static final int VERSION = 2;
 
   private final FeatureContract contract;
   private final TrainerSettings settings;
@@ -59,6 +61,8 @@ public final class OnlineCtrTrainer implements AutoCloseable {
   private long replaySteps;
   private long lastEventTime = Long.MIN_VALUE;
   private float lastLoss = Float.NaN;
+  private ReplayPass pass;
+  private double lastPassLoss = Double.NaN;
 
   private OnlineCtrTrainer(FeatureContract contract, TrainerSettings settings, CtrModel model) {
     contract.check(model);
@@ -161,44 +165,121 @@ public final class OnlineCtrTrainer implements AutoCloseable {
 
   /**
    * Trains {@code epochs} passes over the replay window, each in a fresh seeded shuffle, in batches
-   * of the batch size; the metric windows are untouched (these examples were scored already).
+   * of the batch size; the metric windows are untouched (these examples were scored already). The
+   * same as {@link #beginRetrain} and {@link #retrainSteps} until done, in one call.
    *
    * @return the mean batch loss of the last pass; NaN when the window is empty or epochs is 0
+   * @throws IllegalStateException when a chunked pass is under way
    */
   public double retrain(int epochs) {
+    beginRetrain(epochs);
+    while (retrainSteps(Integer.MAX_VALUE, Long.MAX_VALUE)) {
+      // One call runs it all.
+    }
+    return lastPassLoss;
+  }
+
+  /**
+   * Starts {@code epochs} passes over the replay window as it is now, to be trained a few steps at
+   * a time by {@link #retrainSteps} between online examples, which go on being scored and trained
+   * meanwhile. Examples that enter the window during the passes are not in them: they were just
+   * trained on. The passes in progress are part of the {@link #snapshot()}.
+   *
+   * @throws IllegalStateException when passes are under way already
+   */
+  public void beginRetrain(int epochs) {
     if (epochs < 0) {
       throw new IllegalArgumentException("epochs must be >= 0: " + epochs);
     }
-    double lastPass = Double.NaN;
-    int[] order = new int[replaySize];
-    for (int epoch = 0; epoch < epochs && replaySize > 0; epoch++) {
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      for (int i = order.length - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int swap = order[i];
-        order[i] = order[j];
-        order[j] = swap;
-      }
-      double sum = 0;
-      int batches = 0;
-      for (int from = 0; from < order.length; from += settings.batchSize()) {
-        int n = Math.min(settings.batchSize(), order.length - from);
-        int[][] rows = new int[n][];
-        float[] labels = new float[n];
-        for (int i = 0; i < n; i++) {
-          int slot = (replayOldest + order[from + i]) % replayRows.length;
-          rows[i] = replayRows[slot];
-          labels[i] = replayLabels[slot];
-        }
-        sum += model.trainStep(new CtrBatch(rows, null, labels));
-        batches++;
-        replaySteps++;
-      }
-      lastPass = sum / batches;
+    if (pass != null) {
+      throw new IllegalStateException("a retraining pass is under way");
     }
-    return lastPass;
+    lastPassLoss = Double.NaN;
+    if (epochs == 0 || replaySize == 0) {
+      return;
+    }
+    int[][] rows = new int[replaySize][];
+    float[] labels = new float[replaySize];
+    for (int i = 0; i < replaySize; i++) {
+      int slot = (replayOldest + i) % replayRows.length;
+      rows[i] = replayRows[slot];
+      labels[i] = replayLabels[slot];
+    }
+    pass = new ReplayPass(rows, labels, new int[replaySize], epochs);
+  }
+
+  /** Whether passes begun by {@link #beginRetrain} have steps left. */
+  public boolean retraining() {
+    return pass != null;
+  }
+
+  /**
+   * Trains at most {@code maxSteps} batches of the passes under way, stopping early once {@code
+   * maxNanos} have gone by (after at least one step).
+   *
+   * @return whether steps are left
+   */
+  public boolean retrainSteps(int maxSteps, long maxNanos) {
+    long start = System.nanoTime();
+    for (int step = 0; pass != null && step < maxSteps; step++) {
+      if (step > 0 && System.nanoTime() - start >= maxNanos) {
+        break;
+      }
+      ReplayPass p = pass;
+      int size = p.rows.length;
+      if (p.position == 0) {
+        // Each epoch's shuffle is drawn as it starts, so that a pass run in one call and one run in
+        // chunks draw the same orders.
+        for (int i = 0; i < size; i++) {
+          p.order[i] = i;
+        }
+        for (int i = size - 1; i > 0; i--) {
+          int j = random.nextInt(i + 1);
+          int swap = p.order[i];
+          p.order[i] = p.order[j];
+          p.order[j] = swap;
+        }
+      }
+      int n = Math.min(settings.batchSize(), size - p.position);
+      int[][] rows = new int[n][];
+      float[] labels = new float[n];
+      for (int i = 0; i < n; i++) {
+        rows[i] = p.rows[p.order[p.position + i]];
+        labels[i] = p.labels[p.order[p.position + i]];
+      }
+      p.lossSum += model.trainStep(new CtrBatch(rows, null, labels));
+      p.batches++;
+      replaySteps++;
+      p.position += n;
+      if (p.position == size) {
+        lastPassLoss = p.lossSum / p.batches;
+        p.position = 0;
+        p.lossSum = 0;
+        p.batches = 0;
+        if (--p.epochsLeft == 0) {
+          pass = null;
+        }
+      }
+    }
+    return pass != null;
+  }
+
+  /** Replay passes under way: the window as it was when they began, and where they stand. */
+  private static final class ReplayPass {
+    final int[][] rows;
+    final float[] labels;
+    final int[] order;
+    int epochsLeft;
+    int position;
+    double lossSum;
+    int batches;
+
+    ReplayPass(int[][] rows, float[] labels, int[] order, int epochsLeft) {
+      this.rows = rows;
+      this.labels = labels;
+      this.order = order;
+      this.epochsLeft = epochsLeft;
+    }
   }
 
   /**
@@ -335,6 +416,19 @@ public final class OnlineCtrTrainer implements AutoCloseable {
       }
       window.writeTo(out);
       coldStart.writeTo(out);
+      out.writeBoolean(pass != null);
+      if (pass != null) {
+        out.writeInt(pass.epochsLeft);
+        out.writeInt(pass.position);
+        out.writeDouble(pass.lossSum);
+        out.writeInt(pass.batches);
+        out.writeInt(pass.rows.length);
+        for (int i = 0; i < pass.rows.length; i++) {
+          writeRow(out, pass.rows[i]);
+          out.writeFloat(pass.labels[i]);
+          out.writeInt(pass.order[i]);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -354,7 +448,7 @@ public final class OnlineCtrTrainer implements AutoCloseable {
         throw new IllegalArgumentException("not a trainer snapshot (bad magic number)");
       }
       int version = in.readInt();
-      if (version != VERSION) {
+      if (version != 1 && version != VERSION) {
         throw new IllegalArgumentException("unsupported trainer snapshot version " + version);
       }
       FeatureContract contract = FeatureContract.readFrom(in);
@@ -401,6 +495,9 @@ public final class OnlineCtrTrainer implements AutoCloseable {
       trainer.replaySize = replaySize;
       trainer.window = readWindow(in, settings.windowSize());
       trainer.coldStart = readWindow(in, settings.coldStartWindowSize());
+      if (version >= 2 && in.readBoolean()) {
+        trainer.pass = readPass(trainer, in, settings.replayCapacity());
+      }
       if (in.available() > 0) {
         throw new IllegalArgumentException("trainer snapshot has trailing bytes");
       }
@@ -414,6 +511,31 @@ public final class OnlineCtrTrainer implements AutoCloseable {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  private static ReplayPass readPass(OnlineCtrTrainer trainer, DataInputStream in, int capacity)
+      throws IOException {
+    int epochsLeft = in.readInt();
+    int position = in.readInt();
+    double lossSum = in.readDouble();
+    int batches = in.readInt();
+    int size = in.readInt();
+    if (epochsLeft < 1 || size < 1 || size > capacity || position < 0 || position >= size) {
+      throw new IllegalArgumentException("bad replay pass in the snapshot");
+    }
+    ReplayPass pass = new ReplayPass(new int[size][], new float[size], new int[size], epochsLeft);
+    for (int i = 0; i < size; i++) {
+      pass.rows[i] = trainer.readRow(in);
+      pass.labels[i] = readLabel(in);
+      pass.order[i] = in.readInt();
+      if (pass.order[i] < 0 || pass.order[i] >= size) {
+        throw new IllegalArgumentException("bad replay pass order in the snapshot");
+      }
+    }
+    pass.position = position;
+    pass.lossSum = lossSum;
+    pass.batches = batches;
+    return pass;
   }
 
   private static void writeRow(DataOutputStream out, int[] row) throws IOException {

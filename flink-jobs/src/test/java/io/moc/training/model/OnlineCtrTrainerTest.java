@@ -206,6 +206,94 @@ class OnlineCtrTrainerTest {
     }
   }
 
+  @Test
+  void aPassRunInChunksTrainsAsAPassRunAtOnce() {
+    CtrModelConfig config = SyntheticStream.config().build();
+    List<TrainingExample> examples = new SyntheticStream(6).next(1300);
+    List<TrainingExample> probes = new SyntheticStream(60).next(200);
+    try (OnlineCtrTrainer atOnce = trainer(config, SyntheticStream.settings().build())) {
+      feed(atOnce, examples);
+      // A twin: two fresh models would not start from the same weights.
+      OnlineCtrTrainer chunked = OnlineCtrTrainer.restore(atOnce.snapshot());
+      double lastPass = atOnce.retrain(2);
+      chunked.beginRetrain(2);
+      int calls = 1;
+      while (chunked.retrainSteps(3, Long.MAX_VALUE)) {
+        calls++;
+      }
+      assertFalse(chunked.retraining());
+      // 1280 examples in the window (20 of 1300 still pending): 20 batches per epoch, 40 in all,
+      // 3 per call.
+      assertEquals(40, chunked.replaySteps());
+      assertEquals(14, calls);
+      assertEquals(atOnce.replaySteps(), chunked.replaySteps());
+      assertArrayEquals(probe(atOnce, probes), probe(chunked, probes), 1e-6f);
+      assertFalse(chunked.retrainSteps(3, Long.MAX_VALUE), "nothing left to train");
+      assertEquals(40, chunked.replaySteps());
+      assertTrue(Double.isFinite(lastPass));
+      chunked.close();
+    }
+  }
+
+  @Test
+  void aPassReplaysTheWindowAsItWasWhenItBeganWhileOnlineTrainingGoesOn() {
+    try (OnlineCtrTrainer trainer =
+        trainer(SyntheticStream.config().build(), SyntheticStream.settings().build())) {
+      SyntheticStream stream = new SyntheticStream(7);
+      feed(trainer, stream.next(640));
+      trainer.beginRetrain(1);
+      assertThrows(IllegalStateException.class, () -> trainer.beginRetrain(1));
+      assertTrue(trainer.retrainSteps(2, Long.MAX_VALUE));
+      // Examples keep coming between the steps: scored, trained and remembered as usual.
+      feed(trainer, stream.next(640));
+      assertEquals(1280, trainer.examplesTrained());
+      assertEquals(1000, trainer.windowCount(), "all scored: the metric window is full");
+      assertEquals(1280, trainer.replaySize());
+      while (trainer.retrainSteps(2, Long.MAX_VALUE)) {
+        // The rest of the pass.
+      }
+      assertEquals(640 / 64, trainer.replaySteps(), "one epoch over the 640 of the window then");
+    }
+  }
+
+  @Test
+  void aSnapshotTakenMidPassRestoresThePassWhereItStood() {
+    CtrModelConfig config = SyntheticStream.config().dropout(0.2f).build();
+    TrainerSettings settings = SyntheticStream.settings().build();
+    SyntheticStream stream = new SyntheticStream(8);
+    List<TrainingExample> first = stream.next(1280);
+    List<TrainingExample> between = stream.next(320);
+    List<TrainingExample> probes = stream.next(200);
+    try (OnlineCtrTrainer uninterrupted = trainer(config, settings)) {
+      feed(uninterrupted, first);
+      byte[] beforePass = uninterrupted.snapshot();
+      uninterrupted.beginRetrain(2);
+      uninterrupted.retrainSteps(5, Long.MAX_VALUE);
+      byte[] midPass = uninterrupted.snapshot();
+      try (OnlineCtrTrainer restored = OnlineCtrTrainer.restore(midPass);
+          OnlineCtrTrainer passLost = OnlineCtrTrainer.restore(beforePass)) {
+        assertTrue(restored.retraining());
+        assertEquals(5, restored.replaySteps());
+        assertArrayEquals(midPass, restored.snapshot());
+        for (OnlineCtrTrainer t : List.of(uninterrupted, restored)) {
+          feed(t, between);
+          while (t.retrainSteps(7, Long.MAX_VALUE)) {
+            // To the end of both epochs.
+          }
+        }
+        // The control: the same weights and examples, without the pass.
+        feed(passLost, between);
+        assertEquals(2 * 1280 / 64, restored.replaySteps());
+        float[] expected = probe(uninterrupted, probes);
+        float tolerance = 1e-4f;
+        assertArrayEquals(expected, probe(restored, probes), tolerance);
+        assertTrue(
+            maxDifference(expected, probe(passLost, probes)) > 10 * tolerance,
+            "a restore that loses the pass must be told apart");
+      }
+    }
+  }
+
   private static float maxDifference(float[] a, float[] b) {
     float max = 0;
     for (int i = 0; i < a.length; i++) {

@@ -5,29 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.codebook.CodebookCodec;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class TrainCodebookFunctionTest {
+class TrainCodebookOperatorTest {
 
   // TestItems.settings(): train after 10 items, reservoir of 100, M = 2, K = 4.
   private TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> harness;
+  private TrainCodebookOperator operator;
+  private long now;
 
-  private static TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
+  private TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
       PublishedVersions onTopic, OperatorSubtaskState restoreFrom) throws Exception {
     return open(TestItems.settings(), onTopic, restoreFrom);
   }
 
-  private static TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
+  private TwoInputStreamOperatorTestHarness<EmbeddedItem, CodebookEntry, CodebookEntry> open(
       IndexingSettings settings, PublishedVersions onTopic, OperatorSubtaskState restoreFrom)
       throws Exception {
-    var harness =
-        new TwoInputStreamOperatorTestHarness<>(
-            new CoProcessOperator<>(new TrainCodebookFunction(settings, onTopic)));
+    operator = new TrainCodebookOperator(settings, onTopic);
+    var harness = new TwoInputStreamOperatorTestHarness<>(operator);
+    harness.setProcessingTime(now);
     harness.setup();
     if (restoreFrom == null) {
       harness.initializeEmptyState();
@@ -43,9 +45,24 @@ class TrainCodebookFunctionTest {
     harness.close();
   }
 
+  /**
+   * Feeds items, each followed by whatever a finished training hands back (as the mailbox does).
+   */
   private void feed(int from, int to) throws Exception {
     for (int i = from; i < to; i++) {
       harness.processElement1(TestItems.embedded("item-" + i, vector(i), i), 0);
+      settle();
+    }
+  }
+
+  /**
+   * Waits for the worker's training in flight, then lets the task thread's poll timer fire: what
+   * the operator would have done by the time its next record arrives, when trainings are quick.
+   */
+  private void settle() throws Exception {
+    if (operator.awaitTraining(Duration.ofMinutes(1))) {
+      now += TrainCodebookOperator.POLL_MILLIS;
+      harness.setProcessingTime(now);
     }
   }
 
@@ -129,6 +146,7 @@ class TrainCodebookFunctionTest {
         x[j] = 4 * x[j] + 3;
       }
       harness.processElement1(TestItems.embedded("item-" + i, x, i), 0);
+      settle();
     }
   }
 
@@ -185,5 +203,101 @@ class TrainCodebookFunctionTest {
     List<CodebookEntry> out = harness.extractOutputValues();
     assertEquals(1, out.size());
     assertEquals(3, out.get(0).version, "never a number already on the topic");
+  }
+
+  @Test
+  void shouldTakeItemsWhileAVersionTrainsAndPublishItOnTheTaskThreadWhenDone() throws Exception {
+    harness = open(() -> -1, null);
+    for (int i = 0; i < 40; i++) {
+      harness.processElement1(TestItems.embedded("item-" + i, vector(i), i), 0);
+    }
+    assertTrue(operator.trainingInFlight(), "trained by the worker, handed over by a timer");
+    assertTrue(harness.extractOutputValues().isEmpty(), "nothing published off the task thread");
+    assertTrue(operator.awaitTraining(Duration.ofMinutes(1)));
+    harness.setProcessingTime(now + TrainCodebookOperator.POLL_MILLIS);
+
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(1, out.size());
+    assertEquals(10, out.get(0).trainedOn, "the sample as it was when the training started");
+    assertTrue(!operator.trainingInFlight());
+    assertEquals(
+        0,
+        harness.getProcessingTimeService().getNumActiveTimers(),
+        "no poll timer once nothing is in flight");
+  }
+
+  @Test
+  void shouldTrainAVersionInFlightAtTheCheckpointAgainOnTheSameSampleAfterARestore()
+      throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 10);
+    CodebookEntry uninterrupted = harness.extractOutputValues().get(0);
+    harness.close();
+
+    harness = open(() -> -1, null);
+    for (int i = 0; i < 15; i++) {
+      harness.processElement1(TestItems.embedded("item-" + i, vector(i), i), 0);
+    }
+    assertTrue(operator.trainingInFlight());
+    OperatorSubtaskState midTraining = harness.snapshot(1, 1);
+    // The run that fails after the checkpoint: whatever its worker trains is never published.
+    harness.close();
+
+    harness =
+        open(
+            () -> {
+              throw new AssertionError("a restored trainer must not ask the topic");
+            },
+            midTraining);
+    settle();
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(1, out.size(), "the version in flight, trained again");
+    assertEquals(1, out.get(0).version);
+    assertEquals(10, out.get(0).trainedOn, "on the sample of the checkpoint, not the reservoir");
+    assertEquals(uninterrupted.sha256, out.get(0).sha256, "the same codebook as without a failure");
+    OperatorSubtaskState published = harness.snapshot(2, 2);
+    harness.close();
+
+    harness = open(() -> -1, published);
+    settle();
+    feed(15, 40);
+    assertTrue(harness.extractOutputValues().isEmpty(), "version 1 is published once");
+  }
+
+  @Test
+  void shouldTrainOnTheTaskThreadWhenNotInTheBackground() throws Exception {
+    harness =
+        open(
+            TestItems.settings(TestItems.lifecycle().withTrainInBackground(false)), () -> -1, null);
+    for (int i = 0; i < 10; i++) {
+      harness.processElement1(TestItems.embedded("item-" + i, vector(i), i), 0);
+    }
+    assertEquals(1, harness.extractOutputValues().size(), "published with the tenth item");
+    assertTrue(!operator.trainingInFlight());
+  }
+
+  @Test
+  void shouldReplaceTheBootstrapVersionWithOneOfTheConfiguredMethodOnceEnoughItemsArrive()
+      throws Exception {
+    harness =
+        open(TestItems.settings(TestItems.lifecycle().withBootstrap("pq", 100)), () -> -1, null);
+    feed(0, 10);
+    CodebookEntry bootstrap = harness.extractOutputValues().get(0);
+    assertEquals("pq", bootstrap.method);
+    assertEquals(2, bootstrap.numCodebooks, "the configured M");
+    assertEquals(4, bootstrap.codebookSize, "the configured K");
+    harness.processElement2(bootstrap, 0);
+    feed(10, 99);
+    assertEquals(1, harness.extractOutputValues().size(), "not before 100 items");
+
+    feed(99, 100);
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(2, out.size());
+    assertEquals(2, out.get(1).version);
+    assertEquals("projected-kmeans", out.get(1).method);
+    assertEquals(100 + 20, out.get(1).trainedOn, "the reservoir and the newest items");
+    harness.processElement2(out.get(1), 0);
+    feed(100, 300);
+    assertEquals(2, harness.extractOutputValues().size(), "a version of the method stays");
   }
 }

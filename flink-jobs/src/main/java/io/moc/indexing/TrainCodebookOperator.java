@@ -3,13 +3,20 @@ package io.moc.indexing;
 import io.moc.codebook.CodeStatistics;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
+import io.moc.codebook.CodebookTrainer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.functions.OpenContext;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -17,11 +24,11 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.co.CoProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,16 +37,25 @@ import org.slf4j.LoggerFactory;
  * codebook version once enough items are seen, and trains a new version on a schedule and when the
  * active version's live code quality drifts from its quality on the training sample.
  *
+ * <p>With a bootstrap method, the first version is the bootstrap's (fast, so that codes appear
+ * within seconds), and once enough items are embedded a version of the configured method replaces
+ * it; so does one after the configured method changes on a running job.
+ *
+ * <p>Trainings run on a worker thread (seconds for the VQ-VAE methods): items and checkpoint
+ * barriers pass meanwhile, and a processing-time timer hands the trained version to the task
+ * thread, which publishes it. What is in flight is part of the checkpoint (its version number,
+ * trigger and sample), so a job restored from a checkpoint taken mid-training trains that version
+ * again on the same sample; the transactional codebooks sink never commits the lost run's output.
+ *
  * <p>Input 2 is the stream of validated versions (its own and any published from outside): the
  * newest one is the active version whose live quality is measured. A job that starts without state
  * first asks the codebooks topic for the highest version on it, so that it never publishes a second
  * "first" version or reuses a version number. Runs with parallelism 1.
  */
-public class TrainCodebookFunction
-    extends CoProcessFunction<EmbeddedItem, CodebookEntry, CodebookEntry>
-    implements CheckpointedFunction {
+public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
+    implements TwoInputStreamOperator<EmbeddedItem, CodebookEntry, CodebookEntry> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(TrainCodebookFunction.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TrainCodebookOperator.class);
 
   static final ListStateDescriptor<float[]> RESERVOIR =
       new ListStateDescriptor<>(
@@ -52,6 +68,12 @@ public class TrainCodebookFunction
       new ListStateDescriptor<>("counters", Types.LONG);
   static final ListStateDescriptor<Double> REFERENCE =
       new ListStateDescriptor<>("reference-quality", Types.DOUBLE);
+  // The training in flight at the checkpoint: [version, trigger], and the sample it trains on.
+  static final ListStateDescriptor<Long> IN_FLIGHT =
+      new ListStateDescriptor<>("training-in-flight", Types.LONG);
+  static final ListStateDescriptor<float[]> IN_FLIGHT_SAMPLE =
+      new ListStateDescriptor<>(
+          "training-in-flight-sample", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
 
   /** Live code-quality figures shown as {@code codebook_live_<name>} gauges. */
   static final List<String> LIVE_METRICS =
@@ -63,10 +85,13 @@ public class TrainCodebookFunction
           "information_abundance",
           "quantization_error");
 
-  /** Why a version after the first was trained. */
+  /** Why a version was trained. */
   enum Trigger {
+    FIRST,
     SCHEDULE,
-    DRIFT
+    DRIFT,
+    // The active version is not of the configured method (the bootstrap's, say).
+    METHOD
   }
 
   /**
@@ -74,6 +99,9 @@ public class TrainCodebookFunction
    * stream before the trainer stops waiting for it (it may have been rejected).
    */
   static final int RETURN_PATIENCE = 10;
+
+  /** How often the task thread looks whether the worker has finished. */
+  static final long POLL_MILLIS = 50;
 
   private final IndexingSettings settings;
   private final CodebookLifecycle lifecycle;
@@ -93,57 +121,103 @@ public class TrainCodebookFunction
   private transient Map<String, Double> baseline;
   private transient volatile Map<String, Double> live;
   private transient volatile long activeVersion;
+  private transient InFlight inFlight;
+  private transient volatile long lastTrainingMillis;
+  private transient ExecutorService worker;
   private transient Counter trainingFailures;
   private transient Counter scheduledTrainings;
   private transient Counter driftTrainings;
+  private transient Counter methodTrainings;
   private transient ListState<float[]> reservoirState;
   private transient ListState<float[]> recentState;
   private transient ListState<CodebookEntry> activeState;
   private transient ListState<Long> countersState;
   private transient ListState<Double> referenceState;
+  private transient ListState<Long> inFlightState;
+  private transient ListState<float[]> inFlightSampleState;
 
-  public TrainCodebookFunction(IndexingSettings settings, PublishedVersions publishedVersions) {
+  /** A training handed to the worker, and the version it will come back as. */
+  private record InFlight(
+      long version,
+      Trigger trigger,
+      List<float[]> sample,
+      CompletableFuture<CodebookEntry> result,
+      long startedMillis) {}
+
+  public TrainCodebookOperator(IndexingSettings settings, PublishedVersions publishedVersions) {
     this.settings = settings;
     this.lifecycle = settings.lifecycle();
     this.publishedVersions = publishedVersions;
   }
 
   @Override
-  public void open(OpenContext openContext) {
-    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+  public void open() throws Exception {
+    super.open();
+    MetricGroup metrics = getMetricGroup();
     trainingFailures = metrics.counter("codebookTrainingFailures");
     scheduledTrainings = metrics.counter("codebookScheduledTrainings");
     driftTrainings = metrics.counter("codebookDriftTrainings");
+    methodTrainings = metrics.counter("codebookMethodTrainings");
     live = Map.of();
     metrics.gauge("activeCodebookVersion", () -> activeVersion);
+    metrics.gauge("codebookTrainingInFlight", () -> inFlight == null ? 0 : 1);
+    metrics.gauge("lastCodebookTrainingMs", () -> lastTrainingMillis);
     for (String name : LIVE_METRICS) {
       metrics.gauge("codebook_live_" + name, () -> live.getOrDefault(name, Double.NaN));
+    }
+    if (lifecycle.trainInBackground()) {
+      worker =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "codebook-trainer (" + getOperatorName() + ")");
+                t.setDaemon(true);
+                return t;
+              });
     }
     if (activeEntry != null) {
       open(activeEntry);
     }
+    if (inFlight != null) {
+      // Restored mid-training: the same version, on the same sample, again.
+      LOG.info("Training codebook version {} again, as at the checkpoint", inFlight.version);
+      start(inFlight.version, inFlight.sample, inFlight.trigger);
+    }
   }
 
   @Override
-  public void processElement1(EmbeddedItem item, Context ctx, Collector<CodebookEntry> out) {
+  public void processElement1(StreamRecord<EmbeddedItem> record) throws Exception {
+    EmbeddedItem item = record.getValue();
     if (item.deleted || item.embedding == null) {
       return;
     }
     seen++;
     sample(item.embedding);
+    if (inFlight != null) {
+      return;
+    }
     if (newestVersion < 0) {
       if (seen >= nextTrainingAt) {
-        trainAndPublish(1, reservoir, out, null);
+        start(1, new ArrayList<>(reservoir), Trigger.FIRST);
       }
       return;
     }
-    if (active == null || seen - trainedAtSeen < lifecycle.retrainMinNewItems()) {
+    if (active == null) {
       return;
     }
     if (activeVersion < newestVersion
         && seen - trainedAtSeen < RETURN_PATIENCE * lifecycle.retrainMinNewItems()) {
       // The version trained last has not come back validated yet: watching the old one would
       // only find the same drift again.
+      return;
+    }
+    if (lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry)) {
+      // Drift and schedule are moot for a version that is to be replaced anyway.
+      if (seen >= lifecycle.methodAfterItems() && seen >= nextTrainingAt) {
+        start(nextVersion(), trainingSample(), Trigger.METHOD);
+      }
+      return;
+    }
+    if (seen - trainedAtSeen < lifecycle.retrainMinNewItems()) {
       return;
     }
     Trigger trigger = null;
@@ -169,15 +243,21 @@ public class TrainCodebookFunction
       trigger = Trigger.SCHEDULE;
     }
     if (trigger != null) {
-      // The newest items weigh in beyond their share of the reservoir: they are what drifted.
-      List<float[]> sample = new ArrayList<>(reservoir);
-      sample.addAll(recent);
-      trainAndPublish(nextVersion(), sample, out, trigger);
+      start(nextVersion(), trainingSample(), trigger);
     }
   }
 
   /**
-   * One above any version on the topic: rejected versions never reach this function, and a number
+   * The reservoir plus the newest items, which weigh in beyond their share: they are what drifted.
+   */
+  private List<float[]> trainingSample() {
+    List<float[]> sample = new ArrayList<>(reservoir);
+    sample.addAll(recent);
+    return sample;
+  }
+
+  /**
+   * One above any version on the topic: rejected versions never reach this operator, and a number
    * must not be used twice even for a version that failed validation.
    */
   private long nextVersion() {
@@ -229,33 +309,98 @@ public class TrainCodebookFunction
     return null;
   }
 
-  private void trainAndPublish(
-      long version, List<float[]> sample, Collector<CodebookEntry> out, Trigger trigger) {
+  /**
+   * Trains {@code version} on the worker (or here, without one). The sample is a list of its own:
+   * the reservoir goes on changing, the arrays in it never do.
+   */
+  private void start(long version, List<float[]> sample, Trigger trigger) {
     trainedAtSeen = seen;
     trainedAtMillis = System.currentTimeMillis();
-    try {
-      out.collect(train(version, sample));
-      if (trigger == Trigger.SCHEDULE) {
-        scheduledTrainings.inc();
-      } else if (trigger == Trigger.DRIFT) {
-        driftTrainings.inc();
+    CodebookTrainer trainer =
+        trigger == Trigger.FIRST ? settings.firstTrainer() : settings.codebookTrainer();
+    CompletableFuture<CodebookEntry> result;
+    if (worker == null) {
+      result = new CompletableFuture<>();
+      try {
+        result.complete(train(trainer, version, sample));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
       }
-    } catch (RuntimeException e) {
+      inFlight = new InFlight(version, trigger, sample, result, trainedAtMillis);
+      handOver();
+      return;
+    }
+    result = CompletableFuture.supplyAsync(() -> train(trainer, version, sample), worker);
+    inFlight = new InFlight(version, trigger, sample, result, trainedAtMillis);
+    schedulePoll();
+  }
+
+  private void schedulePoll() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    getProcessingTimeService()
+        .registerTimer(
+            now + POLL_MILLIS,
+            t -> {
+              if (inFlight != null && inFlight.result.isDone()) {
+                handOver();
+              } else if (inFlight != null) {
+                schedulePoll();
+              }
+            });
+  }
+
+  /** On the task thread: publishes what the worker trained, or counts its failure. */
+  private void handOver() {
+    InFlight done = inFlight;
+    inFlight = null;
+    CodebookEntry entry;
+    try {
+      entry = done.result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (ExecutionException e) {
       // Never fail the indexing path for the trainer: try again on a larger sample.
       trainingFailures.inc();
       nextTrainingAt = seen + settings.trainAfterItems();
-      LOG.warn("Training codebook version {} on {} items failed", version, sample.size(), e);
+      LOG.warn(
+          "Training codebook version {} on {} items failed",
+          done.version,
+          done.sample.size(),
+          e.getCause());
+      return;
+    }
+    if (done.trigger == Trigger.FIRST && newestVersion >= 0) {
+      LOG.info(
+          "A version arrived while the first one trained: version {} is not published",
+          done.version);
+      return;
+    }
+    if (entry.version <= newestVersion) {
+      // Published from outside while it trained: the number is taken.
+      entry.version = nextVersion();
+    }
+    newestVersion = entry.version;
+    lastTrainingMillis = System.currentTimeMillis() - done.startedMillis;
+    output.collect(new StreamRecord<>(entry));
+    switch (done.trigger) {
+      case SCHEDULE -> scheduledTrainings.inc();
+      case DRIFT -> driftTrainings.inc();
+      case METHOD -> methodTrainings.inc();
+      case FIRST -> {}
     }
   }
 
-  CodebookEntry train(long version, List<float[]> sample) {
+  private CodebookEntry train(CodebookTrainer trainer, long version, List<float[]> sample) {
     long start = System.currentTimeMillis();
-    Codebook codebook = settings.codebookTrainer().train(settings.embeddingModel(), sample);
-    newestVersion = version;
+    Codebook codebook = trainer.train(settings.embeddingModel(), sample);
     CodebookEntry entry = CodebookEntry.of(version, codebook, sample);
     LOG.info(
-        "Trained codebook version {} on {} items in {} ms: {}",
+        "Trained codebook version {} ({} {}x{}) on {} items in {} ms: {}",
         version,
+        entry.method,
+        entry.numCodebooks,
+        entry.codebookSize,
         sample.size(),
         System.currentTimeMillis() - start,
         entry.metrics());
@@ -263,7 +408,8 @@ public class TrainCodebookFunction
   }
 
   @Override
-  public void processElement2(CodebookEntry published, Context ctx, Collector<CodebookEntry> out) {
+  public void processElement2(StreamRecord<CodebookEntry> record) {
+    CodebookEntry published = record.getValue();
     newestVersion = Math.max(newestVersion, published.version);
     if (activeEntry == null || published.version > activeEntry.version) {
       activate(published);
@@ -294,8 +440,37 @@ public class TrainCodebookFunction
     active = CodebookCodec.deserialize(entry.method, entry.artifact);
   }
 
+  /** Whether a training has started and not been handed over yet, for tests. */
+  boolean trainingInFlight() {
+    return inFlight != null;
+  }
+
+  /**
+   * Waits for the worker to finish the training in flight (the task thread still has to take it
+   * over, on its next poll), for tests.
+   *
+   * @return whether a training was in flight
+   */
+  boolean awaitTraining(Duration timeout) throws InterruptedException {
+    if (inFlight == null || inFlight.result == null) {
+      return false;
+    }
+    try {
+      inFlight.result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      // A failure is a result too.
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("training still running after " + timeout, e);
+    }
+    return true;
+  }
+
   @Override
   public void close() throws Exception {
+    if (worker != null) {
+      // A training in flight is lost with the task; a restore trains it again.
+      worker.shutdownNow();
+    }
     if (active != null) {
       active.close();
     }
@@ -303,26 +478,39 @@ public class TrainCodebookFunction
   }
 
   @Override
-  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
     reservoirState.update(reservoir);
     recentState.update(new ArrayList<>(recent));
     activeState.update(activeEntry == null ? List.of() : List.of(activeEntry));
     countersState.update(
-        List.of(seen, newestVersion, trainedAtSeen, trainedAtMillis, activatedAtSeen));
+        List.of(
+            seen, newestVersion, trainedAtSeen, trainedAtMillis, activatedAtSeen, nextTrainingAt));
     List<Double> reference = new ArrayList<>();
     if (baseline != null) {
       LIVE_METRICS.forEach(name -> reference.add(baseline.get(name)));
     }
     referenceState.update(reference);
+    if (inFlight == null) {
+      inFlightState.update(List.of());
+      inFlightSampleState.update(List.of());
+    } else {
+      inFlightState.update(List.of(inFlight.version, (long) inFlight.trigger.ordinal()));
+      inFlightSampleState.update(inFlight.sample);
+    }
   }
 
   @Override
-  public void initializeState(FunctionInitializationContext context) throws Exception {
-    reservoirState = context.getOperatorStateStore().getListState(RESERVOIR);
-    recentState = context.getOperatorStateStore().getListState(RECENT);
-    activeState = context.getOperatorStateStore().getListState(ACTIVE);
-    countersState = context.getOperatorStateStore().getListState(COUNTERS);
-    referenceState = context.getOperatorStateStore().getListState(REFERENCE);
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    var store = context.getOperatorStateStore();
+    reservoirState = store.getListState(RESERVOIR);
+    recentState = store.getListState(RECENT);
+    activeState = store.getListState(ACTIVE);
+    countersState = store.getListState(COUNTERS);
+    referenceState = store.getListState(REFERENCE);
+    inFlightState = store.getListState(IN_FLIGHT);
+    inFlightSampleState = store.getListState(IN_FLIGHT_SAMPLE);
     reservoir = new ArrayList<>();
     recent = new ArrayDeque<>();
     seen = 0;
@@ -348,6 +536,9 @@ public class TrainCodebookFunction
       trainedAtMillis = counters.get(3);
       activatedAtSeen = counters.get(4);
     }
+    if (counters.size() >= 6) {
+      nextTrainingAt = counters.get(5);
+    }
     List<Double> reference = new ArrayList<>();
     referenceState.get().forEach(reference::add);
     if (reference.size() == LIVE_METRICS.size()) {
@@ -355,6 +546,15 @@ public class TrainCodebookFunction
       for (int i = 0; i < reference.size(); i++) {
         baseline.put(LIVE_METRICS.get(i), reference.get(i));
       }
+    }
+    List<Long> pending = new ArrayList<>();
+    inFlightState.get().forEach(pending::add);
+    if (pending.size() == 2) {
+      List<float[]> sample = new ArrayList<>();
+      inFlightSampleState.get().forEach(sample::add);
+      inFlight =
+          new InFlight(
+              pending.get(0), Trigger.values()[pending.get(1).intValue()], sample, null, 0);
     }
   }
 }
