@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.moc.codebook.CodebookTrainer;
 import io.moc.codebook.KMeans;
@@ -101,8 +102,23 @@ public final class VqVaeTrainer implements CodebookTrainer {
     return fit(embeddingModel, sample).codebook();
   }
 
-  /** Trains and reports the loss history and the DJL model's own codes of the sample. */
+  /**
+   * Trains and reports the loss history and the DJL model's own codes of the sample. Any thread may
+   * call it: PyTorch's grad mode is per thread, on by default in a new one, and the optimiser's
+   * in-place updates need it off outside the gradient collector.
+   */
   public Result fit(String embeddingModel, List<float[]> sample) {
+    Engine.getEngine(ENGINE);
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return fitWithoutGrad(embeddingModel, sample);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private Result fitWithoutGrad(String embeddingModel, List<float[]> sample) {
     long start = System.nanoTime();
     if (sample.isEmpty()) {
       throw new IllegalArgumentException("no embeddings to train on");

@@ -81,6 +81,22 @@ class VqVaeTrainerTest {
   }
 
   @Test
+  void shouldTrainOnAThreadOfItsOwnAsTheIndexingJobsWorkerDoes() throws Exception {
+    // PyTorch's grad mode is per thread and on in a new one: the in-place updates must not care.
+    VqVaeTrainer trainer = VqVaeTrainer.moc(CONFIG.withEpochs(1, 1));
+    java.util.concurrent.CompletableFuture<VqCodebook> trained =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> trainer.train("model-x", DATA),
+            runnable -> new Thread(runnable, "fresh-trainer-thread").start());
+    VqCodebook codebook = trained.get(2, java.util.concurrent.TimeUnit.MINUTES);
+    assertEquals(CONFIG.numCodebooks(), codebook.numCodebooks());
+    assertArrayEquals(
+        CodebookCodec.serialize(VqVaeTrainer.moc(CONFIG.withEpochs(1, 1)).train("model-x", DATA)),
+        CodebookCodec.serialize(codebook),
+        "the same codebook as on the calling thread");
+  }
+
+  @Test
   void shouldTrainADifferentModelForAnotherSeed() {
     VqCodebook other = VqVaeTrainer.moc(CONFIG.withSeed(8).withEpochs(1, 2)).train("model-x", DATA);
     assertTrue(
