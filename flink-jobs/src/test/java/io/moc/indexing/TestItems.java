@@ -24,6 +24,10 @@ final class TestItems {
   }
 
   static IndexingSettings settings(CodebookLifecycle lifecycle) {
+    return settings(lifecycle, "projected-kmeans");
+  }
+
+  static IndexingSettings settings(CodebookLifecycle lifecycle, String method) {
     return new IndexingSettings(
         io.moc.common.KafkaConnection.plaintext("localhost:9092"),
         "items",
@@ -46,7 +50,7 @@ final class TestItems {
         100,
         10,
         42,
-        "projected-kmeans",
+        method,
         lifecycle,
         io.moc.common.InputSettings.defaults());
   }

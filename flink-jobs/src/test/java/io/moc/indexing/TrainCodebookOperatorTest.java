@@ -300,4 +300,13 @@ class TrainCodebookOperatorTest {
     feed(100, 300);
     assertEquals(2, harness.extractOutputValues().size(), "a version of the method stays");
   }
+
+  @Test
+  void shouldTrainTheVqVaeMethodOnTheWorkerThread() throws Exception {
+    harness = open(TestItems.settings(TestItems.lifecycle(), "moc"), () -> -1, null);
+    feed(0, 12);
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(1, out.size(), "trained off the task thread, published on it");
+    assertEquals("moc", out.get(0).method);
+  }
 }
