@@ -7,10 +7,13 @@ import io.moc.codebook.CodebookTrainer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -249,11 +252,27 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
 
   /**
    * The reservoir plus the newest items, which weigh in beyond their share: they are what drifted.
+   * Each embedding once: while the reservoir still holds every item, the newest are all in it, and
+   * a twice-counted item would look like a collision of codes with itself.
    */
   private List<float[]> trainingSample() {
-    List<float[]> sample = new ArrayList<>(reservoir);
-    sample.addAll(recent);
-    return sample;
+    Set<Embedding> distinct = new LinkedHashSet<>();
+    reservoir.forEach(e -> distinct.add(new Embedding(e)));
+    recent.forEach(e -> distinct.add(new Embedding(e)));
+    return distinct.stream().map(Embedding::values).toList();
+  }
+
+  /** An embedding compared by its values: a restored reservoir and window share no arrays. */
+  private record Embedding(float[] values) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Embedding other && Arrays.equals(values, other.values);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(values);
+    }
   }
 
   /**
