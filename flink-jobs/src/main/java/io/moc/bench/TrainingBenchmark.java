@@ -81,7 +81,10 @@ public final class TrainingBenchmark {
       long createdTime,
       long appendTime,
       long visibleTime,
-      double lastEventTime) {}
+      double lastEventTime,
+      boolean delta,
+      long artifactBytes,
+      double publishMs) {}
 
   private static final long CODEBOOK_VERSION = 1;
   private static final int USERS = 10_000;
@@ -317,6 +320,7 @@ public final class TrainingBenchmark {
           pubs.stream().mapToDouble(p -> (p.visibleTime() - p.appendTime()) / 1000.0).toArray();
       report.put("snapshot_commit_wait_s_p50", round(percentile(commitWait, 0.50)));
       report.put("snapshots_published", pubs.size());
+      snapshotSizes(pubs, settings.model().publishIntervalMillis(), report);
       console.printf(
           "freshness over %d impressions: p50 %.2f s, p99 %.2f s (snapshot written: p50 %.2f s,"
               + " p99 %.2f s)%n",
@@ -472,6 +476,46 @@ public final class TrainingBenchmark {
     }
   }
 
+  /**
+   * Sizes of the full and delta artifacts, and what publishing costs the trainer: the task thread's
+   * time in publication (serialising, diffing, writing) per publish interval.
+   */
+  private static void snapshotSizes(
+      List<Publication> pubs, long publishIntervalMillis, Map<String, Object> report) {
+    double[] full =
+        pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::artifactBytes).toArray();
+    double[] delta =
+        pubs.stream().filter(Publication::delta).mapToDouble(Publication::artifactBytes).toArray();
+    report.put("full_snapshots", full.length);
+    report.put("delta_snapshots", delta.length);
+    report.put("full_snapshot_bytes_p50", Math.round(percentile(full, 0.50)));
+    report.put("delta_snapshot_bytes_p50", Math.round(percentile(delta, 0.50)));
+    report.put("delta_snapshot_bytes_max", Math.round(percentile(delta, 1.0)));
+    double perSnapshot =
+        pubs.stream().mapToDouble(Publication::artifactBytes).average().orElse(Double.NaN);
+    report.put("bytes_per_snapshot_mean", Math.round(perSnapshot));
+    report.put(
+        "bytes_per_snapshot_over_full",
+        full.length == 0 ? null : round(perSnapshot / percentile(full, 0.50)));
+    double[] fullMs =
+        pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::publishMs).toArray();
+    double[] deltaMs =
+        pubs.stream().filter(Publication::delta).mapToDouble(Publication::publishMs).toArray();
+    double meanMs = pubs.stream().mapToDouble(Publication::publishMs).average().orElse(Double.NaN);
+    report.put("full_publish_ms_p50", round(percentile(fullMs, 0.50)));
+    report.put("delta_publish_ms_p50", round(percentile(deltaMs, 0.50)));
+    // Of the trainer's task thread: the throughput publishing takes at this cadence.
+    report.put("publish_share_of_task_thread", round(meanMs / publishIntervalMillis));
+  }
+
+  private static long artifactBytes(String uri) {
+    try {
+      return Files.size(Path.of(java.net.URI.create(uri)));
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
@@ -524,7 +568,10 @@ public final class TrainingBenchmark {
                     s.getCreatedTime().toEpochMilli(),
                     r.timestamp(),
                     now,
-                    metrics.getOrDefault("last_event_time", Double.NaN)));
+                    metrics.getOrDefault("last_event_time", Double.NaN),
+                    s.getBaseVersion() >= 0,
+                    artifactBytes(s.getArtifactUri()),
+                    metrics.getOrDefault("publish_ms", Double.NaN)));
             maxTrained = Math.max(maxTrained, trained);
           }
         }

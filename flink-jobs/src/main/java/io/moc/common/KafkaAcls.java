@@ -38,7 +38,7 @@ public final class KafkaAcls {
 
   /**
    * The training job: reads impressions, item-codes and its own snapshots back (to number a fresh
-   * start above them), writes ctr-models (transactionally) and dead-letters.
+   * or restored start above them), writes ctr-models and dead-letters (both at-least-once).
    */
   public static List<AclBinding> trainer(String principal, ReadableConfig config, String groupId) {
     List<AclBinding> acls = new ArrayList<>();

@@ -16,6 +16,7 @@ import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
+import io.moc.serving.ModelArtifactReader;
 import io.moc.serving.TopicTail;
 import io.moc.source.Dataset;
 import io.moc.source.DatasetReplay;
@@ -24,7 +25,6 @@ import io.moc.training.ModelSnapshotEntry;
 import io.moc.training.OnlineModelSettings;
 import io.moc.training.model.FeatureContract;
 import io.moc.training.model.ModelArtifact;
-import io.moc.util.Sha256;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -175,11 +175,9 @@ public final class OfflineComparison {
     ModelSnapshotEntry newest = snapshots.get(snapshots.size() - 1);
     Map<String, int[]> codes = codesOf(frozen.codebookVersion);
 
-    byte[] bytes = opener.read(frozen.artifactUri);
-    if (!Sha256.hex(bytes).equals(frozen.sha256)) {
-      throw new IllegalStateException("artifact of model version " + frozen.version + " changed");
-    }
-    ModelArtifact artifact = ModelArtifact.fromBytes(bytes);
+    ModelArtifactReader artifacts = new ModelArtifactReader(opener);
+    snapshots.forEach(artifacts::remember);
+    ModelArtifact artifact = ModelArtifact.fromBytes(artifacts.read(frozen));
     FeatureContract contract = artifact.contract();
     boolean sampledNegatives = dataset.format() == Dataset.Format.AMAZON_BEAUTY;
     List<SourceEvent.Impression> impressions = impressions(dataset);

@@ -8,7 +8,6 @@ import io.moc.training.ModelSnapshotEntry;
 import io.moc.training.model.FeatureContract;
 import io.moc.training.model.ModelArtifact;
 import io.moc.util.Sha256;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -68,7 +67,7 @@ public final class CtrScorer implements AutoCloseable {
   }
 
   /** The topics a scorer built by {@link #latest} polls, and where its artifacts are read from. */
-  private record Topics(TopicTail models, TopicTail codes, ArtifactOpener opener)
+  private record Topics(TopicTail models, TopicTail codes, ModelArtifactReader artifacts)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -82,7 +81,8 @@ public final class CtrScorer implements AutoCloseable {
    * A scorer of already-loaded parts.
    *
    * @param snapshot the model's announcement (version, codebook version, SHA-256)
-   * @param artifact the bytes at the snapshot's artifact URI
+   * @param artifact the snapshot's full model artifact: the bytes at its artifact URI, or for a
+   *     delta the model {@link ModelArtifactReader} rebuilds
    * @param codes each item's latest codes, of any codebook version, by item id
    * @throws IllegalArgumentException when the artifact is not the one the snapshot announces, is
    *     corrupted, or reads another codebook version than the snapshot says
@@ -108,15 +108,16 @@ public final class CtrScorer implements AutoCloseable {
       KafkaConnection kafka, String ctrModelsTopic, String itemCodesTopic, ArtifactOpener opener) {
     TopicTail models = new TopicTail(kafka, ctrModelsTopic);
     TopicTail codes = null;
+    ModelArtifactReader artifacts = new ModelArtifactReader(opener);
     try {
-      ModelSnapshotEntry newest = newestSnapshot(models, null);
+      ModelSnapshotEntry newest = newestSnapshot(models, null, artifacts);
       if (newest == null) {
         throw new IllegalStateException("no model snapshot on " + ctrModelsTopic + " yet");
       }
       codes = new TopicTail(kafka, itemCodesTopic);
       CtrScorer scorer =
           new CtrScorer(
-              newest, open(newest, read(opener, newest)), new Topics(models, codes, opener));
+              newest, open(newest, artifacts.read(newest)), new Topics(models, codes, artifacts));
       try {
         codes.readToEnd(scorer::apply);
       } catch (RuntimeException e) {
@@ -149,11 +150,12 @@ public final class CtrScorer implements AutoCloseable {
     }
     // Codes first: a rejected snapshot must not hold back the codes of the model still in use.
     topics.codes().readToEnd(this::apply);
-    ModelSnapshotEntry newest = newestSnapshot(topics.models(), snapshot.version);
+    ModelSnapshotEntry newest =
+        newestSnapshot(topics.models(), snapshot.version, topics.artifacts());
     if (newest == null) {
       return false;
     }
-    replaceModel(newest, read(topics.opener(), newest));
+    replaceModel(newest, topics.artifacts().read(newest));
     return true;
   }
 
@@ -395,15 +397,21 @@ public final class CtrScorer implements AutoCloseable {
     }
   }
 
-  /** The highest version among the snapshots read now, if higher than {@code above} (null: any). */
-  private static ModelSnapshotEntry newestSnapshot(TopicTail models, Long above) {
+  /**
+   * The highest version among the snapshots read now, if higher than {@code above} (null: any);
+   * every one read is shown to {@code artifacts}, for the bases of later deltas.
+   */
+  private static ModelSnapshotEntry newestSnapshot(
+      TopicTail models, Long above, ModelArtifactReader artifacts) {
     ModelSnapshotEntry[] newest = {null};
     forEachSnapshot(
         models,
         s -> {
+          ModelSnapshotEntry entry = ModelSnapshotEntry.fromAvro(s);
+          artifacts.remember(entry);
           boolean newer = above == null || s.getVersion() > above;
           if (newer && (newest[0] == null || s.getVersion() > newest[0].version)) {
-            newest[0] = ModelSnapshotEntry.fromAvro(s);
+            newest[0] = entry;
           }
         });
     return newest[0];
@@ -440,22 +448,14 @@ public final class CtrScorer implements AutoCloseable {
         });
   }
 
-  private static byte[] read(ArtifactOpener opener, ModelSnapshotEntry snapshot) {
-    try {
-      return opener.read(snapshot.artifactUri);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot read model version " + snapshot.version + " at " + snapshot.artifactUri, e);
-    }
-  }
-
   /**
    * The snapshot's model, once its artifact is the one announced: checked against the snapshot's
    * SHA-256 before anything is parsed, then against its own checksum and codebook version.
    */
   private static ModelArtifact.Scorer open(ModelSnapshotEntry snapshot, byte[] artifact) {
     String actual = Sha256.hex(artifact);
-    String announced = snapshot.sha256 == null ? "" : snapshot.sha256.toLowerCase(Locale.ROOT);
+    String announced =
+        snapshot.modelSha() == null ? "" : snapshot.modelSha().toLowerCase(Locale.ROOT);
     if (!actual.equals(announced)) {
       throw new IllegalArgumentException(
           "model version "
@@ -465,7 +465,7 @@ public final class CtrScorer implements AutoCloseable {
               + " has SHA-256 "
               + actual
               + ", its snapshot announces "
-              + snapshot.sha256
+              + snapshot.modelSha()
               + " (corrupted, tampered with or overwritten); refusing to load it");
     }
     ModelArtifact parsed;

@@ -16,10 +16,24 @@ public class ModelSnapshotEntry {
   public long examplesSeen;
   public String artifactUri;
   public String sha256;
+  // A delta's base: -1 for a full model (see ModelSnapshot.base_version).
+  public long baseVersion = -1;
+  public String baseSha256 = "";
+  public String modelSha256 = "";
   public String[] metricNames = new String[0];
   public double[] metricValues = new double[0];
 
   public ModelSnapshotEntry() {}
+
+  /** Whether the artifact is a delta on the full snapshot {@link #baseVersion}. */
+  public boolean isDelta() {
+    return baseVersion >= 0;
+  }
+
+  /** The SHA-256 of the full model: the artifact's own, or for a delta the one it rebuilds. */
+  public String modelSha() {
+    return isDelta() ? modelSha256 : sha256;
+  }
 
   public Map<String, Double> metrics() {
     Map<String, Double> m = new LinkedHashMap<>();
@@ -43,6 +57,9 @@ public class ModelSnapshotEntry {
         .setMetrics(metrics())
         .setArtifactUri(artifactUri)
         .setSha256(sha256)
+        .setBaseVersion(baseVersion)
+        .setBaseSha256(baseSha256)
+        .setModelSha256(modelSha256)
         .build();
   }
 
@@ -54,6 +71,9 @@ public class ModelSnapshotEntry {
     e.examplesSeen = s.getExamplesSeen();
     e.artifactUri = s.getArtifactUri();
     e.sha256 = s.getSha256();
+    e.baseVersion = s.getBaseVersion();
+    e.baseSha256 = s.getBaseSha256() == null ? "" : s.getBaseSha256();
+    e.modelSha256 = s.getModelSha256() == null ? "" : s.getModelSha256();
     e.setMetrics(s.getMetrics() == null ? Map.of() : s.getMetrics());
     return e;
   }

@@ -11,6 +11,8 @@ import java.io.Serializable;
  *
  * @param modelStore Flink file-system URI of the folder artifacts are written to
  * @param publishIntervalMillis a snapshot is published this often when the model trained since
+ * @param fullSnapshotEvery every this many publications one is a full model; the others are deltas
+ *     on the last full one (1: all full)
  * @param retrainIntervalMillis a retraining pass over the replay window this often; 0: never
  * @param retrainEpochs epochs of a retraining pass
  * @param retrainChunkSteps most training steps of one step of a retraining pass on the task thread
@@ -27,6 +29,7 @@ import java.io.Serializable;
 public record OnlineModelSettings(
     String modelStore,
     long publishIntervalMillis,
+    int fullSnapshotEvery,
     long retrainIntervalMillis,
     int retrainEpochs,
     int retrainChunkSteps,
@@ -105,10 +108,37 @@ public record OnlineModelSettings(
     return new OnlineModelSettings(
         modelStore,
         publishIntervalMillis,
+        fullSnapshotEvery,
         intervalMillis,
         epochs,
         chunkSteps,
         chunkMillis,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        controlModel);
+  }
+
+  /** These settings with a full snapshot every {@code n} publications, deltas between. */
+  public OnlineModelSettings withFullSnapshotEvery(int n) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        n,
+        retrainIntervalMillis,
+        retrainEpochs,
+        retrainChunkSteps,
+        retrainChunkMillis,
         batchSize,
         windowSize,
         coldStartAgeMillis,
@@ -130,6 +160,7 @@ public record OnlineModelSettings(
     return new OnlineModelSettings(
         modelStore,
         publishIntervalMillis,
+        fullSnapshotEvery,
         retrainIntervalMillis,
         retrainEpochs,
         retrainChunkSteps,

@@ -4,8 +4,9 @@ import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
 import io.moc.common.RawRecord;
 import io.moc.indexing.PublishedVersions;
-import io.moc.training.model.ModelArtifact;
+import io.moc.training.model.ModelDelta;
 import io.moc.training.model.OnlineCtrTrainer;
+import io.moc.util.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,12 +47,16 @@ import org.slf4j.LoggerFactory;
  * the dead letters with the reason.
  *
  * <p>Every publish interval the current model, if it trained since, is written to the model store
- * and a {@link ModelSnapshotEntry} is emitted. Every retrain interval a retraining pass over the
- * replay window begins; it runs in steps of about {@code moc.training.retrain-chunk-time} between
- * which examples, codes and checkpoint barriers are processed, so that the stream never waits for a
- * whole pass. The trainers (parameters, optimiser moments, replay and metric windows) are operator
- * state, so training resumes exactly from a checkpoint; the next model version number is state too,
- * and a fresh job starts above the highest on the topic.
+ * and a {@link ModelSnapshotEntry} is emitted: every {@code moc.training.full-snapshot-every}-th a
+ * full artifact, the others a {@link ModelDelta} on the last full one. Announcements are not
+ * transactional, so a model is visible to scorers within the publish interval; after a restore the
+ * trainer numbers its next version above the highest on the topic. Every retrain interval a
+ * retraining pass over the replay window begins; it runs in steps of about {@code
+ * moc.training.retrain-chunk-time} between which examples, codes and checkpoint barriers are
+ * processed, so that the stream never waits for a whole pass. The trainers (parameters, optimiser
+ * moments, replay and metric windows) are operator state, so training resumes exactly from a
+ * checkpoint; the next model version number is state too, and a fresh job starts above the highest
+ * on the topic.
  *
  * <p>With {@code moc.training.control-model}, an ids-only control model (user and item ids, given
  * no codes and reading none) trains on exactly the examples the semantic models train on, in the
@@ -109,6 +114,17 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient ListState<Long> countersState;
   private transient ListState<byte[]> controlState;
   private transient Counter published;
+  private transient Counter fullSnapshots;
+  private transient Counter deltaSnapshots;
+  private transient volatile long lastSnapshotBytes;
+  // The last full snapshot published by this instance: the base of the deltas that follow. Not
+  // state: after a restore the first publication is full again.
+  private transient byte[] lastFull;
+  private transient long lastFullVersion;
+  private transient String lastFullSha;
+  private transient long lastFullCodebookVersion;
+  private transient int publishedSinceFull;
+  private transient boolean checkTopicBeforePublishing;
   private transient DeadLetters deadLetters;
 
   public TrainCtrOperator(OnlineModelSettings settings, PublishedVersions publishedModels) {
@@ -154,6 +170,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     List<Long> counters = new ArrayList<>();
     countersState.get().forEach(counters::add);
     nextModelVersion = counters.get(0);
+    checkTopicBeforePublishing = true;
     trainedAtLastPublish = counters.get(1);
     lastPublishedVersion = counters.get(2);
     // State of a job from before the count: what its models hold is the best estimate.
@@ -168,6 +185,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     super.open();
     MetricGroup metrics = getMetricGroup();
     published = metrics.counter("modelSnapshotsPublished");
+    fullSnapshots = metrics.counter("fullModelSnapshotsPublished");
+    deltaSnapshots = metrics.counter("deltaModelSnapshotsPublished");
+    metrics.gauge("lastModelSnapshotBytes", () -> lastSnapshotBytes);
     deadLetters = new DeadLetters(metrics);
     metrics.gauge("prequentialAuc", () -> current == null ? Double.NaN : current.windowAuc());
     metrics.gauge(
@@ -378,12 +398,38 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     getProcessingTimeService().registerTimer(now + RETRAIN_PAUSE_MILLIS, t -> retrainChunk());
   }
 
-  /** Writes the model's artifact to the store and describes it; the number is never reused. */
+  /**
+   * Writes the model's artifact to the store and describes it; the number is never reused. Every
+   * {@code fullSnapshotEvery}-th publication, the first after a start and the first of another
+   * codebook version's model are full; the others are deltas on the last full one.
+   */
   ModelSnapshotEntry publish(OnlineCtrTrainer trainer, long now) throws Exception {
-    ModelArtifact artifact = trainer.artifact();
-    byte[] bytes = artifact.toBytes();
+    if (checkTopicBeforePublishing) {
+      // Announcements are not transactional: versions published after the checkpoint this job
+      // was restored from are on the topic, and their numbers are taken. Asked at the first
+      // publication, long after the failed attempt's producer is gone.
+      checkTopicBeforePublishing = false;
+      try {
+        nextModelVersion = Math.max(nextModelVersion, publishedModels.highest() + 1);
+      } catch (Exception e) {
+        LOG.warn(
+            "Could not read the published model versions; numbering from {}", nextModelVersion, e);
+      }
+    }
+    long started = System.nanoTime();
+    byte[] full = trainer.artifact().toBytes();
+    String modelSha = Sha256.hex(full);
     long version = nextModelVersion++;
-    Path target = new Path(settings.modelStore(), String.format("model-v%06d.bin", version));
+    boolean delta =
+        lastFull != null
+            && lastFullCodebookVersion == trainer.codebookVersion()
+            && lastFull.length == full.length
+            && publishedSinceFull < settings.fullSnapshotEvery() - 1;
+    byte[] bytes = delta ? ModelDelta.between(lastFull, full) : full;
+    Path target =
+        new Path(
+            settings.modelStore(),
+            String.format(delta ? "model-v%06d.delta" : "model-v%06d.bin", version));
     // Written under a temporary name and renamed: a reader never sees half a model. A version
     // rewritten after a failover carries the same number, and only one of them is ever announced.
     Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
@@ -401,7 +447,22 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     entry.createdTime = now;
     entry.examplesSeen = trainer.examplesSeen();
     entry.artifactUri = target.toUri().toString();
-    entry.sha256 = artifact.sha256();
+    entry.sha256 = delta ? Sha256.hex(bytes) : modelSha;
+    if (delta) {
+      entry.baseVersion = lastFullVersion;
+      entry.baseSha256 = lastFullSha;
+      entry.modelSha256 = modelSha;
+      publishedSinceFull++;
+      deltaSnapshots.inc();
+    } else {
+      lastFull = full;
+      lastFullVersion = version;
+      lastFullSha = modelSha;
+      lastFullCodebookVersion = trainer.codebookVersion();
+      publishedSinceFull = 0;
+      fullSnapshots.inc();
+    }
+    lastSnapshotBytes = bytes.length;
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("prequential_auc", trainer.windowAuc());
     metrics.put("prequential_logloss", trainer.windowLogLoss());
@@ -410,6 +471,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     // Across models (a promoted one starts its own count): every impression trained so far.
     metrics.put(IMPRESSIONS_TRAINED_METRIC, (double) impressionsTrained);
     metrics.put("last_event_time", (double) trainer.lastEventTime());
+    // What this publication cost the task thread: serialising, diffing, writing.
+    metrics.put("publish_ms", (System.nanoTime() - started) / 1e6);
     if (control != null) {
       metrics.put("control_prequential_auc", control.windowAuc());
       metrics.put("control_cold_start_auc", control.coldStartAuc());
@@ -421,9 +484,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     lastPublishMillis = System.currentTimeMillis();
     published.inc();
     LOG.info(
-        "Published CTR model version {} for codebook version {}: {}",
+        "Published CTR model version {} for codebook version {} ({}, {} bytes): {}",
         version,
         entry.codebookVersion,
+        delta ? "delta on version " + lastFullVersion : "full",
+        bytes.length,
         metrics);
     return entry;
   }

@@ -50,9 +50,21 @@ public final class TrainingOptions {
   public static final ConfigOption<Duration> PUBLISH_INTERVAL =
       ConfigOptions.key("moc.training.publish-interval")
           .durationType()
-          .defaultValue(Duration.ofSeconds(10))
+          .defaultValue(Duration.ofSeconds(2))
           .withDescription(
-              "A model snapshot is published this often when the model trained since the last.");
+              "A model snapshot is published this often when the model trained since the last."
+                  + " Announcements do not wait for a checkpoint, and most snapshots are deltas"
+                  + " (see moc.training.full-snapshot-every), so this can be short.");
+
+  public static final ConfigOption<Integer> FULL_SNAPSHOT_EVERY =
+      ConfigOptions.key("moc.training.full-snapshot-every")
+          .intType()
+          .defaultValue(10)
+          .withDescription(
+              "Every this many publications one is a full model; the others carry only the 64-byte"
+                  + " blocks of the artifact that changed since the last full one (the embedding"
+                  + " rows trained since, and the dense layers). 1: every snapshot full. The first"
+                  + " after a start, and the first of a new codebook version's model, are full.");
 
   public static final ConfigOption<Duration> RETRAIN_INTERVAL =
       ConfigOptions.key("moc.training.retrain-interval")
@@ -195,6 +207,7 @@ public final class TrainingOptions {
         new OnlineModelSettings(
             config.get(MODEL_STORE),
             config.get(PUBLISH_INTERVAL).toMillis(),
+            config.get(FULL_SNAPSHOT_EVERY),
             config.get(RETRAIN_INTERVAL).toMillis(),
             config.get(RETRAIN_EPOCHS),
             config.get(RETRAIN_CHUNK_STEPS),

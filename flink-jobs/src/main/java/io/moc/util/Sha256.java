@@ -14,6 +14,11 @@ public final class Sha256 {
 
   private Sha256() {}
 
+  /** The 32 bytes of the SHA-256 of {@code bytes}. */
+  public static byte[] of(byte[] bytes) {
+    return digest().digest(bytes);
+  }
+
   public static String hex(byte[] bytes) {
     return HexFormat.of().formatHex(digest().digest(bytes));
   }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class TrainingBenchmarkTest {
 
   private static Publication published(long trained, long appendTime, long visibleTime) {
-    return new Publication(trained, appendTime - 5, appendTime, visibleTime, Double.NaN);
+    return new Publication(
+        trained, appendTime - 5, appendTime, visibleTime, Double.NaN, false, 100, 1.0);
   }
 
   @Test

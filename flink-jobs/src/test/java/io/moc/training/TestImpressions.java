@@ -37,6 +37,7 @@ final class TestImpressions {
     return new OnlineModelSettings(
         store,
         1000,
+        1,
         0,
         1,
         16,

@@ -2,6 +2,7 @@ package io.moc.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -15,6 +16,8 @@ import io.moc.serving.CtrScorer;
 import io.moc.training.ModelSnapshotEntry;
 import io.moc.training.model.FeatureContract;
 import io.moc.training.model.ModelArtifact;
+import io.moc.training.model.ModelDelta;
+import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,7 +159,49 @@ class CtrScorerITCase {
               newer.score("user-2", "f", new int[] {0, 1, 2}), scorer.score("user-2", "f"));
         }
         assertFalse(scorer.refresh());
+
+        // A delta on version 4 rebuilds version 5 exactly.
+        ModelArtifact v5 = artifact(5);
+        models.beginTransaction();
+        models.send(delta(5, 4, v4, v5, v4.sha256()));
+        models.commitTransaction();
+        assertTrue(scorer.refresh());
+        assertEquals(5, scorer.modelVersion());
+        try (ModelArtifact.Scorer newer = v5.open()) {
+          assertEquals(
+              newer.score("user-3", "f", new int[] {0, 1, 2}), scorer.score("user-3", "f"));
+        }
+        // One that claims another base than version 4's artifact is refused; 5 stays.
+        models.beginTransaction();
+        models.send(delta(6, 4, v4, artifact(6), v5.sha256()));
+        models.commitTransaction();
+        IllegalArgumentException refused =
+            assertThrows(IllegalArgumentException.class, scorer::refresh);
+        assertTrue(refused.getMessage().contains("version 6"), refused.getMessage());
+        assertEquals(5, scorer.modelVersion());
       }
     }
+  }
+
+  /** Version {@code version} as a delta on {@code base}, announcing {@code baseSha} as its base's. */
+  private ProducerRecord<byte[], byte[]> delta(
+      long version, long base, ModelArtifact from, ModelArtifact to, String baseSha)
+      throws Exception {
+    byte[] delta = ModelDelta.between(from.toBytes(), to.toBytes());
+    Path file = store.resolve("model-v" + version + ".delta");
+    Files.write(file, delta);
+    ModelSnapshotEntry e = new ModelSnapshotEntry();
+    e.version = version;
+    e.codebookVersion = CODEBOOK;
+    e.createdTime = 1000 + version;
+    e.artifactUri = file.toUri().toString();
+    e.sha256 = Sha256.hex(delta);
+    e.baseVersion = base;
+    e.baseSha256 = baseSha;
+    e.modelSha256 = to.sha256();
+    return new ProducerRecord<>(
+        "ctr-models",
+        Long.toString(version).getBytes(StandardCharsets.UTF_8),
+        AvroBytes.encode(e.toAvro()));
   }
 }

@@ -79,6 +79,7 @@ class OfflineComparisonITCase {
     return new OnlineModelSettings(
         store.toUri().toString(),
         1000,
+        1,
         0,
         1,
         16,
