@@ -1,6 +1,7 @@
 package io.moc.indexing;
 
 import io.moc.codebook.CodebookMethods;
+import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.common.InputOptions;
 import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
@@ -248,6 +249,18 @@ public final class IndexingOptions {
                 + "' (moc.codebook.method or moc.codebook.bootstrap.method); known: "
                 + CodebookMethods.ALL);
       }
+    }
+    int numCodebooks = config.get(NUM_CODEBOOKS);
+    if (!bootstrap.isEmpty()
+        && !bootstrap.equals(method)
+        && (bootstrap.equals(ProjectedKMeansCodebook.KMEANS)
+            != method.equals(ProjectedKMeansCodebook.KMEANS))
+        && numCodebooks != 1) {
+      // The CTR model migrates between versions of one M: a kmeans version has one codebook.
+      throw new IllegalArgumentException(
+          "a kmeans codebook has one code per item, the other method "
+              + numCodebooks
+              + ": moc.codebook.bootstrap.method and moc.codebook.method must agree on M");
     }
     return new IndexingSettings(
         KafkaConnection.of(config),

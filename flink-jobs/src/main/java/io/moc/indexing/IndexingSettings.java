@@ -2,6 +2,7 @@ package io.moc.indexing;
 
 import io.moc.codebook.CodebookMethods;
 import io.moc.codebook.CodebookTrainer;
+import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.common.InputSettings;
 import io.moc.common.KafkaConnection;
 import java.io.Serializable;
@@ -48,8 +49,13 @@ public record IndexingSettings(
   /** Whether a version is of the configured method, M and K (the bootstrap's is not). */
   public boolean isOfConfiguredMethod(CodebookEntry entry) {
     return codebookMethod.equals(entry.method)
-        && numCodebooks == entry.numCodebooks
+        && codebooksOf(codebookMethod) == entry.numCodebooks
         && codebookSize == entry.codebookSize;
+  }
+
+  /** The M a method's versions have: one for kmeans, whatever M is configured. */
+  public int codebooksOf(String method) {
+    return ProjectedKMeansCodebook.KMEANS.equals(method) ? 1 : numCodebooks;
   }
 
   private CodebookTrainer trainer(String method) {

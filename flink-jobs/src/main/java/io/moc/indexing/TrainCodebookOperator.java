@@ -71,9 +71,9 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       new ListStateDescriptor<>("counters", Types.LONG);
   static final ListStateDescriptor<Double> REFERENCE =
       new ListStateDescriptor<>("reference-quality", Types.DOUBLE);
-  // The training in flight at the checkpoint: [version, trigger], and the sample it trains on.
-  static final ListStateDescriptor<Long> IN_FLIGHT =
-      new ListStateDescriptor<>("training-in-flight", Types.LONG);
+  // The training in flight at the checkpoint: [version, trigger name], and the sample it trains on.
+  static final ListStateDescriptor<String> IN_FLIGHT =
+      new ListStateDescriptor<>("training-in-flight", Types.STRING);
   static final ListStateDescriptor<float[]> IN_FLIGHT_SAMPLE =
       new ListStateDescriptor<>(
           "training-in-flight-sample", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
@@ -106,6 +106,8 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   /** How often the task thread looks whether the worker has finished. */
   static final long POLL_MILLIS = 50;
 
+  private static final long CLOSE_WAIT_SECONDS = 10;
+
   private final IndexingSettings settings;
   private final CodebookLifecycle lifecycle;
   private final PublishedVersions publishedVersions;
@@ -136,7 +138,7 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   private transient ListState<CodebookEntry> activeState;
   private transient ListState<Long> countersState;
   private transient ListState<Double> referenceState;
-  private transient ListState<Long> inFlightState;
+  private transient ListState<String> inFlightState;
   private transient ListState<float[]> inFlightSampleState;
 
   /** A training handed to the worker, and the version it will come back as. */
@@ -395,10 +397,9 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
           done.version);
       return;
     }
-    if (entry.version <= newestVersion) {
-      // Published from outside while it trained: the number is taken.
-      entry.version = nextVersion();
-    }
+    // Published from outside while it trained (a validated version, or one validation rejected,
+    // which never reaches input 2): the number is taken.
+    entry.version = Math.max(entry.version, nextVersion());
     newestVersion = entry.version;
     lastTrainingMillis = System.currentTimeMillis() - done.startedMillis;
     output.collect(new StreamRecord<>(entry));
@@ -487,8 +488,13 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   @Override
   public void close() throws Exception {
     if (worker != null) {
-      // A training in flight is lost with the task; a restore trains it again.
+      // A training in flight is lost with the task; a restore trains it again. The VQ-VAE trainer
+      // stops at its next batch when interrupted: waiting a moment keeps a failover from running
+      // the old training beside the new one.
       worker.shutdownNow();
+      if (!worker.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        LOG.warn("The codebook training in flight did not stop within {} s", CLOSE_WAIT_SECONDS);
+      }
     }
     if (active != null) {
       active.close();
@@ -514,7 +520,7 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       inFlightState.update(List.of());
       inFlightSampleState.update(List.of());
     } else {
-      inFlightState.update(List.of(inFlight.version, (long) inFlight.trigger.ordinal()));
+      inFlightState.update(List.of(Long.toString(inFlight.version), inFlight.trigger.name()));
       inFlightSampleState.update(inFlight.sample);
     }
   }
@@ -566,14 +572,14 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
         baseline.put(LIVE_METRICS.get(i), reference.get(i));
       }
     }
-    List<Long> pending = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
     inFlightState.get().forEach(pending::add);
     if (pending.size() == 2) {
       List<float[]> sample = new ArrayList<>();
       inFlightSampleState.get().forEach(sample::add);
       inFlight =
           new InFlight(
-              pending.get(0), Trigger.values()[pending.get(1).intValue()], sample, null, 0);
+              Long.parseLong(pending.get(0)), Trigger.valueOf(pending.get(1)), sample, null, 0);
     }
   }
 }

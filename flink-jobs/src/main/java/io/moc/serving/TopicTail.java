@@ -36,8 +36,9 @@ public final class TopicTail implements AutoCloseable {
   public TopicTail(KafkaConnection kafka, String topic) {
     this.topic = topic;
     Properties p = kafka.clientProperties();
-    // The trainer announces snapshots transactionally: an aborted announcement names a model that
-    // was never published.
+    // The indexer's codebook versions are transactional (an aborted one was never published), and
+    // so were the trainer's snapshots before they became at-least-once: a transaction such a
+    // trainer left open holds readers at its start until the broker times it out.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -260,7 +260,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return;
     } else {
       if (candidate == null || candidate.codebookVersion() < e.codebookVersion) {
-        startCandidate(e.codebookVersion);
+        startCandidate(e);
       } else if (candidate.codebookVersion() > e.codebookVersion) {
         stale(e, candidate.codebookVersion());
         return;
@@ -308,9 +308,21 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer());
   }
 
-  private void startCandidate(long version) {
+  private void startCandidate(TrainingExample e) {
+    long version = e.codebookVersion;
     if (candidate != null) {
       candidate.close();
+      candidate = null;
+    }
+    if (e.codes.length != current.contract().codebooks()) {
+      // Another M: no code of the new version has a counterpart field in the current model.
+      LOG.info(
+          "Codebook version {} has {} codes per item, the model {}: starting a fresh model for it",
+          version,
+          e.codes.length,
+          current.contract().codebooks());
+      candidate = newTrainer(e);
+      return;
     }
     current.flush();
     Map<String, int[]> oldCodes = codes.getOrDefault(current.codebookVersion(), Map.of());
@@ -361,8 +373,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
         retrainChunk();
       }
       if (current.examplesTrained() != trainedAtLastPublish) {
-        output.collect(new StreamRecord<>(publish(current, now)));
-        trainedAtLastPublish = current.examplesTrained();
+        ModelSnapshotEntry entry = publish(current, now);
+        if (entry != null) {
+          output.collect(new StreamRecord<>(entry));
+          trainedAtLastPublish = current.examplesTrained();
+        }
       }
     }
     schedulePublish();
@@ -408,12 +423,13 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       // Announcements are not transactional: versions published after the checkpoint this job
       // was restored from are on the topic, and their numbers are taken. Asked at the first
       // publication, long after the failed attempt's producer is gone.
-      checkTopicBeforePublishing = false;
       try {
         nextModelVersion = Math.max(nextModelVersion, publishedModels.highest() + 1);
+        checkTopicBeforePublishing = false;
       } catch (Exception e) {
-        LOG.warn(
-            "Could not read the published model versions; numbering from {}", nextModelVersion, e);
+        // Guessing could reuse a number: nothing is published until the topic answers.
+        LOG.warn("Could not read the published model versions; publishing at the next tick", e);
+        return null;
       }
     }
     long started = System.nanoTime();
@@ -426,20 +442,24 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
             && lastFull.length == full.length
             && publishedSinceFull < settings.fullSnapshotEvery() - 1;
     byte[] bytes = delta ? ModelDelta.between(lastFull, full) : full;
+    String fileSha = delta ? Sha256.hex(bytes) : modelSha;
+    // The name carries the content's checksum: an announced file is never overwritten, not even
+    // by a failed attempt's file of the same number (which no announcement then points to).
     Path target =
         new Path(
             settings.modelStore(),
-            String.format(delta ? "model-v%06d.delta" : "model-v%06d.bin", version));
-    // Written under a temporary name and renamed: a reader never sees half a model. A version
-    // rewritten after a failover carries the same number, and only one of them is ever announced.
+            String.format(
+                "model-v%06d-%s.%s", version, fileSha.substring(0, 12), delta ? "delta" : "bin"));
+    // Written under a temporary name and renamed: a reader never sees half a model.
     Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
     FileSystem fs = target.getFileSystem();
-    try (OutputStream out = fs.create(temporary, FileSystem.WriteMode.OVERWRITE)) {
-      out.write(bytes);
-    }
-    fs.delete(target, false);
-    if (!fs.rename(temporary, target)) {
-      throw new IOException("could not move the model to " + target);
+    if (!fs.exists(target)) {
+      try (OutputStream out = fs.create(temporary, FileSystem.WriteMode.OVERWRITE)) {
+        out.write(bytes);
+      }
+      if (!fs.rename(temporary, target)) {
+        throw new IOException("could not move the model to " + target);
+      }
     }
     ModelSnapshotEntry entry = new ModelSnapshotEntry();
     entry.version = version;
@@ -447,7 +467,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     entry.createdTime = now;
     entry.examplesSeen = trainer.examplesSeen();
     entry.artifactUri = target.toUri().toString();
-    entry.sha256 = delta ? Sha256.hex(bytes) : modelSha;
+    entry.sha256 = fileSha;
     if (delta) {
       entry.baseVersion = lastFullVersion;
       entry.baseSha256 = lastFullSha;

@@ -432,4 +432,48 @@ class TrainCtrOperatorTest {
     assertTrue(
         refused.getMessage().contains("version " + all.get(0).version), refused.getMessage());
   }
+
+  @Test
+  void shouldStartAFreshModelForACodebookVersionWithAnotherNumberOfCodes() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 64, 1, 1);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    // Version 2 has three codes per item where version 1 had two: no warm start through them.
+    Random random = new Random(3);
+    for (int n = 0; n < 8; n++) {
+      TrainingExample e = example(n, 2, random);
+      e.codes = new int[] {e.codes[0], e.codes[1], 1};
+      harness.processElement1(e, 0);
+    }
+    assertNotNull(operator.candidate());
+    assertEquals(3, operator.candidate().contract().codebooks());
+    assertEquals(8, operator.candidate().examplesSeen());
+    assertEquals(2, operator.current().contract().codebooks(), "the current model goes on");
+    assertTrue(deadLetters().isEmpty());
+  }
+
+  @Test
+  void shouldNotPublishAfterARestoreUntilTheTopicSaysWhichNumbersAreTaken() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 64, 1, 1);
+    OperatorSubtaskState checkpoint = harness.snapshot(1, 0);
+    harness.close();
+
+    boolean[] reachable = {false};
+    harness =
+        open(
+            () -> {
+              if (!reachable[0]) {
+                throw new IllegalStateException("broker unreachable");
+              }
+              return 6;
+            },
+            checkpoint);
+    harness.setProcessingTime(1000);
+    assertTrue(published().isEmpty(), "no guessed number");
+    reachable[0] = true;
+    harness.setProcessingTime(2000);
+    assertEquals(1, published().size());
+    assertEquals(7, published().get(0).version, "above every number on the topic");
+  }
 }

@@ -12,6 +12,7 @@ import io.moc.codebook.KMeans;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 
 /**
  * Trains VQ-VAE quantizers with DJL's PyTorch engine:
@@ -183,6 +184,10 @@ public final class VqVaeTrainer implements CodebookTrainer {
         double reconSum = 0;
         double totalSum = 0;
         for (int from = 0; from < n; from += config.batchSize()) {
+          if (Thread.currentThread().isInterrupted()) {
+            // The job that wanted this codebook is gone (a worker thread shut down).
+            throw new CancellationException("codebook training interrupted");
+          }
           int to = Math.min(n, from + config.batchSize());
           double[] losses =
               step(engine, manager, net, adam, data, order, from, to, quantize, counts);
