@@ -79,9 +79,11 @@ final class EvaluateCommand {
     for (String backbone : distinct(rows, "backbone")) {
       md.append("## ").append(backbone).append("\n\n| method |");
       scales.forEach(s -> md.append(" ").append(s).append("x |"));
-      md.append(" cold-start AUC at largest scale | embedding rows |\n|---|");
+      md.append(
+          " cold-start AUC at largest scale | cold-vs-cold AUC | cold recall@10 | embedding rows"
+              + " |\n|---|");
       scales.forEach(s -> md.append("---|"));
-      md.append("---|---|\n");
+      md.append("---|---|---|---|\n");
       for (String method : distinct(rows, "method")) {
         md.append("| ").append(method).append(" |");
         Map<String, Object> largest = null;
@@ -94,6 +96,10 @@ final class EvaluateCommand {
         }
         md.append(" ")
             .append(largest == null ? "" : pm(largest, "cold_auc", settings.seeds()))
+            .append(" | ")
+            .append(largest == null ? "" : pm(largest, "cold_pair_auc", settings.seeds()))
+            .append(" | ")
+            .append(largest == null ? "" : pm(largest, "cold_recall_at_10", settings.seeds()))
             .append(" | ")
             .append(largest == null ? "" : largest.get("embedding_rows"))
             .append(" |\n");
@@ -118,7 +124,8 @@ final class EvaluateCommand {
         .append(scale)
         .append("x): difference in test AUC, and z = difference / sqrt(std² + std²); ")
         .append(
-            "\"beats\" means z > 2.\n\n| other | ΔAUC | z | beats | Δ cold AUC |\n|---|---|---|---|---|\n");
+            "\"beats\" means z > 2.\n\n| other | ΔAUC | z | beats | Δ cold AUC | Δ cold-vs-cold AUC"
+                + " | z | Δ cold recall@10 |\n|---|---|---|---|---|---|---|---|\n");
     for (String other : distinct(rows, "method")) {
       if (other.equals("moc")) {
         continue;
@@ -136,13 +143,16 @@ final class EvaluateCommand {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s %sx | %+.4f | %.1f | %s | %+.4f |%n",
+              "| %s %sx | %+.4f | %.1f | %s | %+.4f | %s | %s | %s |%n",
               other,
               o.get("scale"),
               diff,
               z,
               z > 2 ? "yes" : "no",
-              num(moc, "cold_auc_mean") - num(o, "cold_auc_mean")));
+              num(moc, "cold_auc_mean") - num(o, "cold_auc_mean"),
+              difference(moc, o, "cold_pair_auc", "%+.4f"),
+              zOf(moc, o, "cold_pair_auc"),
+              difference(moc, o, "cold_recall_at_10", "%+.3f")));
     }
     return md.append("\n").toString();
   }
@@ -163,8 +173,33 @@ final class EvaluateCommand {
         .orElse(null);
   }
 
-  /** Mean ± std, and the number of seeds when fewer than the grid's (a grid still running). */
+  /** a's mean minus b's, or blank when either was not measured. */
+  private static String difference(
+      Map<String, Object> a, Map<String, Object> b, String name, String format) {
+    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
+      return "";
+    }
+    return String.format(Locale.ROOT, format, num(a, name + "_mean") - num(b, name + "_mean"));
+  }
+
+  private static String zOf(Map<String, Object> a, Map<String, Object> b, String name) {
+    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
+      return "";
+    }
+    double sd = Math.hypot(num(a, name + "_std"), num(b, name + "_std"));
+    return sd > 0
+        ? String.format(Locale.ROOT, "%.1f", (num(a, name + "_mean") - num(b, name + "_mean")) / sd)
+        : "";
+  }
+
+  /**
+   * Mean ± std, and the number of seeds when fewer than the grid's (a grid still running); blank
+   * for a figure not measured.
+   */
   private static String pm(Map<String, Object> r, String name, int seeds) {
+    if (r.get(name + "_mean") == null) {
+      return "";
+    }
     String partial = num(r, "seeds") < seeds ? " (" + (int) num(r, "seeds") + " seeds)" : "";
     return String.format(
         Locale.ROOT, "%.4f ± %.4f%s", num(r, name + "_mean"), num(r, name + "_std"), partial);

@@ -106,6 +106,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient long lastPublishedVersion;
   // Examples any model accepted over the job's life: what an audit reconciles impressions with.
   private transient long impressionsTrained;
+  private transient long impressionsAtLastPublish;
   private transient volatile long lastPublishMillis;
   private transient long retrainStartedNanos;
   private transient volatile long lastRetrainMillis;
@@ -178,6 +179,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
         counters.size() > 3
             ? counters.get(3)
             : trainers.stream().mapToLong(OnlineCtrTrainer::examplesSeen).sum();
+    impressionsAtLastPublish = impressionsTrained;
   }
 
   @Override
@@ -372,11 +374,15 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
         retrainStartedNanos = System.nanoTime();
         retrainChunk();
       }
-      if (current.examplesTrained() != trainedAtLastPublish) {
+      // Also when only a candidate trained: the snapshot's impressions_trained is what an audit
+      // reconciles the impressions with, and a candidate may wait long for its promotion.
+      if (current.examplesTrained() != trainedAtLastPublish
+          || impressionsTrained != impressionsAtLastPublish) {
         ModelSnapshotEntry entry = publish(current, now);
         if (entry != null) {
           output.collect(new StreamRecord<>(entry));
           trainedAtLastPublish = current.examplesTrained();
+          impressionsAtLastPublish = impressionsTrained;
         }
       }
     }

@@ -213,7 +213,8 @@ class TrainCtrOperatorTest {
     assertNotNull(operator.candidate(), "a model for version 2 trains beside version 1's");
     assertEquals(1, operator.current().codebookVersion());
     harness.setProcessingTime(2000);
-    assertEquals(1, published().size(), "version 1's model did not train since; none published");
+    assertEquals(2, published().size(), "the candidate trained: the count moves on");
+    assertEquals(1, published().get(1).codebookVersion, "but the model published is version 1's");
 
     feed(16, 200, 2, 4);
     assertNull(operator.candidate(), "promoted once it is at least as good");
@@ -232,14 +233,14 @@ class TrainCtrOperatorTest {
     }
 
     List<ModelSnapshotEntry> all = published();
-    assertEquals(2, all.size());
-    assertEquals(2, all.get(1).codebookVersion);
+    assertEquals(3, all.size());
+    assertEquals(2, all.get(2).codebookVersion);
     for (ModelSnapshotEntry entry : all) {
       assertEquals(entry.codebookVersion, artifactOf(entry).codebookVersion());
     }
     assertTrue(
-        all.get(1).metrics().get("prequential_auc") > 0.7,
-        "the warm-started model kept what the old one learned: " + all.get(1).metrics());
+        all.get(2).metrics().get("prequential_auc") > 0.7,
+        "the warm-started model kept what the old one learned: " + all.get(2).metrics());
   }
 
   @Test
@@ -475,5 +476,23 @@ class TrainCtrOperatorTest {
     harness.setProcessingTime(2000);
     assertEquals(1, published().size());
     assertEquals(7, published().get(0).version, "above every number on the topic");
+  }
+
+  @Test
+  void shouldPublishTheCountOfImpressionsACandidateTrainedOnBeforeItIsPromoted() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 64, 1, 1);
+    harness.setProcessingTime(1000);
+    assertEquals(1, published().size());
+    // Examples of version 2 only: the current model does not change, the candidate trains.
+    feed(64, 80, 2, 1);
+    assertNotNull(((TrainCtrOperator) harness.getOperator()).candidate());
+    harness.setProcessingTime(2000);
+    assertEquals(2, published().size(), "the count moved: what an audit reconciles with");
+    ModelSnapshotEntry second = published().get(1);
+    assertEquals(1, second.codebookVersion, "still the current model's snapshot");
+    assertEquals(80.0, second.metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC));
+    harness.setProcessingTime(3000);
+    assertEquals(2, published().size(), "and nothing when nothing trained");
   }
 }

@@ -99,6 +99,9 @@ class ClusterITCase {
     jobOptions.put("moc.codebook.retrain-interval", "1 s");
     jobOptions.put("moc.codebook.retrain-min-new-items", "400");
     jobOptions.put("moc.codebook.drift.check-every", "1000000");
+    // The projected-k-means bootstrap is replaced by a moc version once 400 items are embedded:
+    // the second version of the rescale test, and the rollout of the default lifecycle.
+    jobOptions.put("moc.codebook.bootstrap.replace-after-items", "400");
     jobOptions.put("moc.training.publish-interval", "3 s");
     jobOptions.put("moc.training.batch-size", "64");
     ClusterSpec spec =

@@ -88,6 +88,9 @@ class IndexingJobITCase {
     config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 100);
     config.set(IndexingOptions.CODEBOOK_SIZE, 32);
     config.set(IndexingOptions.NUM_CODEBOOKS, 3);
+    // Every version of one fast method, so that a second version comes of drift alone.
+    config.set(IndexingOptions.CODEBOOK_METHOD, "projected-kmeans");
+    config.set(IndexingOptions.BOOTSTRAP_METHOD, "");
     // Live code quality watched on windows of 50 items; no schedule, so only drift trains again.
     config.set(IndexingOptions.RETRAIN_INTERVAL, Duration.ZERO);
     config.set(IndexingOptions.RETRAIN_MIN_NEW_ITEMS, 50);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * CTR examples of a real dataset, split 80/10/10 by time, with the items of the train period and
@@ -54,6 +55,13 @@ import java.util.SplittableRandom;
  */
 public final class CtrDataset {
 
+  /** Most items a cold positive is ranked among, itself included (see {@link ColdQueries}). */
+  public static final int COLD_CANDIDATES = 100;
+
+  // Cold candidates come from a stream of their own, so that the sampled negatives stay as they
+  // were before there were any.
+  private static final long COLD_SEED = 0x636f6c64L;
+
   static final double TRAIN_FRACTION = 0.8;
   static final double VALID_FRACTION = 0.1;
 
@@ -69,6 +77,7 @@ public final class CtrDataset {
   private final Vocabulary categories = new Vocabulary();
   private final List<Dataset.Item> catalog = new ArrayList<>();
   private final Map<Split, Examples> splits = new EnumMap<>(Split.class);
+  private final Map<Split, ColdQueries> coldQueries = new EnumMap<>(Split.class);
   private final BitSet trainItems = new BitSet();
   private int[] itemBrands;
   private int[] itemCategories;
@@ -162,6 +171,86 @@ public final class CtrDataset {
     for (Split split : Split.values()) {
       splits.put(split, builders.get(split).build(trainItems, itemBrands, itemCategories));
     }
+    if (sampleNegatives) {
+      buildColdQueries(interactedByUser);
+    }
+  }
+
+  /**
+   * For every validation and test positive on a cold item: the item, then up to {@link
+   * #COLD_CANDIDATES} - 1 other cold items that exist at its time and that the user never touches,
+   * uniformly drawn, in random order (the first is the positive's cold-vs-cold negative).
+   */
+  private void buildColdQueries(int[][] interactedByUser) {
+    // Item indices follow first appearance: the cold items existing at a time are a prefix.
+    int[] cold =
+        IntStream.range(1, catalog.size())
+            .filter(i -> !trainItems.get(i) && itemFirstTimesMs[i] != Long.MAX_VALUE)
+            .toArray();
+    SplittableRandom random = new SplittableRandom(seed ^ COLD_SEED);
+    for (Split split : List.of(Split.VALID, Split.TEST)) {
+      Examples ex = splits.get(split);
+      Examples.Builder rows = new Examples.Builder();
+      List<Integer> offsets = new ArrayList<>();
+      offsets.add(0);
+      int size = 0;
+      for (int i = 0; i < ex.size(); i++) {
+        if (ex.label(i) <= 0 || !ex.coldStart(i)) {
+          continue;
+        }
+        int user = ex.user(i);
+        long time = ex.timeMs(i);
+        int prefix = upperBound(cold, existingItems(time));
+        int[] chosen = coldCandidates(cold, prefix, interactedByUser[user], random);
+        rows.add(user, ex.item(i), time, true);
+        for (int c : chosen) {
+          rows.add(user, c, time, false);
+        }
+        size += 1 + chosen.length;
+        offsets.add(size);
+      }
+      coldQueries.put(
+          split,
+          new ColdQueries(
+              rows.build(trainItems, itemBrands, itemCategories),
+              offsets.stream().mapToInt(Integer::intValue).toArray()));
+    }
+  }
+
+  // Cold items among cold[0, prefix) the user never touches (the positive among them), the first
+  // COLD_CANDIDATES - 1 of a seeded shuffle.
+  private static int[] coldCandidates(
+      int[] cold, int prefix, int[] interacted, SplittableRandom random) {
+    int[] eligible = new int[prefix];
+    int count = 0;
+    for (int k = 0; k < prefix; k++) {
+      if (Arrays.binarySearch(interacted, cold[k]) < 0) {
+        eligible[count++] = cold[k];
+      }
+    }
+    int take = Math.min(count, COLD_CANDIDATES - 1);
+    for (int k = 0; k < take; k++) {
+      int j = k + random.nextInt(count - k);
+      int swap = eligible[k];
+      eligible[k] = eligible[j];
+      eligible[j] = swap;
+    }
+    return Arrays.copyOf(eligible, take);
+  }
+
+  // The number of values in the ascending array that are <= limit.
+  private static int upperBound(int[] ascending, int limit) {
+    int low = 0;
+    int high = ascending.length;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (ascending[mid] <= limit) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
   }
 
   /**
@@ -301,6 +390,14 @@ public final class CtrDataset {
 
   public Examples examples(Split split) {
     return splits.get(split);
+  }
+
+  /**
+   * The cold-vs-cold queries of the validation or test split (see {@link ColdQueries}); null for a
+   * dataset without sampled negatives, or for the train split.
+   */
+  public ColdQueries coldQueries(Split split) {
+    return coldQueries.get(split);
   }
 
   public Examples train() {

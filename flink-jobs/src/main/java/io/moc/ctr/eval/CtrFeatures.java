@@ -1,5 +1,6 @@
 package io.moc.ctr.eval;
 
+import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Split;
@@ -73,7 +74,21 @@ public final class CtrFeatures implements SplitBatches {
   @Override
   public CtrBatch batch(
       Split split, int[] positions, int from, int to, Random random, double idDropout) {
-    Examples ex = data.examples(split);
+    return batch(data.examples(split), positions, from, to, random, idDropout);
+  }
+
+  @Override
+  public CtrBatch batch(Examples examples, int from, int to) {
+    return batch(examples, null, from, to, null, 0);
+  }
+
+  @Override
+  public ColdQueries coldQueries(Split split) {
+    return data.coldQueries(split);
+  }
+
+  private CtrBatch batch(
+      Examples ex, int[] positions, int from, int to, Random random, double idDropout) {
     int n = to - from;
     int m = numCodebooks();
     int[][] fields = new int[n][5 + m];

@@ -1,5 +1,6 @@
 package io.moc.ctr.eval;
 
+import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Split;
 import io.moc.ctr.metrics.Auc;
@@ -155,6 +156,24 @@ public final class CtrTrainer {
     }
     return new Scores(
         Auc.of(p, labels), LogLoss.of(p, labels), Auc.of(coldP, coldLabels), n, slice.length);
+  }
+
+  /**
+   * The cold-vs-cold figures of a split (see {@link ColdQueries}): a cold positive against cold
+   * items only. Null when the split has no such queries.
+   */
+  public ColdQueries.Metrics coldVsCold(CtrModel model, Split split) {
+    ColdQueries queries = features.coldQueries(split);
+    if (queries == null) {
+      return null;
+    }
+    Examples rows = queries.examples();
+    float[] p = new float[rows.size()];
+    for (int from = 0; from < rows.size(); from += batchSize) {
+      int to = Math.min(rows.size(), from + batchSize);
+      System.arraycopy(model.predict(features.batch(rows, from, to)), 0, p, from, to - from);
+    }
+    return queries.metrics(p);
   }
 
   /** The examples of the cold-start slice (see {@link Scores}), in order. */

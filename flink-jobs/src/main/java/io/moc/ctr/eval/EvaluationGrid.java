@@ -2,6 +2,7 @@ package io.moc.ctr.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.codebook.CodebookMethods;
+import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Split;
 import io.moc.ctr.model.CtrModel;
@@ -98,6 +99,8 @@ public final class EvaluationGrid {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final String COLD_PAIR_AUC = "cold_pair_auc";
 
   /** Items per hash bucket of the unified representation when no bucket count is given. */
   static final int AUTO_ITEMS_PER_BUCKET = 16;
@@ -257,8 +260,12 @@ public final class EvaluationGrid {
       fit = trainer.fit(model, seed, n -> progress(label, n, perEpoch));
     }
     CtrTrainer.Scores test;
+    ColdQueries.Metrics coldTest;
+    ColdQueries.Metrics coldValid;
     try (CtrModel best = CtrModel.fromBytes(fit.best())) {
       test = trainer.score(best, Split.TEST);
+      coldTest = trainer.coldVsCold(best, Split.TEST);
+      coldValid = trainer.coldVsCold(best, Split.VALID);
     }
     console.printf(
         "%n  valid AUC %.4f (epoch %d of %d), test AUC %.4f, cold AUC %.4f, %.0f s%n",
@@ -273,12 +280,24 @@ public final class EvaluationGrid {
     cell.put("test_logloss", test.logloss());
     cell.put("cold_auc", test.coldAuc());
     cell.put("cold_examples", test.cold());
+    // Cold against cold only: what popularity cannot win (null without sampled negatives).
+    putCold(cell, "cold_pair_auc", coldTest == null ? null : coldTest.pairAuc());
+    putCold(cell, "cold_recall_at_10", coldTest == null ? null : coldTest.recallAt10());
+    putCold(cell, "cold_ndcg_at_10", coldTest == null ? null : coldTest.ndcgAt10());
+    putCold(cell, "cold_queries", coldTest == null ? null : (double) coldTest.queries());
+    putCold(cell, "cold_candidates_mean", coldTest == null ? null : coldTest.meanCandidates());
+    putCold(cell, "valid_cold_pair_auc", coldValid == null ? null : coldValid.pairAuc());
+    putCold(cell, "valid_cold_recall_at_10", coldValid == null ? null : coldValid.recallAt10());
     cell.put("best_epoch", fit.bestEpoch());
     cell.put("epochs", fit.epochs());
     cell.put("train_seconds", fit.seconds());
     cell.put("examples_per_s", fit.examplesTrained() / fit.seconds());
     cell.put("parameters", parameters);
     cell.put("embedding_rows", rows);
+  }
+
+  private static void putCold(Map<String, Object> cell, String key, Double value) {
+    cell.put(key, value == null || value.isNaN() ? null : value);
   }
 
   private Map<String, Object> cell(
@@ -315,7 +334,8 @@ public final class EvaluationGrid {
         continue;
       }
       Map<String, Object> cell = JSON.readValue(line, LinkedHashMap.class);
-      if (settings.fingerprint().equals(cell.get("settings"))) {
+      // Cells from before the cold-vs-cold slice lack it: run again.
+      if (settings.fingerprint().equals(cell.get("settings")) && cell.containsKey(COLD_PAIR_AUC)) {
         cells.add(cell);
       }
     }
@@ -378,6 +398,10 @@ public final class EvaluationGrid {
       stat(row, g, "test_auc", "auc");
       stat(row, g, "test_logloss", "logloss");
       stat(row, g, "cold_auc", "cold_auc");
+      stat(row, g, COLD_PAIR_AUC, COLD_PAIR_AUC);
+      stat(row, g, "cold_recall_at_10", "cold_recall_at_10");
+      stat(row, g, "cold_ndcg_at_10", "cold_ndcg_at_10");
+      stat(row, g, "valid_cold_pair_auc", "valid_cold_pair_auc");
       stat(row, g, "valid_auc", "valid_auc");
       stat(row, g, "train_seconds", "train_seconds");
       row.put("train_seconds", row.get("train_seconds_mean"));
@@ -398,7 +422,18 @@ public final class EvaluationGrid {
    */
   public static void stat(
       Map<String, Object> row, List<Map<String, Object>> cells, String key, String name) {
-    double[] v = cells.stream().mapToDouble(c -> ((Number) c.get(key)).doubleValue()).toArray();
+    double[] v =
+        cells.stream()
+            .map(c -> c.get(key))
+            .filter(x -> x instanceof Number)
+            .mapToDouble(x -> ((Number) x).doubleValue())
+            .toArray();
+    if (v.length == 0) {
+      // Not measured (the cold-vs-cold slice of a dataset with logged labels).
+      row.put(name + "_mean", null);
+      row.put(name + "_std", null);
+      return;
+    }
     double mean = Arrays.stream(v).average().orElse(Double.NaN);
     double var =
         v.length < 2

@@ -1,5 +1,6 @@
 package io.moc.ctr.eval;
 
+import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Split;
 import io.moc.ctr.model.CtrBatch;
@@ -28,4 +29,21 @@ public interface SplitBatches {
 
   /** Whether each positive comes with a sampled negative (Amazon), rather than logged labels. */
   boolean sampledNegatives();
+
+  /**
+   * The split's cold-vs-cold queries, scored with {@link #batch(Examples, int, int)}; null when
+   * there are none (logged labels, or a source that makes none).
+   */
+  default ColdQueries coldQueries(Split split) {
+    return null;
+  }
+
+  /**
+   * Rows {@code from..to} of examples other than a split's (the cold queries'), every id kept.
+   *
+   * @throws UnsupportedOperationException for a source that makes no such examples
+   */
+  default CtrBatch batch(Examples examples, int from, int to) {
+    throw new UnsupportedOperationException("only the splits' examples");
+  }
 }

@@ -1,6 +1,7 @@
 package io.moc.ctr.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.ctr.model.CtrModelConfig.Backbone;
@@ -55,6 +56,13 @@ class EvaluationGridTest {
     for (Map<String, Object> cell : cells) {
       double auc = ((Number) cell.get("test_auc")).doubleValue();
       assertTrue(auc > 0.6, cell.get("method") + " test AUC " + auc);
+      // Cold against cold: measured on every cold test positive with cold candidates.
+      double pair = ((Number) cell.get("cold_pair_auc")).doubleValue();
+      double recall = ((Number) cell.get("cold_recall_at_10")).doubleValue();
+      assertTrue(pair > 0.3 && pair < 0.9, cell.get("method") + " cold-vs-cold AUC " + pair);
+      assertTrue(recall >= 0 && recall <= 1, "recall@10 " + recall);
+      assertTrue(((Number) cell.get("cold_queries")).doubleValue() > 1000);
+      assertTrue(((Number) cell.get("cold_candidates_mean")).doubleValue() > 10);
     }
     assertEquals(1, cells.get(0).get("scale"), "the baseline runs at 1x whatever the scales");
     assertEquals(2, Files.readAllLines(cellsFile).size());
@@ -102,5 +110,6 @@ class EvaluationGridTest {
     assertEquals(0.72, (double) moc.get("auc_mean"), 1e-12);
     assertEquals(0.02, (double) moc.get("auc_std"), 1e-12);
     assertEquals(0.0, (double) rows.get(1).get("auc_std"), "one seed has no spread");
+    assertNull(moc.get("cold_pair_auc_mean"), "not measured in any cell: no figure, not 0");
   }
 }
