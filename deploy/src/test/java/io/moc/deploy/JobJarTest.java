@@ -21,7 +21,7 @@ class JobJarTest {
 
   private static Path jobJar() throws Exception {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path target = dir.resolve("flink-jobs/target");
+      Path target = dir.resolve("flink-jobs/jobs/target");
       if (Files.isDirectory(dir.resolve("deploy")) && Files.isDirectory(target)) {
         try (Stream<Path> files = Files.list(target)) {
           return files
@@ -31,7 +31,7 @@ class JobJarTest {
         }
       }
     }
-    return fail("flink-jobs/target not found: run mvn package first");
+    return fail("flink-jobs/jobs/target not found: run mvn package first");
   }
 
   @Test

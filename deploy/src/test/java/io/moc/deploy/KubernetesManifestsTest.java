@@ -247,7 +247,7 @@ class KubernetesManifestsTest {
               source
                   + " does not exist: run `mvn -B -DskipTests package` first (the image is built"
                   + " from the build output)");
-          if (source.startsWith("flink-jobs/target/")) {
+          if (source.startsWith("flink-jobs/jobs/target/")) {
             assertTrue(source.contains("-" + version + "-"), source + " is not version " + version);
           }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
 import io.moc.cluster.ClusterJob;
@@ -13,7 +14,6 @@ import io.moc.cluster.ClusterProcesses.Role;
 import io.moc.cluster.ClusterSpec;
 import io.moc.cluster.FlinkRest;
 import io.moc.cluster.StandaloneCluster;
-import io.moc.common.AvroBytes;
 import io.moc.source.SourceEvent;
 import io.moc.source.SyntheticCatalog;
 import java.io.IOException;

@@ -7,16 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.moc.common.AvroBytes;
+import io.moc.avro.AvroBytes;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import io.moc.ctr.online.FeatureContract;
+import io.moc.ctr.online.ModelArtifact;
+import io.moc.ctr.online.ModelDelta;
+import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
-import io.moc.training.ModelSnapshotEntry;
-import io.moc.training.model.FeatureContract;
-import io.moc.training.model.ModelArtifact;
-import io.moc.training.model.ModelDelta;
 import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,7 +127,7 @@ class CtrScorerITCase {
 
       try (CtrScorer scorer =
               CtrScorer.latest(
-                  io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                  io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
                   "ctr-models",
                   "item-codes",
                   ArtifactOpener.local());
@@ -183,7 +183,9 @@ class CtrScorerITCase {
     }
   }
 
-  /** Version {@code version} as a delta on {@code base}, announcing {@code baseSha} as its base's. */
+  /**
+   * Version {@code version} as a delta on {@code base}, announcing {@code baseSha} as its base's.
+   */
   private ProducerRecord<byte[], byte[]> delta(
       long version, long base, ModelArtifact from, ModelArtifact to, String baseSha)
       throws Exception {

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.audit.Audit;
+import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
 import io.moc.cli.MocCli;
 import io.moc.cluster.FlinkRest;
-import io.moc.common.AvroBytes;
+import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
@@ -211,7 +212,7 @@ class HostileInputITCase {
       Configuration config = new Configuration();
       config.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 50);
-      config.set(IndexingOptions.CODEBOOK_SIZE, 16);
+      config.set(CodebookOptions.CODEBOOK_SIZE, 16);
       config.set(IndexingOptions.NUM_CODEBOOKS, 2);
       config.set(TrainingOptions.JOIN_TIMEOUT, Duration.ofSeconds(30));
       config.set(TrainingOptions.PUBLISH_INTERVAL, Duration.ofSeconds(2));
@@ -271,7 +272,7 @@ class HostileInputITCase {
       assertEquals(expected, found);
 
       Audit.Result audit =
-          new Audit(io.moc.common.KafkaConnection.of(config), Audit.Topics.of(config))
+          new Audit(io.moc.common.KafkaOptions.connection(config), Audit.Topics.of(config))
               .runUntilAccounted(TIMEOUT.toMillis());
       assertTrue(audit.accountsForEverything(), audit.table());
       assertTrue(audit.items().get(Audit.Outcome.CODED) >= 140, audit.table());

@@ -3,9 +3,10 @@ package io.moc.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
-import io.moc.common.AvroBytes;
+import io.moc.common.CodebookOptions;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
@@ -94,7 +95,7 @@ class IndexingFailoverITCase {
       Configuration config = new Configuration();
       config.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 80);
-      config.set(IndexingOptions.CODEBOOK_SIZE, 16);
+      config.set(CodebookOptions.CODEBOOK_SIZE, 16);
       config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
       config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
       config = JobConfig.withRuntimeDefaults(config);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
@@ -12,7 +13,7 @@ import io.moc.avro.ItemEvent;
 import io.moc.bench.BenchData;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.ProjectedKMeansTrainer;
-import io.moc.common.AvroBytes;
+import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
@@ -86,7 +87,7 @@ class IndexingJobITCase {
     Configuration config = new Configuration();
     config.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 100);
-    config.set(IndexingOptions.CODEBOOK_SIZE, 32);
+    config.set(CodebookOptions.CODEBOOK_SIZE, 32);
     config.set(IndexingOptions.NUM_CODEBOOKS, 3);
     // Every version of one fast method, so that a second version comes of drift alone.
     config.set(IndexingOptions.CODEBOOK_METHOD, "projected-kmeans");

@@ -192,7 +192,7 @@ class KafkaFeederITCase {
     List<SourceEvent> events = take(catalog(12), 200);
     try (KafkaFeeder feeder =
         new KafkaFeeder(
-            io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+            io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
             new ListSource(events),
             Pacing.asFastAsPossible(),
             tiny,
@@ -225,7 +225,7 @@ class KafkaFeederITCase {
   /** A feeder with its own producer, configured as in production. */
   private static KafkaFeeder feeder(CatalogSource source, Pacing pacing) {
     return new KafkaFeeder(
-        io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+        io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
         source,
         pacing,
         ITEMS,

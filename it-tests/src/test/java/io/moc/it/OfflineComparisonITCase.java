@@ -6,26 +6,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.moc.avro.AvroBytes;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
-import io.moc.common.AvroBytes;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.metrics.Auc;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
+import io.moc.ctr.online.FeatureContract;
+import io.moc.ctr.online.ModelArtifact;
+import io.moc.ctr.online.ModelSnapshotEntry;
+import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.local.OfflineComparison;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
 import io.moc.source.Dataset;
 import io.moc.source.DatasetReplay;
 import io.moc.source.SourceEvent;
-import io.moc.training.ModelSnapshotEntry;
 import io.moc.training.OnlineModelSettings;
 import io.moc.training.TrainingExample;
-import io.moc.training.model.FeatureContract;
-import io.moc.training.model.ModelArtifact;
-import io.moc.training.model.OnlineCtrTrainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +185,7 @@ class OfflineComparisonITCase {
         new OfflineComparison(
                 movieLens,
                 SEED,
-                io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
                 "ctr-models",
                 "item-codes",
                 settings,
@@ -234,7 +234,7 @@ class OfflineComparisonITCase {
 
   private ModelSnapshotEntry snapshotOne() {
     return CtrScorer.snapshots(
-            io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers()), "ctr-models")
+            io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()), "ctr-models")
         .stream()
         .filter(s -> s.version == 1)
         .findFirst()

@@ -109,7 +109,7 @@ class PoisonPillITCase {
               .process(
                   new GuardInputFunction(
                       input.items(),
-                      io.moc.common.KafkaConnection.plaintext(kafka.bootstrapServers())))
+                      io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers())))
               .name("Guard");
       guarded
           .map(new DiesOnPoison())

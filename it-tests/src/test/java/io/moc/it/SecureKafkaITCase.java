@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.moc.audit.Audit;
-import io.moc.common.AvroBytes;
+import io.moc.avro.AvroBytes;
+import io.moc.common.CodebookOptions;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaAcls;
-import io.moc.common.KafkaConnection;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
+import io.moc.kafka.KafkaConnection;
 import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
@@ -175,7 +176,7 @@ class SecureKafkaITCase {
     config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrap);
     client(user).forEach((k, v) -> config.setString(KafkaOptions.PROPERTIES.key() + "." + k, v));
     config.set(IndexingOptions.TRAIN_AFTER_ITEMS, 50);
-    config.set(IndexingOptions.CODEBOOK_SIZE, 16);
+    config.set(CodebookOptions.CODEBOOK_SIZE, 16);
     config.set(IndexingOptions.NUM_CODEBOOKS, 2);
     config.set(TrainingOptions.PUBLISH_INTERVAL, Duration.ofSeconds(2));
     config.set(TrainingOptions.BATCH_SIZE, 32);

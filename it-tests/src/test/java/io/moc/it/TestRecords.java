@@ -1,7 +1,7 @@
 package io.moc.it;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
-import io.moc.common.AvroBytes;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;

@@ -3,16 +3,16 @@ package io.moc.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
-import io.moc.common.AvroBytes;
+import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
-import io.moc.indexing.IndexingOptions;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
 import io.moc.training.TrainingJob;
@@ -67,7 +67,7 @@ class TrainingJobITCase {
   private Configuration config(EmbeddedKafka kafka) {
     Configuration config = new Configuration();
     config.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-    config.set(IndexingOptions.CODEBOOK_SIZE, CODEBOOK_SIZE);
+    config.set(CodebookOptions.CODEBOOK_SIZE, CODEBOOK_SIZE);
     config.set(TrainingOptions.MODEL_STORE, dir.resolve("models").toUri().toString());
     config.set(TrainingOptions.PUBLISH_INTERVAL, Duration.ofSeconds(1));
     config.set(TrainingOptions.RETRAIN_INTERVAL, Duration.ZERO);

@@ -1,0 +1,135 @@
+package io.moc.indexing;
+
+import io.moc.avro.AvroBytes;
+import io.moc.avro.ItemEvent;
+import io.moc.common.DeadLetterReason;
+import io.moc.common.DeadLetters;
+import io.moc.common.ItemKeyCheck;
+import io.moc.common.RawRecord;
+import io.moc.embed.ItemText;
+import io.moc.util.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Decodes and validates raw item records. Whatever cannot be used goes to the dead letters with a
+ * reason, never an exception: one bad producer must not stop indexing for everybody.
+ */
+public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate> {
+
+  /**
+   * Text embedding models give vectors of norm about 1; a vector far longer than that was not made
+   * by one, and would overflow the float arithmetic of codebook training and assignment.
+   */
+  static final double MAX_EMBEDDING_NORM = 1000;
+
+  private final String embeddingModel;
+  private final int dimension;
+  private final int maxTokens;
+
+  private transient Counter itemsIn;
+  private transient DeadLetters deadLetters;
+
+  public ValidateItemFunction(IndexingSettings settings) {
+    this.embeddingModel = settings.embeddingModel();
+    this.dimension = settings.embeddingDimension();
+    this.maxTokens = settings.embedMaxTokens();
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    itemsIn = getRuntimeContext().getMetricGroup().counter("itemsIn");
+    getRuntimeContext().getMetricGroup().meter("itemsInPerSecond", new MeterView(itemsIn));
+    deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
+  }
+
+  @Override
+  public void processElement(RawRecord raw, Context ctx, Collector<ItemUpdate> out) {
+    itemsIn.inc();
+    String key = raw.key == null ? null : new String(raw.key, StandardCharsets.UTF_8);
+    if (raw.value == null) {
+      if (key == null || key.isBlank()) {
+        reject(ctx, raw, DeadLetterReason.MISSING_ID, "tombstone without a key");
+      } else {
+        out.collect(ItemUpdate.deletion(key, raw));
+      }
+      return;
+    }
+    ItemEvent event;
+    try {
+      event = AvroBytes.decode(ItemEvent.class, raw.value);
+    } catch (RuntimeException e) {
+      reject(ctx, raw, DeadLetterReason.UNDECODABLE, String.valueOf(e.getMessage()));
+      return;
+    }
+    String itemId = event.getItemId();
+    ItemKeyCheck problem = ItemKeyCheck.of(key, itemId);
+    if (problem != null) {
+      reject(ctx, raw, problem.reason(), problem.error());
+      return;
+    }
+    float[] embedding = null;
+    if (event.getEmbedding() != null && embeddingModel.equals(event.getEmbeddingModel())) {
+      List<Float> values = event.getEmbedding();
+      if (values.size() != dimension) {
+        reject(
+            ctx,
+            raw,
+            DeadLetterReason.BAD_EMBEDDING_DIMENSION,
+            "embedding has " + values.size() + " values, " + embeddingModel + " has " + dimension);
+        return;
+      }
+      embedding = new float[dimension];
+      double squaredNorm = 0;
+      for (int i = 0; i < dimension; i++) {
+        Float v = values.get(i);
+        if (v == null || !Float.isFinite(v)) {
+          reject(ctx, raw, DeadLetterReason.NON_FINITE_EMBEDDING, "embedding[" + i + "] = " + v);
+          return;
+        }
+        embedding[i] = v;
+        squaredNorm += (double) v * v;
+      }
+      double norm = Math.sqrt(squaredNorm);
+      if (norm == 0 || norm > MAX_EMBEDDING_NORM) {
+        reject(ctx, raw, DeadLetterReason.BAD_EMBEDDING_NORM, "embedding norm is " + norm);
+        return;
+      }
+    }
+    String text = ItemText.compose(event);
+    if (embedding == null && text.isBlank()) {
+      String why =
+          event.getEmbedding() == null
+              ? "no title, description, brand or categories, and no embedding"
+              : "no text, and the embedding is from "
+                  + event.getEmbeddingModel()
+                  + ", not "
+                  + embeddingModel;
+      reject(ctx, raw, DeadLetterReason.NO_TEXT_OR_EMBEDDING, why);
+      return;
+    }
+    ItemUpdate update = new ItemUpdate();
+    update.itemId = itemId;
+    update.eventTime = event.getEventTime().toEpochMilli();
+    update.appendTime = raw.timestamp;
+    update.source = raw;
+    if (embedding != null) {
+      update.embedding = embedding;
+      update.fingerprint = Sha256.hex(embedding);
+    } else {
+      update.text = text;
+      // The same text embedded by another model, or truncated elsewhere, is another embedding.
+      update.fingerprint = Sha256.hex(embeddingModel + '\u0000' + maxTokens + '\u0000' + text);
+    }
+    out.collect(update);
+  }
+
+  private void reject(Context ctx, RawRecord raw, DeadLetterReason reason, String error) {
+    ctx.output(DeadLetters.TAG, deadLetters.reject(raw, reason, error));
+  }
+}

@@ -1,0 +1,183 @@
+package io.moc.training;
+
+import io.moc.ctr.model.CtrModelConfig;
+import io.moc.ctr.online.FeatureContract;
+import io.moc.ctr.online.TrainerSettings;
+import java.io.Serializable;
+
+/**
+ * How the training job's online model is built, trained and published. Read by {@link
+ * TrainingOptions#read}.
+ *
+ * @param modelStore Flink file-system URI of the folder artifacts are written to
+ * @param publishIntervalMillis a snapshot is published this often when the model trained since
+ * @param fullSnapshotEvery every this many publications one is a full model; the others are deltas
+ *     on the last full one (1: all full)
+ * @param retrainIntervalMillis a retraining pass over the replay window this often; 0: never
+ * @param retrainEpochs epochs of a retraining pass
+ * @param retrainChunkSteps most training steps of one step of a retraining pass on the task thread
+ * @param retrainChunkMillis a retraining pass runs in steps of about this long on the task thread,
+ *     records and checkpoint barriers in between; 0: the whole pass at once
+ * @param promoteAfter examples a model for a newer codebook version trains on before it may replace
+ *     the current one
+ * @param backbone the online model's feature-interaction network
+ * @param fusion how the online model mixes the code embeddings
+ * @param learningRate Adam's learning rate
+ * @param controlModel whether an ids-only control model trains beside the semantic one on the same
+ *     examples, for the lift the codes give
+ */
+public record OnlineModelSettings(
+    String modelStore,
+    long publishIntervalMillis,
+    int fullSnapshotEvery,
+    long retrainIntervalMillis,
+    int retrainEpochs,
+    int retrainChunkSteps,
+    long retrainChunkMillis,
+    int batchSize,
+    int windowSize,
+    long coldStartAgeMillis,
+    int replayCapacity,
+    int userBuckets,
+    int itemBuckets,
+    int codebookSize,
+    int embeddingDim,
+    int promoteAfter,
+    long seed,
+    CtrModelConfig.Backbone backbone,
+    CtrModelConfig.Fusion fusion,
+    float learningRate,
+    boolean controlModel)
+    implements Serializable {
+
+  /** The codebook version the control's contract names: it never reads codes of any. */
+  public static final long CONTROL_CODEBOOK_VERSION = 0;
+
+  public TrainerSettings trainer() {
+    return TrainerSettings.builder()
+        .batchSize(batchSize)
+        .windowSize(windowSize)
+        .coldStartWindowSize(windowSize)
+        .coldStartAgeMs(coldStartAgeMillis)
+        .replayCapacity(replayCapacity)
+        .seed(seed)
+        .build();
+  }
+
+  /** The features of a model for {@code numCodebooks} codes of {@code codebookVersion}. */
+  public FeatureContract contract(long codebookVersion, int numCodebooks) {
+    return new FeatureContract(
+        codebookVersion, userBuckets, itemBuckets, numCodebooks, codebookSize);
+  }
+
+  /** The semantic model: hashed user and item ids with the codes, mixed by {@link #fusion}. */
+  public CtrModelConfig model(FeatureContract contract) {
+    return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODES)).build();
+  }
+
+  /**
+   * The control's features: user and item ids, and one code column it never reads (its
+   * representation reads no codes, and it is given none).
+   */
+  public FeatureContract controlContract() {
+    return contract(CONTROL_CODEBOOK_VERSION, 1);
+  }
+
+  /** The control: the semantic model's network and optimiser on the user and item ids alone. */
+  public CtrModelConfig controlModelConfig() {
+    return configured(controlContract().modelConfig(CtrModelConfig.ItemRepresentation.NONE))
+        .fusion(CtrModelConfig.Fusion.NONE)
+        .build();
+  }
+
+  private CtrModelConfig.Builder configured(CtrModelConfig.Builder builder) {
+    return builder
+        .backbone(backbone)
+        .fusion(fusion)
+        .embeddingDim(embeddingDim)
+        .learningRate(learningRate)
+        .seed(seed);
+  }
+
+  /**
+   * These settings with a retraining pass of {@code epochs} every {@code intervalMillis}, in steps
+   * of at most {@code chunkSteps} training steps and about {@code chunkMillis} (0: a pass at once).
+   */
+  public OnlineModelSettings withRetraining(
+      long intervalMillis, int epochs, int chunkSteps, long chunkMillis) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        fullSnapshotEvery,
+        intervalMillis,
+        epochs,
+        chunkSteps,
+        chunkMillis,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        controlModel);
+  }
+
+  /** These settings with a full snapshot every {@code n} publications, deltas between. */
+  public OnlineModelSettings withFullSnapshotEvery(int n) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        n,
+        retrainIntervalMillis,
+        retrainEpochs,
+        retrainChunkSteps,
+        retrainChunkMillis,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        controlModel);
+  }
+
+  /** These settings with the control model on or off. */
+  public OnlineModelSettings withControlModel(boolean on) {
+    return new OnlineModelSettings(
+        modelStore,
+        publishIntervalMillis,
+        fullSnapshotEvery,
+        retrainIntervalMillis,
+        retrainEpochs,
+        retrainChunkSteps,
+        retrainChunkMillis,
+        batchSize,
+        windowSize,
+        coldStartAgeMillis,
+        replayCapacity,
+        userBuckets,
+        itemBuckets,
+        codebookSize,
+        embeddingDim,
+        promoteAfter,
+        seed,
+        backbone,
+        fusion,
+        learningRate,
+        on);
+  }
+}

@@ -1,0 +1,215 @@
+package io.moc.training;
+
+import io.moc.common.DeadLetterRecord;
+import io.moc.common.DeadLetterSerializer;
+import io.moc.common.DeadLetters;
+import io.moc.common.GuardInputFunction;
+import io.moc.common.JobConfig;
+import io.moc.common.PublishedVersions;
+import io.moc.common.RawRecord;
+import io.moc.common.RawRecordDeserializer;
+import io.moc.common.SlotResources;
+import io.moc.ctr.online.ModelSnapshotEntry;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The CTR training job: impressions joined with their items' codes into training examples, on which
+ * the online trainer trains the CTR model and from which it publishes model snapshots; anything
+ * unusable goes to the dead letters.
+ */
+public final class TrainingJob {
+
+  private TrainingJob() {}
+
+  /** Where the job writes; tests plug in their own. */
+  public record Sinks(Sink<ModelSnapshotEntry> ctrModels, Sink<DeadLetterRecord> deadLetters) {}
+
+  /**
+   * What the join produces: examples for the trainer, the decoded item codes, and the records it
+   * could not use.
+   */
+  public record Joined(
+      DataStream<TrainingExample> examples,
+      DataStream<ItemCodesUpdate> codes,
+      DataStream<DeadLetterRecord> deadLetters) {}
+
+  /**
+   * The topology, from raw impression and item-codes records to the sinks.
+   *
+   * @param publishedModels where the trainer learns, when it starts without state, the highest
+   *     model version already published
+   * @return the published model snapshots (also sent to the sink)
+   */
+  public static DataStream<ModelSnapshotEntry> build(
+      TrainingSettings settings,
+      PublishedVersions publishedModels,
+      DataStream<RawRecord> impressions,
+      DataStream<RawRecord> itemCodes,
+      Sinks sinks) {
+    Joined joined = joined(settings, impressions, itemCodes);
+    // One model, trained on every example in arrival order.
+    SingleOutputStreamOperator<ModelSnapshotEntry> snapshots =
+        joined
+            .examples()
+            .connect(joined.codes())
+            .transform(
+                "Train CTR model (online)",
+                TypeInformation.of(ModelSnapshotEntry.class),
+                new TrainCtrOperator(settings.model(), publishedModels))
+            .uid("train-ctr-model")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    // Pinned like its producer: at the job's parallelism the sink would leave the chain, and its
+    // state, saved with the chain's max parallelism 1, would not restore after a rescale.
+    snapshots
+        .sinkTo(sinks.ctrModels())
+        .uid("ctr-models-sink")
+        .name("ctr-models")
+        .setParallelism(1)
+        .setMaxParallelism(1);
+    joined
+        .deadLetters()
+        .union(snapshots.getSideOutput(DeadLetters.TAG))
+        .sinkTo(sinks.deadLetters())
+        .uid("dead-letters-sink")
+        .name("dead-letters");
+    return snapshots;
+  }
+
+  /** Validates both inputs and joins them by item. */
+  public static Joined joined(
+      TrainingSettings settings,
+      DataStream<RawRecord> impressions,
+      DataStream<RawRecord> itemCodes) {
+    SingleOutputStreamOperator<RawRecord> guardedImpressions =
+        impressions
+            .process(new GuardInputFunction(settings.input().impressions(), settings.kafka()))
+            .uid("guard-impressions")
+            .name("Guard impressions");
+    SingleOutputStreamOperator<RawRecord> guardedCodes =
+        itemCodes
+            .process(new GuardInputFunction(settings.input().itemCodes(), null))
+            .uid("guard-item-codes")
+            .name("Guard item codes");
+    SingleOutputStreamOperator<Impression> validated =
+        guardedImpressions
+            .process(new ValidateImpressionFunction())
+            .uid("validate-impressions")
+            .name("Validate impressions");
+    SingleOutputStreamOperator<ItemCodesUpdate> codes =
+        guardedCodes
+            .process(new DecodeItemCodesFunction())
+            .uid("decode-item-codes")
+            .name("Decode item codes");
+    // Impressions are keyed by user on Kafka: repartitioned here so an item's impressions meet
+    // its codes in one keyed state.
+    SingleOutputStreamOperator<TrainingExample> examples =
+        validated
+            .keyBy(i -> i.itemId)
+            .connect(codes.keyBy(c -> c.itemId))
+            .process(
+                new JoinImpressionWithCodesFunction(
+                    settings.maxPendingPerItem(), settings.joinTimeoutMillis()))
+            .uid("join-impressions-codes")
+            .name("Join impressions with codes");
+    return new Joined(
+        examples,
+        codes,
+        guardedImpressions
+            .getSideOutput(DeadLetters.TAG)
+            .union(
+                guardedCodes.getSideOutput(DeadLetters.TAG),
+                validated.getSideOutput(DeadLetters.TAG),
+                codes.getSideOutput(DeadLetters.TAG),
+                examples.getSideOutput(DeadLetters.TAG)));
+  }
+
+  /** Kafka sources and sinks around {@link #build}: what a deployment runs. */
+  public static DataStream<ModelSnapshotEntry> buildWithKafka(
+      StreamExecutionEnvironment env, TrainingSettings settings) {
+    KafkaSource<RawRecord> impressionsSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
+            .setTopics(settings.impressionsTopic())
+            .setGroupId(settings.groupId())
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+    // Always from the beginning, under a group of its own: the compacted topic holds every item's
+    // current codes, which a fresh job needs for items whose codes were published long ago (a
+    // restored job resumes from the offsets in its checkpoint instead).
+    KafkaSource<RawRecord> itemCodesSource =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().clientProperties())
+            .setTopics(settings.itemCodesTopic())
+            .setGroupId(settings.groupId() + "-item-codes")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+
+    DataStream<RawRecord> impressions =
+        env.fromSource(impressionsSource, WatermarkStrategy.noWatermarks(), "impressions")
+            .uid("impressions-source")
+            .name("impressions");
+    DataStream<RawRecord> itemCodes =
+        env.fromSource(itemCodesSource, WatermarkStrategy.noWatermarks(), "item-codes")
+            .uid("item-codes-source")
+            .name("item-codes");
+
+    Sinks sinks =
+        new Sinks(
+            KafkaSink.<ModelSnapshotEntry>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new ModelSnapshotSerializer(settings.ctrModelsTopic()))
+                // Not transactional: a snapshot is visible as soon as it is published, not a
+                // checkpoint later. Its number is still never published twice: a restored trainer
+                // numbers above the highest on the topic (see TrainCtrOperator#publish), and the
+                // idempotent producer never appends one record twice.
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build(),
+            KafkaSink.<DeadLetterRecord>builder()
+                .setKafkaProducerConfig(settings.kafka().clientProperties())
+                .setBootstrapServers(settings.bootstrapServers())
+                .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build());
+    return build(
+        settings,
+        PublishedVersions.onTopic(settings.kafka(), settings.ctrModelsTopic()),
+        impressions,
+        itemCodes,
+        sinks);
+  }
+
+  /** Runs the job on a cluster: {@code TrainingJob [--config file.yaml] [-Dkey=value ...]}. */
+  public static void main(String[] args) throws Exception {
+    Configuration config = JobConfig.load(args);
+    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      // Without it checkpoints live in the JobManager's memory: a failover would lose the model.
+      throw new IllegalArgumentException(
+          "set "
+              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
+              + " (for example s3://bucket/moc)");
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    // The trainer has no operator in the embedding's group: only the default group's spec applies.
+    SlotResources.read(config, SlotResources.DEFAULT_GROUP).registerOn(env, false);
+    buildWithKafka(env, TrainingOptions.read(config));
+    env.execute("moc training");
+  }
+}

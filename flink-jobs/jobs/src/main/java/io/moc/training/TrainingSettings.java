@@ -1,0 +1,26 @@
+package io.moc.training;
+
+import io.moc.common.InputSettings;
+import io.moc.kafka.KafkaConnection;
+import java.io.Serializable;
+
+/**
+ * The training job's settings, read once by {@link TrainingOptions#read} and shipped to functions.
+ */
+public record TrainingSettings(
+    KafkaConnection kafka,
+    String impressionsTopic,
+    String itemCodesTopic,
+    String deadLettersTopic,
+    String ctrModelsTopic,
+    String groupId,
+    int maxPendingPerItem,
+    long joinTimeoutMillis,
+    OnlineModelSettings model,
+    InputSettings input)
+    implements Serializable {
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+}

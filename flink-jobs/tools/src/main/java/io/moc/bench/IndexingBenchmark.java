@@ -1,0 +1,332 @@
+package io.moc.bench;
+
+import io.moc.avro.AvroBytes;
+import io.moc.avro.ItemCodes;
+import io.moc.avro.ItemEvent;
+import io.moc.codebook.Codebook;
+import io.moc.common.JobConfig;
+import io.moc.embed.ItemText;
+import io.moc.embed.TextEmbedder;
+import io.moc.indexing.CodebookEntry;
+import io.moc.indexing.IndexingJob;
+import io.moc.indexing.IndexingOptions;
+import io.moc.indexing.IndexingSettings;
+import io.moc.local.CodesMonitor;
+import io.moc.local.JsonReport;
+import io.moc.local.KafkaBrokerProcess;
+import io.moc.local.LocalFlinkCluster;
+import io.moc.source.KafkaFeeder;
+import io.moc.source.Pacing;
+import io.moc.source.SourceEvent;
+import io.moc.source.SyntheticCatalog;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code bin/moc bench indexing}: the indexing job through a real broker JVM and a MiniCluster with
+ * the real MiniLM model. (a) latency at a steady item rate; (b) the highest sustained rate with
+ * text embedding, next to the raw embedder on the same texts in the same run; (c) the highest rate
+ * with precomputed embeddings.
+ */
+public final class IndexingBenchmark {
+
+  /** What the user chose. */
+  public record Options(
+      Path workDir,
+      Path report,
+      int kafkaPort,
+      double steadyRate,
+      Duration steadyDuration,
+      int embedItems,
+      int precomputedItems,
+      int parallelism,
+      Configuration jobConfig) {}
+
+  private final Options options;
+  private final PrintStream console;
+
+  public IndexingBenchmark(Options options, PrintStream console) {
+    this.options = options;
+    this.console = console;
+  }
+
+  public Map<String, Object> run() throws Exception {
+    Path workDir = options.workDir().toAbsolutePath();
+    Files.createDirectories(workDir.resolve("kafka"));
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("cores", Runtime.getRuntime().availableProcessors());
+
+    Configuration jobConfig = new Configuration(options.jobConfig());
+    IndexingSettings settings = IndexingOptions.read(JobConfig.withRuntimeDefaults(jobConfig));
+    report.put("embed_batch_size", settings.embedBatchSize());
+    report.put("embed_batch_invariant", settings.embedBatchInvariant());
+
+    // Texts for phase (b). The raw embedder runs on them before the job and again after it, in
+    // this JVM: the job is compared with the mean, so JIT warm-up and machine noise cut both ways.
+    List<ItemEvent> textItems = syntheticItems("embed-", options.embedItems(), 11);
+    List<String> texts = textItems.stream().map(ItemText::compose).toList();
+    List<float[]> sample = new ArrayList<>();
+    double rawBefore = rawEmbedder(settings, texts, sample);
+    console.printf("raw embedder: %.0f texts/s (batch %d)%n", rawBefore, settings.embedBatchSize());
+    Codebook codebook =
+        settings
+            .codebookTrainer()
+            .train(settings.embeddingModel(), sample.subList(0, Math.min(2000, sample.size())));
+
+    try (KafkaBrokerProcess broker =
+        KafkaBrokerProcess.start(
+            workDir.resolve("kafka"),
+            options.kafkaPort(),
+            options.kafkaPort() + 1,
+            Duration.ofSeconds(90))) {
+      String bootstrap = broker.bootstrapServers();
+      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
+      settings = IndexingOptions.read(jobConfig);
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    settings.codebooksTopic(),
+                    "1".getBytes(StandardCharsets.UTF_8),
+                    AvroBytes.encode(CodebookEntry.of(1, codebook, sample).toAvro())))
+            .get();
+      }
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(2 * options.parallelism() + 2, 0)) {
+        StreamExecutionEnvironment env =
+            StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+        env.setParallelism(options.parallelism());
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
+        var job = cluster.submit(env, "moc indexing (bench)");
+        console.println("job running; dashboard " + cluster.dashboardUrl());
+
+        steadyLatency(bootstrap, settings, report);
+
+        double jobPerSecond = burst(bootstrap, settings, textItems, "embed-");
+        report.put("embed_items", textItems.size());
+        report.put("embed_items_per_s_job", round(jobPerSecond));
+
+        List<ItemEvent> precomputed = precomputedItems(options.precomputedItems(), settings);
+        double precomputedPerSecond = burst(bootstrap, settings, precomputed, "pre-");
+        report.put("precomputed_items", precomputed.size());
+        report.put("precomputed_items_per_s", round(precomputedPerSecond));
+        console.printf("precomputed embeddings: %.0f items/s%n", precomputedPerSecond);
+        cluster.cancel(job);
+      }
+    }
+    double rawAfter = rawEmbedder(settings, texts, null);
+    double rawPerSecond = (rawBefore + rawAfter) / 2;
+    double jobPerSecond = (double) report.get("embed_items_per_s_job");
+    report.put("embed_items_per_s_raw_before", round(rawBefore));
+    report.put("embed_items_per_s_raw_after", round(rawAfter));
+    report.put("embed_items_per_s_raw", round(rawPerSecond));
+    report.put("embed_ratio", round(jobPerSecond / rawPerSecond));
+    console.printf(
+        "embedding: job %.0f items/s, raw %.0f texts/s (before %.0f, after %.0f), ratio %.2f%n",
+        jobPerSecond, rawPerSecond, rawBefore, rawAfter, jobPerSecond / rawPerSecond);
+    if (options.report() != null) {
+      console.println("Report written to " + JsonReport.write(options.report(), report));
+    }
+    return report;
+  }
+
+  /** (a): a steady item rate through the whole path, latency from items to item-codes. */
+  private void steadyLatency(
+      String bootstrap, IndexingSettings settings, Map<String, Object> report) throws Exception {
+    // Warm-up: model, JIT and Kafka connections, not measured.
+    feedSteady(bootstrap, settings, 101, Duration.ofSeconds(10));
+    CodesMonitor.Snapshot s = feedSteady(bootstrap, settings, 102, options.steadyDuration());
+    report.put("steady_items_per_s", options.steadyRate());
+    report.put("steady_seconds", options.steadyDuration().toSeconds());
+    report.put("latency_samples", s.latencySamples());
+    report.put("latency_ms_p50", s.latencyP50());
+    report.put("latency_ms_p99", s.latencyP99());
+    console.printf(
+        "latency at %.0f items/s: p50 %d ms, p99 %d ms (%d items)%n",
+        options.steadyRate(), s.latencyP50(), s.latencyP99(), s.latencySamples());
+  }
+
+  private CodesMonitor.Snapshot feedSteady(
+      String bootstrap, IndexingSettings settings, long seed, Duration duration) throws Exception {
+    SyntheticCatalog catalog =
+        SyntheticCatalog.builder()
+            .seed(seed)
+            .startTime(Instant.now())
+            .itemsPerSecond(options.steadyRate())
+            .impressionsPerSecond(1e-6)
+            .republishFraction(0)
+            .titleChangeFraction(0)
+            .build();
+    String prefix = "steady" + seed + "-";
+    try (KafkaFeeder feeder =
+            new KafkaFeeder(
+                settings.kafka(),
+                new Prefixed(catalog, prefix),
+                Pacing.itemsPerSecond(options.steadyRate()),
+                settings.itemsTopic(),
+                "impressions");
+        CodesMonitor monitor =
+            CodesMonitor.start(settings.kafka(), settings, feeder.appendTimes())) {
+      feeder.run(duration, () -> false);
+      long target = feeder.itemsPublished();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (monitor.snapshot().latencySamples() < target && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      return monitor.snapshot();
+    }
+  }
+
+  /**
+   * Publishes all items as fast as the producer goes (far faster than the job), then measures the
+   * rate at which they are coded: count / (last codes append - first item append).
+   */
+  private double burst(
+      String bootstrap, IndexingSettings settings, List<ItemEvent> items, String prefix)
+      throws Exception {
+    long firstAppend;
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+      // From the first item's append (items use broker time), so the run-up counts too.
+      firstAppend =
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      settings.itemsTopic(),
+                      items.get(0).getItemId().getBytes(StandardCharsets.UTF_8),
+                      AvroBytes.encode(items.get(0))))
+              .get()
+              .timestamp();
+      for (ItemEvent item : items.subList(1, items.size())) {
+        producer.send(
+            new ProducerRecord<>(
+                settings.itemsTopic(),
+                item.getItemId().getBytes(StandardCharsets.UTF_8),
+                AvroBytes.encode(item)));
+      }
+      producer.flush();
+    }
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    long last = 0;
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(settings.itemCodesTopic()));
+      while (seen.size() < items.size()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "only " + seen.size() + " of " + items.size() + " items coded in 10 minutes");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          String id = new String(r.key(), StandardCharsets.UTF_8);
+          if (r.value() != null && id.startsWith(prefix) && seen.add(id)) {
+            AvroBytes.decode(ItemCodes.class, r.value());
+            last = Math.max(last, r.timestamp());
+          }
+        }
+      }
+    }
+    return items.size() / Math.max(1e-3, (last - firstAppend) / 1000.0);
+  }
+
+  /** Texts per second of the embedder alone, batches as in the job, after a short warm-up. */
+  private static double rawEmbedder(
+      IndexingSettings settings, List<String> texts, List<float[]> out) throws Exception {
+    try (TextEmbedder embedder = IndexingJob.textEmbedder(settings).open()) {
+      embedInBatches(
+          embedder, texts.subList(0, Math.min(200, texts.size())), settings.embedBatchSize(), null);
+      long start = System.nanoTime();
+      embedInBatches(embedder, texts, settings.embedBatchSize(), out);
+      return texts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static void embedInBatches(
+      TextEmbedder embedder, List<String> texts, int batch, List<float[]> out) {
+    for (int i = 0; i < texts.size(); i += batch) {
+      float[][] vectors = embedder.embed(texts.subList(i, Math.min(texts.size(), i + batch)));
+      if (out != null) {
+        out.addAll(List.of(vectors));
+      }
+    }
+  }
+
+  private static List<ItemEvent> syntheticItems(String prefix, int n, long seed) {
+    SyntheticCatalog catalog =
+        SyntheticCatalog.builder()
+            .seed(seed)
+            .impressionsPerSecond(1e-6)
+            .republishFraction(0)
+            .titleChangeFraction(0)
+            .build();
+    List<ItemEvent> items = new ArrayList<>();
+    while (items.size() < n) {
+      if (catalog.next() instanceof SourceEvent.Item item) {
+        ItemEvent e =
+            ItemEvent.newBuilder(item.item()).setItemId(prefix + item.item().getItemId()).build();
+        items.add(e);
+      }
+    }
+    return items;
+  }
+
+  private static List<ItemEvent> precomputedItems(int n, IndexingSettings settings) {
+    List<ItemEvent> items = new ArrayList<>();
+    List<float[]> vectors = BenchData.unitVectors(n, settings.embeddingDimension(), 5);
+    for (int i = 0; i < n; i++) {
+      items.add(BenchData.precomputedItem("pre-" + i, vectors.get(i), settings.embeddingModel()));
+    }
+    return items;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  /** Gives a catalog's items ids with a prefix, so that phases of one run never share an item. */
+  private record Prefixed(SyntheticCatalog catalog, String prefix)
+      implements io.moc.source.CatalogSource {
+    @Override
+    public boolean hasNext() {
+      return catalog.hasNext();
+    }
+
+    @Override
+    public SourceEvent next() {
+      SourceEvent e = catalog.next();
+      if (e instanceof SourceEvent.Item item) {
+        return SourceEvent.of(
+            ItemEvent.newBuilder(item.item()).setItemId(prefix + item.item().getItemId()).build());
+      }
+      return e;
+    }
+
+    @Override
+    public String describe() {
+      return catalog.describe();
+    }
+  }
+}

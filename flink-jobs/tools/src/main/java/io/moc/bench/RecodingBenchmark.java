@@ -1,0 +1,215 @@
+package io.moc.bench;
+
+import io.moc.avro.AvroBytes;
+import io.moc.avro.ItemCodes;
+import io.moc.codebook.Codebook;
+import io.moc.codebook.methods.CodebookMethods;
+import io.moc.indexing.CodebookEntry;
+import io.moc.indexing.IndexingJob;
+import io.moc.indexing.IndexingOptions;
+import io.moc.indexing.IndexingSettings;
+import io.moc.local.KafkaBrokerProcess;
+import io.moc.local.LocalFlinkCluster;
+import io.moc.source.KafkaFeeder;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code bin/moc bench recoding}: how fast the indexer re-codes the items it holds in RocksDB when
+ * a new codebook version arrives, and what that does to checkpoints, against the checkpoints of the
+ * same job just before.
+ */
+public final class RecodingBenchmark {
+
+  private final PrintStream console;
+
+  public RecodingBenchmark(PrintStream console) {
+    this.console = console;
+  }
+
+  public Map<String, Object> run(Path workDir, int kafkaPort, int items, Configuration options)
+      throws Exception {
+    Map<String, Object> report = new LinkedHashMap<>();
+    Configuration jobConfig = new Configuration(options);
+    if (!jobConfig.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
+      jobConfig.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
+    }
+    Files.createDirectories(workDir.resolve("kafka"));
+    try (KafkaBrokerProcess broker =
+        KafkaBrokerProcess.start(
+            workDir.resolve("kafka"), kafkaPort, kafkaPort + 1, Duration.ofSeconds(90))) {
+      String bootstrap = broker.bootstrapServers();
+      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
+      IndexingSettings settings = IndexingOptions.read(jobConfig);
+      List<float[]> vectors = BenchData.unitVectors(items, settings.embeddingDimension(), 3);
+      report.put("items", items);
+      report.put("num_codebooks", settings.numCodebooks());
+      report.put("codebook_size", settings.codebookSize());
+      report.put("method", settings.codebookMethod());
+      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(4, 0);
+          KafkaProducer<byte[], byte[]> producer =
+              new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+        publishVersion(producer, settings, 1, vectors);
+        StreamExecutionEnvironment env =
+            StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+        env.setParallelism(1);
+        IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
+        JobID job = cluster.submit(env, "moc indexing (re-coding bench)");
+        Map<Long, LocalFlinkCluster.Checkpoint> checkpoints = new ConcurrentSkipListMap<>();
+        Thread watcher = watch(cluster, job, checkpoints);
+
+        for (int i = 0; i < items; i++) {
+          producer.send(
+              new ProducerRecord<>(
+                  settings.itemsTopic(),
+                  ("pre-" + i).getBytes(StandardCharsets.UTF_8),
+                  AvroBytes.encode(
+                      BenchData.precomputedItem(
+                          "pre-" + i, vectors.get(i), settings.embeddingModel()))));
+        }
+        producer.flush();
+        awaitVersion(bootstrap, settings, items, 1);
+        console.printf("%d items held and coded with version 1%n", items);
+        // A quiet stretch, to see the checkpoints of the idle job with its state.
+        long quietStart = System.currentTimeMillis();
+        Thread.sleep(3 * jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis());
+
+        long published = publishVersion(producer, settings, 2, vectors);
+        long lastAppend = awaitVersion(bootstrap, settings, items, 2);
+        double seconds = (lastAppend - published) / 1000.0;
+        Thread.sleep(2 * jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis());
+        watcher.interrupt();
+        report.put("recode_seconds", seconds);
+        report.put("recode_items_per_s", Math.round(items / seconds));
+        List<Long> before = new ArrayList<>();
+        List<Long> during = new ArrayList<>();
+        for (LocalFlinkCluster.Checkpoint c : checkpoints.values()) {
+          if (!c.status().equals("COMPLETED")) {
+            continue;
+          }
+          if (c.triggeredAt() >= quietStart && c.triggeredAt() < published) {
+            before.add(c.durationMs());
+          } else if (c.triggeredAt() >= published - 1 && c.triggeredAt() <= lastAppend) {
+            during.add(c.durationMs());
+          }
+        }
+        report.put("checkpoint_ms_before", before);
+        report.put("checkpoint_ms_during_recoding", during);
+        report.put(
+            "checkpoints_failed",
+            checkpoints.values().stream().filter(c -> c.status().equals("FAILED")).count());
+        console.printf(
+            "re-coded %d items in %.2f s (%.0f items/s); checkpoints before %s ms, during %s ms%n",
+            items, seconds, items / seconds, before, during);
+        cluster.cancel(job);
+      }
+    }
+    return report;
+  }
+
+  private static Thread watch(
+      LocalFlinkCluster cluster, JobID job, Map<Long, LocalFlinkCluster.Checkpoint> seen) {
+    Thread t =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  for (LocalFlinkCluster.Checkpoint c : cluster.recentCheckpoints(job)) {
+                    seen.put(c.id(), c);
+                  }
+                  Thread.sleep(200);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (Exception retry) {
+                  // The job may be between states; the next poll sees it.
+                }
+              }
+            },
+            "bench-checkpoints");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Publishes a codebook version trained on the vectors; returns its broker append time. */
+  private static long publishVersion(
+      KafkaProducer<byte[], byte[]> producer,
+      IndexingSettings settings,
+      long version,
+      List<float[]> vectors)
+      throws Exception {
+    Codebook codebook =
+        CodebookMethods.trainer(
+                settings.codebookMethod(),
+                settings.numCodebooks(),
+                settings.codebookSize(),
+                settings.projectedDimension(),
+                10,
+                version)
+            .train(settings.embeddingModel(), vectors.subList(0, Math.min(5000, vectors.size())));
+    CodebookEntry entry =
+        CodebookEntry.of(version, codebook, vectors.subList(0, Math.min(2000, vectors.size())));
+    return producer
+        .send(
+            new ProducerRecord<>(
+                settings.codebooksTopic(),
+                Long.toString(version).getBytes(StandardCharsets.UTF_8),
+                AvroBytes.encode(entry.toAvro())))
+        .get()
+        .timestamp();
+  }
+
+  /** Waits until every item's latest codes have {@code version}; returns the last append time. */
+  private static long awaitVersion(
+      String bootstrap, IndexingSettings settings, int items, long version) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    Map<String, Long> latest = new HashMap<>();
+    long atVersion = 0;
+    long last = 0;
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(settings.itemCodesTopic()));
+      while (atVersion < items) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              atVersion + " of " + items + " items at version " + version);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          long v = AvroBytes.decode(ItemCodes.class, r.value()).getCodebookVersion();
+          Long previous = latest.put(new String(r.key(), StandardCharsets.UTF_8), v);
+          if (v == version && (previous == null || previous != version)) {
+            atVersion++;
+            last = Math.max(last, r.timestamp());
+          }
+        }
+      }
+    }
+    return last;
+  }
+}

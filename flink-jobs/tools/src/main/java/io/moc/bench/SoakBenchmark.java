@@ -1,0 +1,469 @@
+package io.moc.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moc.avro.AvroBytes;
+import io.moc.avro.ImpressionEvent;
+import io.moc.avro.ItemEvent;
+import io.moc.cluster.FlinkRest;
+import io.moc.common.KafkaOptions;
+import io.moc.local.BrokerWatchdog;
+import io.moc.local.Feed;
+import io.moc.local.JsonReport;
+import io.moc.local.LocalFlinkCluster;
+import io.moc.local.LocalStack;
+import io.moc.source.KafkaFeeder;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * {@code bin/moc bench soak}: {@code bin/moc local} for a long run with trouble in it. A probe
+ * first measures both jobs' sustained peak on a stack of its own; then both jobs take the synthetic
+ * feed at half that rate (or at the rates given) while bad records are mixed in (1% of the feed by
+ * default, every kind validation knows, the allocation bomb included), the broker JVM is killed
+ * ({@code kill -9}) a third of the way in and the TaskManager two thirds in. Every 15 s it samples
+ * the heap (used, the old generation after its last collection, and every 2 minutes the heap after
+ * a full collection: what a leak grows), the newest completed checkpoint of each job and their
+ * restarts; at the end the run's audit. The report says whether heap and checkpoint duration stayed
+ * flat: medians of the last third against the first.
+ */
+public final class SoakBenchmark {
+
+  private static final Duration SAMPLE_EVERY = Duration.ofSeconds(15);
+  private static final int FULL_GC_EVERY_SAMPLES = 8;
+  private static final Duration PROBE_SAMPLE_EVERY = Duration.ofSeconds(5);
+
+  /**
+   * What the soak runs.
+   *
+   * @param itemsPerSecond the soak's item rate; NaN: half the peak the probe measures
+   * @param impressionsPerSecond the soak's impression rate; NaN: half the probe's peak
+   * @param probe how long the probe offers {@code probeItemsPerSecond} and five times as many
+   *     impressions before the soak, on a stack of its own; zero: no probe (both rates given)
+   */
+  public record Options(
+      Duration duration,
+      double itemsPerSecond,
+      double impressionsPerSecond,
+      Duration probe,
+      double probeItemsPerSecond,
+      double badFraction,
+      Path report,
+      Path workDir,
+      int kafkaPort,
+      int uiPort,
+      Configuration jobConfig) {}
+
+  private final Options options;
+  private final PrintStream out;
+  private final List<Map<String, Object>> samples = new CopyOnWriteArrayList<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final AtomicLong badSent = new AtomicLong();
+  private final AtomicLong badRefused = new AtomicLong();
+  private volatile long start;
+  private double itemsPerSecond;
+  private double impressionsPerSecond;
+
+  public SoakBenchmark(Options options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  public int run() throws Exception {
+    itemsPerSecond = options.itemsPerSecond();
+    impressionsPerSecond = options.impressionsPerSecond();
+    Map<String, Object> probe = null;
+    if (Double.isNaN(itemsPerSecond) || Double.isNaN(impressionsPerSecond)) {
+      if (options.probe().isZero()) {
+        throw new IllegalArgumentException("without a probe, give both rates");
+      }
+      probe = new PeakProbe().run();
+      if (Double.isNaN(itemsPerSecond)) {
+        itemsPerSecond = Math.max(1, (double) probe.get("items_coded_per_s") / 2);
+      }
+      if (Double.isNaN(impressionsPerSecond)) {
+        impressionsPerSecond = Math.max(1, (double) probe.get("impressions_trained_per_s") / 2);
+      }
+      out.printf(
+          "SOAK at half the measured peak: %.1f items/s, %.1f impressions/s%n",
+          itemsPerSecond, impressionsPerSecond);
+    }
+    Path feedReport = options.workDir().resolve("soak-feed-report.json").toAbsolutePath();
+    LocalStack.Options local =
+        new LocalStack.Options(
+            options.workDir(),
+            options.kafkaPort(),
+            options.uiPort(),
+            1,
+            options.jobConfig(),
+            new Feed.Options(
+                null,
+                0,
+                0,
+                itemsPerSecond,
+                impressionsPerSecond,
+                1000,
+                7,
+                options.duration().toMillis(),
+                feedReport,
+                false,
+                false),
+            BrokerWatchdog.OnLoss.RESTART);
+    start = System.nanoTime();
+    int rc = new LocalStack(local, out, this::alongside).run();
+    JsonNode feed = new ObjectMapper().readTree(feedReport.toFile());
+
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("exit_code", rc);
+    report.put("duration_s", options.duration().toSeconds());
+    report.put("items_per_s", itemsPerSecond);
+    report.put("impressions_per_s", impressionsPerSecond);
+    report.put("peak_probe", probe);
+    report.put("bad_fraction", options.badFraction());
+    report.put("bad_records_sent", badSent.get());
+    report.put("bad_records_refused_by_broker", badRefused.get());
+    report.put("faults", events);
+    report.put("heap_used_mb", trend("heap_used_mb"));
+    report.put("old_gen_after_gc_mb", trend("old_gen_after_gc_mb"));
+    report.put("heap_after_full_gc_mb", trend("heap_after_full_gc_mb"));
+    report.put("indexing_checkpoint_ms", trend("indexing_checkpoint_ms"));
+    report.put("training_checkpoint_ms", trend("training_checkpoint_ms"));
+    report.put("indexing_checkpoint_kb", trend("indexing_checkpoint_kb"));
+    report.put("training_checkpoint_kb", trend("training_checkpoint_kb"));
+    Map<String, Object> last = samples.isEmpty() ? Map.of() : samples.get(samples.size() - 1);
+    report.put("indexing_restarts", last.get("indexing_restarts"));
+    report.put("training_restarts", last.get("training_restarts"));
+    report.put("feed", feed);
+    report.put("samples", samples);
+    Path written = JsonReport.write(options.report(), report);
+    out.println("Soak report written to " + written);
+    out.println(
+        "heap after full GC "
+            + report.get("heap_after_full_gc_mb")
+            + "; checkpoints indexing "
+            + report.get("indexing_checkpoint_ms")
+            + " ms, training "
+            + report.get("training_checkpoint_ms")
+            + " ms; restarts "
+            + report.get("indexing_restarts")
+            + "/"
+            + report.get("training_restarts")
+            + "; audit accounted for everything: "
+            + feed.path("audit").path("accounted_for"));
+    return rc;
+  }
+
+  /** Medians of the first and last third of the samples, and their ratio. */
+  private Map<String, Object> trend(String key) {
+    List<Double> values = new ArrayList<>();
+    for (Map<String, Object> s : samples) {
+      if (s.get(key) instanceof Number n && n.doubleValue() >= 0) {
+        values.add(n.doubleValue());
+      }
+    }
+    Map<String, Object> t = new LinkedHashMap<>();
+    if (values.size() < 3) {
+      t.put("samples", values.size());
+      return t;
+    }
+    int third = values.size() / 3;
+    double first = median(values.subList(0, third));
+    double lastThird = median(values.subList(values.size() - third, values.size()));
+    t.put("first_third_median", first);
+    t.put("last_third_median", lastThird);
+    t.put("ratio", first == 0 ? null : lastThird / first);
+    t.put("max", values.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+    t.put("samples", values.size());
+    return t;
+  }
+
+  private static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private AutoCloseable alongside(LocalStack.Running running) {
+    ScheduledExecutorService threads = Executors.newScheduledThreadPool(3);
+    long third = options.duration().toMillis() / 3;
+    threads.schedule(
+        () -> fault("kill -9 of the broker", () -> running.broker().kill()),
+        third,
+        TimeUnit.MILLISECONDS);
+    threads.schedule(
+        () -> fault("TaskManager replaced", () -> running.cluster().replaceTaskManager()),
+        2 * third,
+        TimeUnit.MILLISECONDS);
+    threads.scheduleWithFixedDelay(
+        () -> sample(running), 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            KafkaFeeder.producerProperties(KafkaOptions.connection(running.jobConfig())));
+    double perSecond = options.badFraction() * (itemsPerSecond + impressionsPerSecond);
+    if (perSecond > 0) {
+      long everyMicros = Math.max(1000, (long) (1e6 / perSecond));
+      AtomicLong n = new AtomicLong();
+      long end = System.nanoTime() + options.duration().toNanos();
+      // Only while the feed publishes: the audit at its end must find a finite set of records.
+      threads.scheduleAtFixedRate(
+          () -> {
+            if (System.nanoTime() < end) {
+              sendBad(producer, running.jobConfig(), n.getAndIncrement());
+            }
+          },
+          everyMicros,
+          everyMicros,
+          TimeUnit.MICROSECONDS);
+    }
+    return () -> {
+      sample(running);
+      threads.shutdownNow();
+      threads.awaitTermination(30, TimeUnit.SECONDS);
+      producer.close(Duration.ofSeconds(5));
+    };
+  }
+
+  /**
+   * Both jobs' sustained peak, measured on a stack of their own before the soak: the feed offers
+   * more than they take (items at the probe rate, five impressions per item), and the rates are the
+   * jobs' own counters ({@code itemsCoded}, {@code impressionsTrained}) over the second half of the
+   * probe, once backlogs have built up. Both jobs run together, as in the soak, so the peak is what
+   * they reach sharing the machine; an offered rate they kept up with makes it a lower bound.
+   */
+  private final class PeakProbe {
+    private final List<long[]> counts = new CopyOnWriteArrayList<>();
+
+    Map<String, Object> run() throws Exception {
+      double offeredItems = options.probeItemsPerSecond();
+      double offeredImpressions = 5 * offeredItems;
+      out.printf(
+          "SOAK probe: %s offering %.0f items/s and %.0f impressions/s to find the peak%n",
+          options.probe(), offeredItems, offeredImpressions);
+      LocalStack.Options local =
+          new LocalStack.Options(
+              options.workDir().resolve("probe"),
+              options.kafkaPort(),
+              options.uiPort(),
+              1,
+              options.jobConfig(),
+              new Feed.Options(
+                  null,
+                  0,
+                  0,
+                  offeredItems,
+                  offeredImpressions,
+                  1000,
+                  11,
+                  options.probe().toMillis(),
+                  null,
+                  false,
+                  false),
+              BrokerWatchdog.OnLoss.FAIL);
+      int rc = new LocalStack(local, out, this::sampleCounters).run();
+      if (counts.size() < 4) {
+        throw new IllegalStateException("the probe took too few samples: " + counts.size());
+      }
+      long[] last = counts.get(counts.size() - 1);
+      long[] middle = counts.get(0);
+      for (long[] c : counts) {
+        if (c[0] <= last[0] - options.probe().toNanos() / 2) {
+          middle = c;
+        }
+      }
+      double seconds = (last[0] - middle[0]) / 1e9;
+      double items = (last[1] - middle[1]) / seconds;
+      double impressions = (last[2] - middle[2]) / seconds;
+      Map<String, Object> probe = new LinkedHashMap<>();
+      probe.put("exit_code", rc);
+      probe.put("duration_s", options.probe().toSeconds());
+      probe.put("offered_items_per_s", offeredItems);
+      probe.put("offered_impressions_per_s", offeredImpressions);
+      probe.put("window_s", seconds);
+      probe.put("items_coded_per_s", items);
+      probe.put("impressions_trained_per_s", impressions);
+      // Kept up with what was offered: the real peak lies higher.
+      probe.put("items_saturated", items < 0.9 * offeredItems);
+      probe.put("impressions_saturated", impressions < 0.9 * offeredImpressions);
+      probe.put("items_coded", last[1]);
+      probe.put("impressions_trained", last[2]);
+      out.printf(
+          "SOAK probe: sustained peak %.1f items/s (saturated: %s), %.1f impressions/s"
+              + " (saturated: %s) over the last %.0f s%n",
+          items,
+          probe.get("items_saturated"),
+          impressions,
+          probe.get("impressions_saturated"),
+          seconds);
+      return probe;
+    }
+
+    private AutoCloseable sampleCounters(LocalStack.Running running) throws Exception {
+      FlinkRest rest = new FlinkRest(running.cluster().dashboardUrl());
+      String indexing = running.indexingJob().toHexString();
+      String training = running.trainingJob().toHexString();
+      ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
+      thread.scheduleWithFixedDelay(
+          () -> {
+            try {
+              long coded = rest.jobMetricSum(indexing, "itemsCoded");
+              long trained = rest.jobMetricSum(training, "impressionsTrained");
+              counts.add(new long[] {System.nanoTime(), coded, trained});
+            } catch (Exception e) {
+              out.println("SOAK probe: a sample failed: " + e);
+            }
+          },
+          0,
+          PROBE_SAMPLE_EVERY.toMillis(),
+          TimeUnit.MILLISECONDS);
+      return () -> {
+        thread.shutdownNow();
+        thread.awaitTermination(10, TimeUnit.SECONDS);
+      };
+    }
+  }
+
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private void fault(String what, Action action) {
+    String at = String.format("[%5ds] %s", elapsedSeconds(), what);
+    try {
+      action.run();
+      events.add(at);
+      out.println("SOAK " + at);
+    } catch (Exception e) {
+      events.add(at + " failed: " + e);
+      out.println("SOAK " + at + " failed: " + e);
+    }
+  }
+
+  private long elapsedSeconds() {
+    return (System.nanoTime() - start) / 1_000_000_000L;
+  }
+
+  private void sample(LocalStack.Running running) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("t_s", elapsedSeconds());
+    Runtime rt = Runtime.getRuntime();
+    s.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+    long oldGen = -1;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP
+          && pool.getCollectionUsage() != null
+          && (pool.getName().contains("Old") || pool.getName().contains("Tenured"))) {
+        oldGen = pool.getCollectionUsage().getUsed();
+      }
+    }
+    s.put("old_gen_after_gc_mb", oldGen < 0 ? -1 : oldGen / 1e6);
+    // G1 may not collect its old generation for the whole run, so the pool's figure above can
+    // stand still while garbage and leaks alike pile up; a full collection every few samples
+    // tells them apart, at the price of one pause each.
+    if (samples.size() % FULL_GC_EVERY_SAMPLES == 0) {
+      System.gc();
+      s.put("heap_after_full_gc_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+    }
+    checkpoint(running.cluster(), running.indexingJob(), "indexing", s);
+    checkpoint(running.cluster(), running.trainingJob(), "training", s);
+    try {
+      FlinkRest rest = new FlinkRest(running.cluster().dashboardUrl());
+      s.put("indexing_restarts", rest.restarts(running.indexingJob().toHexString()));
+      s.put("training_restarts", rest.restarts(running.trainingJob().toHexString()));
+    } catch (Exception e) {
+      s.put("restarts_error", e.toString());
+    }
+    samples.add(s);
+  }
+
+  private static void checkpoint(
+      LocalFlinkCluster cluster, JobID job, String name, Map<String, Object> sample) {
+    try {
+      for (LocalFlinkCluster.Checkpoint c : cluster.recentCheckpoints(job)) {
+        if (c.status().equals("COMPLETED")) {
+          sample.put(name + "_checkpoint_ms", c.durationMs());
+          sample.put(name + "_checkpoint_kb", c.stateSize() / 1e3);
+          return;
+        }
+      }
+    } catch (Exception e) {
+      sample.put(name + "_checkpoint_error", e.toString());
+    }
+  }
+
+  /** One bad record, the kinds in turn: items, then impressions. */
+  private void sendBad(KafkaProducer<byte[], byte[]> producer, Configuration config, long n) {
+    String items = config.get(KafkaOptions.ITEMS_TOPIC);
+    String impressions = config.get(KafkaOptions.IMPRESSIONS_TOPIC);
+    String id = "soak-bad-" + n;
+    byte[] key = id.getBytes(StandardCharsets.UTF_8);
+    ProducerRecord<byte[], byte[]> record =
+        switch ((int) (n % 8)) {
+          case 0 -> new ProducerRecord<>(items, key, new byte[] {0, 1, 2, 3});
+          case 1 -> new ProducerRecord<>(items, key, allocationBomb());
+          case 2 -> new ProducerRecord<>(items, null, AvroBytes.encode(item(id).build()));
+          case 3 ->
+              new ProducerRecord<>(items, key, AvroBytes.encode(item(id).setTitle(null).build()));
+          case 4 ->
+              new ProducerRecord<>(items, "other".getBytes(), AvroBytes.encode(item(id).build()));
+          case 5 -> new ProducerRecord<>(impressions, key, new byte[] {9, 9});
+          case 6 ->
+              new ProducerRecord<>(
+                  impressions,
+                  key,
+                  AvroBytes.encode(impression(id).setEventTime(Instant.ofEpochMilli(-1)).build()));
+          default ->
+              new ProducerRecord<>(impressions, key, AvroBytes.encode(impression("").build()));
+        };
+    producer.send(
+        record,
+        (metadata, error) -> {
+          if (error == null) {
+            badSent.incrementAndGet();
+          } else {
+            badRefused.incrementAndGet();
+          }
+        });
+  }
+
+  private static ItemEvent.Builder item(String id) {
+    return ItemEvent.newBuilder().setItemId(id).setTitle("Soak " + id).setEventTime(Instant.now());
+  }
+
+  private static ImpressionEvent.Builder impression(String id) {
+    return ImpressionEvent.newBuilder()
+        .setImpressionId(id)
+        .setUserId("soak-user")
+        .setItemId("soak-item")
+        .setEventTime(Instant.now())
+        .setClicked(false);
+  }
+
+  private static byte[] allocationBomb() {
+    byte[] header = Arrays.copyOf(AvroBytes.encode(item("x").build()), 10);
+    // item_id "b", three absent optionals, then categories claiming 2·10⁹ strings.
+    byte[] body = {2, 'b', 0, 0, 0, (byte) 0x80, (byte) 0xd0, (byte) 0xac, (byte) 0xf3, 0x0e};
+    byte[] m = Arrays.copyOf(header, header.length + body.length);
+    System.arraycopy(body, 0, m, header.length, body.length);
+    return m;
+  }
+}

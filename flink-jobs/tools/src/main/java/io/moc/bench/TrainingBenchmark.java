@@ -1,0 +1,613 @@
+package io.moc.bench;
+
+import io.moc.avro.AvroBytes;
+import io.moc.avro.ImpressionEvent;
+import io.moc.avro.ItemCodes;
+import io.moc.avro.ModelSnapshot;
+import io.moc.common.CodebookOptions;
+import io.moc.common.KafkaOptions;
+import io.moc.ctr.online.FeatureContract;
+import io.moc.ctr.online.OnlineCtrTrainer;
+import io.moc.indexing.IndexingOptions;
+import io.moc.local.JsonReport;
+import io.moc.local.KafkaBrokerProcess;
+import io.moc.local.LocalFlinkCluster;
+import io.moc.local.Topics;
+import io.moc.source.KafkaFeeder;
+import io.moc.training.OnlineModelSettings;
+import io.moc.training.TrainingExample;
+import io.moc.training.TrainingJob;
+import io.moc.training.TrainingOptions;
+import io.moc.training.TrainingSettings;
+import io.moc.util.SplitMix64;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToLongFunction;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * {@code bin/moc bench training}: the CTR training job through a real broker JVM and a MiniCluster
+ * (parallelism 1, RocksDB, the job's checkpoint defaults). (a) the rate at which the online trainer
+ * consumes a backlog of examples, next to the same model trained by a plain loop over the same
+ * examples in this JVM ({@link OnlineCtrTrainer#accept}, no Flink), before and after the job; (b)
+ * model freshness at a steady impression rate and the default publish interval: from an
+ * impression's append to {@code impressions} to the moment the first model snapshot trained on it
+ * is visible to a read_committed reader of {@code ctr-models}. That is the publish interval's wait
+ * plus the wait for the checkpoint that commits the snapshot (the ctr-models sink is exactly-once).
+ *
+ * <p>The task is learnable: a user clicks an item with probability 0.6 when the item's first code
+ * is below K/2, else 0.05.
+ */
+public final class TrainingBenchmark {
+
+  /** What the user chose. */
+  public record Options(
+      Path workDir,
+      Path report,
+      int kafkaPort,
+      int items,
+      int examples,
+      int warmupExamples,
+      Duration throughputPublishInterval,
+      double freshnessRate,
+      Duration freshnessWarmup,
+      Duration freshnessDuration,
+      Configuration jobConfig) {}
+
+  /** A committed model snapshot as a model server sees it. */
+  record Publication(
+      long examplesTrained,
+      long createdTime,
+      long appendTime,
+      long visibleTime,
+      double lastEventTime,
+      boolean delta,
+      long artifactBytes,
+      double publishMs) {}
+
+  private static final long CODEBOOK_VERSION = 1;
+  private static final int USERS = 10_000;
+  private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+  private final Options options;
+  private final PrintStream console;
+
+  public TrainingBenchmark(Options options, PrintStream console) {
+    this.options = options;
+    this.console = console;
+  }
+
+  public Map<String, Object> run() throws Exception {
+    Path workDir = options.workDir().toAbsolutePath();
+    Files.createDirectories(workDir.resolve("kafka"));
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("cores", Runtime.getRuntime().availableProcessors());
+    report.put("pytorch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+
+    Configuration base = new Configuration(options.jobConfig());
+    int m = base.get(IndexingOptions.NUM_CODEBOOKS);
+    int k = base.get(CodebookOptions.CODEBOOK_SIZE);
+    int[][] codes = catalog(options.items(), m, k, 3);
+    List<TrainingExample> warmup = examples(codes, k, 0, options.warmupExamples(), 5);
+    List<TrainingExample> timed =
+        examples(codes, k, options.warmupExamples(), options.examples(), 6);
+    OnlineModelSettings model = TrainingOptions.read(base).model();
+    report.put("items", options.items());
+    report.put("num_codebooks", m);
+    report.put("codebook_size", k);
+    report.put("batch_size", model.batchSize());
+    report.put("examples", options.examples());
+    report.put("warmup_examples", options.warmupExamples());
+
+    // The plain loop runs before the job and again after it, in this JVM: the job is compared with
+    // the mean, so JIT warm-up and the shared machine's noise cut both ways.
+    double rawBefore = rawExamplesPerSecond(model, m, warmup, timed);
+    console.printf("raw trainer loop: %.0f examples/s%n", rawBefore);
+
+    try (KafkaBrokerProcess broker =
+            KafkaBrokerProcess.start(
+                workDir.resolve("kafka"),
+                options.kafkaPort(),
+                options.kafkaPort() + 1,
+                Duration.ofSeconds(90));
+        LocalFlinkCluster cluster = LocalFlinkCluster.start(2, 0)) {
+      String bootstrap = broker.bootstrapServers();
+      Configuration jobConfig = broker.jobConfig(base, workDir.resolve("checkpoints"));
+      report.put(
+          "checkpoint_interval_s",
+          jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis() / 1000.0);
+      report.put(
+          "retrain_interval_s",
+          jobConfig.get(TrainingOptions.RETRAIN_INTERVAL).toMillis() / 1000.0);
+      publishCodes(bootstrap, jobConfig.get(KafkaOptions.ITEM_CODES_TOPIC), codes);
+
+      throughput(cluster, bootstrap, jobConfig, workDir, warmup, timed, report);
+      freshness(cluster, bootstrap, jobConfig, workDir, codes, k, report);
+    }
+
+    double rawAfter = rawExamplesPerSecond(model, m, warmup, timed);
+    double raw = (rawBefore + rawAfter) / 2;
+    double flink = ((Number) report.get("flink_examples_per_s")).doubleValue();
+    report.put("raw_examples_per_s_before", Math.round(rawBefore));
+    report.put("raw_examples_per_s_after", Math.round(rawAfter));
+    report.put("raw_examples_per_s", Math.round(raw));
+    report.put("ratio", round(flink / raw));
+    console.printf(
+        "training: job %.0f examples/s, raw loop %.0f (before %.0f, after %.0f), ratio %.2f%n",
+        flink, raw, rawBefore, rawAfter, flink / raw);
+    if (options.report() != null) {
+      console.println("Report written to " + JsonReport.write(options.report(), report));
+    }
+    return report;
+  }
+
+  /**
+   * (a): warm-up and timed impressions are on the topic before the job starts, so the producer does
+   * not compete with the job for the cores; the rate is taken between snapshots published while the
+   * trainer was still working through the timed backlog. The job publishes more often here than by
+   * default (one snapshot per interval is the only clock there is), which costs it an artifact
+   * write per interval.
+   */
+  private void throughput(
+      LocalFlinkCluster cluster,
+      String bootstrap,
+      Configuration base,
+      Path workDir,
+      List<TrainingExample> warmup,
+      List<TrainingExample> timed,
+      Map<String, Object> report)
+      throws Exception {
+    Configuration config = new Configuration(base);
+    config.set(TrainingOptions.PUBLISH_INTERVAL, options.throughputPublishInterval());
+    config.set(
+        TrainingOptions.MODEL_STORE, workDir.resolve("models-throughput").toUri().toString());
+    TrainingSettings settings = TrainingOptions.read(config);
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+      for (List<TrainingExample> part : List.of(warmup, timed)) {
+        for (TrainingExample e : part) {
+          producer.send(impression(settings.impressionsTopic(), e));
+        }
+      }
+      producer.flush();
+    }
+    long total = warmup.size() + timed.size();
+    // Trained counts move in whole batches: the last partial batch waits for examples that never
+    // come.
+    long lastFull = total - total % settings.model().batchSize();
+    try (SnapshotWatcher snapshots = SnapshotWatcher.start(bootstrap, settings.ctrModelsTopic())) {
+      JobID job = submit(cluster, config, "moc training (throughput bench)");
+      snapshots.awaitTrained(lastFull, TIMEOUT);
+      cluster.cancel(job);
+      List<Publication> pubs = snapshots.publications();
+      Publication first = null;
+      Publication last = null;
+      for (Publication p : pubs) {
+        if (first == null && p.examplesTrained() >= warmup.size()) {
+          first = p;
+        }
+        // Still in the backlog: the trainer was busy up to this snapshot.
+        if (first != null && p != first && p.examplesTrained() < lastFull) {
+          last = p;
+        }
+      }
+      if (first == null || last == null) {
+        throw new IllegalStateException(
+            "too few snapshots inside the timed backlog for a rate; raise --examples: " + pubs);
+      }
+      double seconds = (last.createdTime() - first.createdTime()) / 1000.0;
+      double rate = (last.examplesTrained() - first.examplesTrained()) / seconds;
+      report.put("flink_examples_per_s", Math.round(rate));
+      report.put("flink_measured_examples", last.examplesTrained() - first.examplesTrained());
+      report.put("flink_measured_seconds", round(seconds));
+      report.put(
+          "throughput_publish_interval_s", options.throughputPublishInterval().toMillis() / 1e3);
+      console.printf(
+          "training job: %.0f examples/s over %.1f s (%d examples, snapshots every %d ms)%n",
+          rate,
+          seconds,
+          last.examplesTrained() - first.examplesTrained(),
+          options.throughputPublishInterval().toMillis());
+    }
+  }
+
+  /**
+   * (b): a second job, on topics of its own, at the job's default publish interval unless
+   * configured; impressions at a steady rate with event time = send time. Impression n (in send
+   * order) counts as trained by the first snapshot whose examples_trained exceeds n: at parallelism
+   * 1 the trainer takes examples in arrival order, and at a steady rate far below its capacity the
+   * four partitions and the keyed join reorder them by milliseconds, a few positions at most.
+   */
+  private void freshness(
+      LocalFlinkCluster cluster,
+      String bootstrap,
+      Configuration base,
+      Path workDir,
+      int[][] codes,
+      int k,
+      Map<String, Object> report)
+      throws Exception {
+    Configuration config = new Configuration(base);
+    config.set(KafkaOptions.IMPRESSIONS_TOPIC, "bench-freshness-impressions");
+    config.set(KafkaOptions.CTR_MODELS_TOPIC, "bench-freshness-ctr-models");
+    config.set(TrainingOptions.GROUP_ID, "moc-training-freshness-bench");
+    config.set(TrainingOptions.MODEL_STORE, workDir.resolve("models-freshness").toUri().toString());
+    Topics.create(bootstrap, Topics.definitions(config, 4));
+    TrainingSettings settings = TrainingOptions.read(config);
+    double rate = options.freshnessRate();
+    int from = (int) (rate * options.freshnessWarmup().toMillis() / 1000);
+    int to = from + (int) (rate * options.freshnessDuration().toMillis() / 1000);
+    long[] appendTimes = new long[to + (int) (rate * TIMEOUT.toSeconds())];
+    Arrays.fill(appendTimes, -1);
+    SplitMix64 random = new SplitMix64(17);
+    try (SnapshotWatcher snapshots = SnapshotWatcher.start(bootstrap, settings.ctrModelsTopic());
+        KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+      JobID job = submit(cluster, config, "moc training (freshness bench)");
+      console.printf(
+          "freshness: %.0f impressions/s, %d s warm-up then %d s sampled; publish interval %d ms%n",
+          rate,
+          options.freshnessWarmup().toSeconds(),
+          options.freshnessDuration().toSeconds(),
+          settings.model().publishIntervalMillis());
+      long start = System.nanoTime();
+      int n = 0;
+      // Feeding goes on past the sampled stretch until a snapshot covers all of it: the sampled
+      // stretch's last partial batch trains only when more examples fill it.
+      while (n < to || snapshots.maxTrained() < to) {
+        if (n >= appendTimes.length) {
+          throw new IllegalStateException(
+              "sampled impressions not trained: " + snapshots.maxTrained());
+        }
+        long due = start + (long) (n * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        TrainingExample e = example(codes, k, n, random, System.currentTimeMillis());
+        int position = n;
+        producer.send(
+            impression(settings.impressionsTopic(), e),
+            (meta, error) -> {
+              if (error == null) {
+                appendTimes[position] = meta.timestamp();
+              }
+            });
+        n++;
+      }
+      producer.flush();
+      cluster.cancel(job);
+      List<Publication> pubs = snapshots.publications();
+      double[] visible = freshnessSeconds(appendTimes, from, to, pubs, Publication::visibleTime);
+      double[] appended = freshnessSeconds(appendTimes, from, to, pubs, Publication::appendTime);
+      report.put("freshness_rate_per_s", rate);
+      report.put("freshness_seconds", options.freshnessDuration().toSeconds());
+      report.put("freshness_samples", visible.length);
+      report.put("publish_interval_s", settings.model().publishIntervalMillis() / 1000.0);
+      report.put("freshness_s_p50", round(percentile(visible, 0.50)));
+      report.put("freshness_s_p99", round(percentile(visible, 0.99)));
+      // The broker stamps a transactional record when it is written, before the checkpoint that
+      // commits it: this is how long after the impression the snapshot was written, not when a
+      // read_committed reader could first see it (the figures above).
+      report.put("freshness_append_s_p50", round(percentile(appended, 0.50)));
+      report.put("freshness_append_s_p99", round(percentile(appended, 0.99)));
+      // Written to visible: the wait for the checkpoint that commits the snapshot. With publish and
+      // checkpoint intervals equal, both timers keep the phase they start with, so this wait is
+      // nearly the same for every snapshot of a run and differs between runs (0 to one interval).
+      double[] commitWait =
+          pubs.stream().mapToDouble(p -> (p.visibleTime() - p.appendTime()) / 1000.0).toArray();
+      report.put("snapshot_commit_wait_s_p50", round(percentile(commitWait, 0.50)));
+      report.put("snapshots_published", pubs.size());
+      snapshotSizes(pubs, settings.model().publishIntervalMillis(), report);
+      console.printf(
+          "freshness over %d impressions: p50 %.2f s, p99 %.2f s (snapshot written: p50 %.2f s,"
+              + " p99 %.2f s)%n",
+          visible.length,
+          percentile(visible, 0.50),
+          percentile(visible, 0.99),
+          percentile(appended, 0.50),
+          percentile(appended, 0.99));
+    }
+  }
+
+  /**
+   * Seconds from each impression's append (positions {@code from} to {@code to}) to {@code time} of
+   * the first publication whose examples_trained exceeds its position; publications in the order
+   * they were read (examples_trained never falls). Impressions no publication covers, or whose
+   * append time is unknown, are left out.
+   */
+  static double[] freshnessSeconds(
+      long[] appendTimes,
+      int from,
+      int to,
+      List<Publication> pubs,
+      ToLongFunction<Publication> time) {
+    double[] out = new double[to - from];
+    int count = 0;
+    int p = 0;
+    for (int n = from; n < to; n++) {
+      while (p < pubs.size() && pubs.get(p).examplesTrained() <= n) {
+        p++;
+      }
+      if (p == pubs.size()) {
+        break;
+      }
+      if (appendTimes[n] >= 0) {
+        out[count++] = (time.applyAsLong(pubs.get(p)) - appendTimes[n]) / 1000.0;
+      }
+    }
+    return Arrays.copyOf(out, count);
+  }
+
+  /** Nearest-rank percentile; NaN for no values. */
+  static double percentile(double[] values, double q) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(q * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  /** Examples per second of the model trained by a plain loop, after an untimed warm-up. */
+  static double rawExamplesPerSecond(
+      OnlineModelSettings settings,
+      int numCodebooks,
+      List<TrainingExample> warmup,
+      List<TrainingExample> timed) {
+    FeatureContract contract = settings.contract(CODEBOOK_VERSION, numCodebooks);
+    try (OnlineCtrTrainer trainer =
+        OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer())) {
+      for (TrainingExample e : warmup) {
+        trainer.accept(e);
+      }
+      long start = System.nanoTime();
+      for (TrainingExample e : timed) {
+        trainer.accept(e);
+      }
+      return timed.size() / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static JobID submit(LocalFlinkCluster cluster, Configuration config, String name)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    env.setParallelism(1);
+    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
+    return cluster.submit(env, name);
+  }
+
+  /** Random codes for {@code items} items, {@code m} codes each in [0, k). */
+  static int[][] catalog(int items, int m, int k, long seed) {
+    SplitMix64 random = new SplitMix64(seed);
+    int[][] codes = new int[items][m];
+    for (int[] c : codes) {
+      for (int j = 0; j < m; j++) {
+        c[j] = random.nextInt(k);
+      }
+    }
+    return codes;
+  }
+
+  private static String itemId(int i) {
+    return "item-" + i;
+  }
+
+  /** Impressions {@code offset} to {@code offset + n} of the learnable task, as the join emits. */
+  static List<TrainingExample> examples(int[][] codes, int k, int offset, int n, long seed) {
+    SplitMix64 random = new SplitMix64(seed);
+    List<TrainingExample> out = new ArrayList<>(n);
+    for (int i = offset; i < offset + n; i++) {
+      out.add(example(codes, k, i, random, START.toEpochMilli() + 10L * i));
+    }
+    return out;
+  }
+
+  private static TrainingExample example(
+      int[][] codes, int k, int n, SplitMix64 random, long eventTime) {
+    int item = random.nextInt(codes.length);
+    TrainingExample e = new TrainingExample();
+    e.impressionId = "imp-" + n;
+    e.userId = "user-" + random.nextInt(USERS);
+    e.itemId = itemId(item);
+    e.codebookVersion = CODEBOOK_VERSION;
+    e.codes = codes[item];
+    e.clicked = random.nextDouble() < (codes[item][0] < k / 2 ? 0.6 : 0.05);
+    e.eventTime = eventTime;
+    // The codes' item event time, as the join sets it.
+    e.itemFirstSeen = START.toEpochMilli();
+    return e;
+  }
+
+  private static ProducerRecord<byte[], byte[]> impression(String topic, TrainingExample e) {
+    ImpressionEvent event =
+        ImpressionEvent.newBuilder()
+            .setImpressionId(e.impressionId)
+            .setUserId(e.userId)
+            .setItemId(e.itemId)
+            .setEventTime(Instant.ofEpochMilli(e.eventTime))
+            .setClicked(e.clicked)
+            .build();
+    return new ProducerRecord<>(
+        topic, e.userId.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(event));
+  }
+
+  private static void publishCodes(String bootstrap, String topic, int[][] codes) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+      for (int i = 0; i < codes.length; i++) {
+        ItemCodes c =
+            ItemCodes.newBuilder()
+                .setItemId(itemId(i))
+                .setCodebookVersion(CODEBOOK_VERSION)
+                .setCodes(Arrays.stream(codes[i]).boxed().toList())
+                .setQuantizationError(0f)
+                .setItemEventTime(START)
+                .setCodedTime(START)
+                .build();
+        producer.send(
+            new ProducerRecord<>(
+                topic, itemId(i).getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c)));
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * Sizes of the full and delta artifacts, and what publishing costs the trainer: the task thread's
+   * time in publication (serialising, diffing, writing) per publish interval.
+   */
+  private static void snapshotSizes(
+      List<Publication> pubs, long publishIntervalMillis, Map<String, Object> report) {
+    double[] full =
+        pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::artifactBytes).toArray();
+    double[] delta =
+        pubs.stream().filter(Publication::delta).mapToDouble(Publication::artifactBytes).toArray();
+    report.put("full_snapshots", full.length);
+    report.put("delta_snapshots", delta.length);
+    report.put("full_snapshot_bytes_p50", Math.round(percentile(full, 0.50)));
+    report.put("delta_snapshot_bytes_p50", Math.round(percentile(delta, 0.50)));
+    report.put("delta_snapshot_bytes_max", Math.round(percentile(delta, 1.0)));
+    double perSnapshot =
+        pubs.stream().mapToDouble(Publication::artifactBytes).average().orElse(Double.NaN);
+    report.put("bytes_per_snapshot_mean", Math.round(perSnapshot));
+    report.put(
+        "bytes_per_snapshot_over_full",
+        full.length == 0 ? null : round(perSnapshot / percentile(full, 0.50)));
+    double[] fullMs =
+        pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::publishMs).toArray();
+    double[] deltaMs =
+        pubs.stream().filter(Publication::delta).mapToDouble(Publication::publishMs).toArray();
+    double meanMs = pubs.stream().mapToDouble(Publication::publishMs).average().orElse(Double.NaN);
+    report.put("full_publish_ms_p50", round(percentile(fullMs, 0.50)));
+    report.put("delta_publish_ms_p50", round(percentile(deltaMs, 0.50)));
+    // Of the trainer's task thread: the throughput publishing takes at this cadence.
+    report.put("publish_share_of_task_thread", round(meanMs / publishIntervalMillis));
+  }
+
+  private static long artifactBytes(String uri) {
+    try {
+      return Files.size(Path.of(java.net.URI.create(uri)));
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  /**
+   * Reads committed snapshots of one ctr-models topic on a daemon thread, noting when each came.
+   */
+  private static final class SnapshotWatcher implements Runnable, AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final List<Publication> seen = new CopyOnWriteArrayList<>();
+    private volatile long maxTrained = -1;
+    private volatile boolean closed;
+
+    private SnapshotWatcher(String bootstrap, String topic) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-models-" + UUID.randomUUID());
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      // What a model server sees: snapshots of committed checkpoints only.
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      this.consumer = new KafkaConsumer<>(p);
+      this.topic = topic;
+    }
+
+    static SnapshotWatcher start(String bootstrap, String topic) {
+      SnapshotWatcher w = new SnapshotWatcher(bootstrap, topic);
+      Thread t = new Thread(w, "bench-snapshots");
+      t.setDaemon(true);
+      t.start();
+      return w;
+    }
+
+    @Override
+    public void run() {
+      consumer.subscribe(List.of(topic));
+      try {
+        while (!closed) {
+          var records = consumer.poll(Duration.ofMillis(50));
+          long now = System.currentTimeMillis();
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            ModelSnapshot s = AvroBytes.decode(ModelSnapshot.class, r.value());
+            Map<String, Double> metrics = s.getMetrics();
+            long trained = metrics.getOrDefault("examples_trained", -1.0).longValue();
+            seen.add(
+                new Publication(
+                    trained,
+                    s.getCreatedTime().toEpochMilli(),
+                    r.timestamp(),
+                    now,
+                    metrics.getOrDefault("last_event_time", Double.NaN),
+                    s.getBaseVersion() >= 0,
+                    artifactBytes(s.getArtifactUri()),
+                    metrics.getOrDefault("publish_ms", Double.NaN)));
+            maxTrained = Math.max(maxTrained, trained);
+          }
+        }
+      } catch (WakeupException e) {
+        if (!closed) {
+          throw e;
+        }
+      } finally {
+        consumer.close();
+      }
+    }
+
+    long maxTrained() {
+      return maxTrained;
+    }
+
+    List<Publication> publications() {
+      return List.copyOf(seen);
+    }
+
+    void awaitTrained(long examples, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (maxTrained < examples) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "no snapshot trained on " + examples + " examples in " + timeout + ": " + seen);
+        }
+        Thread.sleep(100);
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      consumer.wakeup();
+    }
+  }
+}
