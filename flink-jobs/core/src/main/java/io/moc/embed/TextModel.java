@@ -1,6 +1,7 @@
 package io.moc.embed;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The sentence-embedding models {@link SentenceEmbedder} runs: int8 ONNX exports of BERT-style
@@ -17,6 +18,10 @@ public enum TextModel {
   E5_SMALL_V2_Q("e5-small-v2-q", "passage: ");
 
   public static final int DIMENSION = 384;
+
+  /** Every model's name, as {@code moc.embedding.model} takes it. */
+  public static final List<String> NAMES =
+      Arrays.stream(values()).map(TextModel::modelName).toList();
 
   private final String modelName;
   private final String prefix;

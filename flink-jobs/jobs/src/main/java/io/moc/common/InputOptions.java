@@ -75,15 +75,14 @@ public final class InputOptions {
         bytes(config, MAX_CODEBOOK_BYTES),
         bytes(config, MAX_IMPRESSION_BYTES),
         bytes(config, MAX_ITEM_CODES_BYTES),
-        config.get(POISON_PILL_FAILURES),
+        OptionChecks.atLeast(config, POISON_PILL_FAILURES, 1),
         journal.orElse(null));
   }
 
   private static int bytes(ReadableConfig config, ConfigOption<MemorySize> option) {
     long value = config.get(option).getBytes();
     if (value < 1 || value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          option.key() + " must be in [1 b, 2 gb), is " + config.get(option));
+      throw OptionChecks.invalid(option, config.get(option), "must be in [1 b, 2 gb)");
     }
     return (int) value;
   }

@@ -36,7 +36,7 @@ public record SlotResources(
     SlotSharingGroup defaults =
         group(
             DEFAULT_GROUP,
-            config.get(DEFAULT_CPU_CORES),
+            OptionChecks.atLeast(config, DEFAULT_CPU_CORES, Double.MIN_VALUE),
             config.get(DEFAULT_TASK_HEAP),
             config.get(DEFAULT_TASK_OFF_HEAP),
             config.get(DEFAULT_MANAGED),
@@ -44,11 +44,11 @@ public record SlotResources(
     SlotSharingGroup gpu =
         group(
             gpuGroupName,
-            config.get(GPU_GROUP_CPU_CORES),
+            OptionChecks.atLeast(config, GPU_GROUP_CPU_CORES, Double.MIN_VALUE),
             config.get(GPU_GROUP_TASK_HEAP),
             config.get(GPU_GROUP_TASK_OFF_HEAP),
             config.get(GPU_GROUP_MANAGED),
-            config.get(GPU_GROUP_GPUS));
+            OptionChecks.atLeast(config, GPU_GROUP_GPUS, 0));
     return new SlotResources(config.get(FINE_GRAINED), defaults, gpu);
   }
 

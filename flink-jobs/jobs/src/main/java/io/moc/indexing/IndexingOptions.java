@@ -1,12 +1,18 @@
 package io.moc.indexing;
 
+import static io.moc.common.OptionChecks.atLeast;
+import static io.moc.common.OptionChecks.inRange;
+import static io.moc.common.OptionChecks.invalid;
+import static io.moc.common.OptionChecks.notBlank;
+import static io.moc.common.OptionChecks.oneOf;
+
 import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.codebook.methods.CodebookMethods;
 import io.moc.common.CodebookOptions;
 import io.moc.common.InputOptions;
 import io.moc.common.KafkaOptions;
+import io.moc.embed.TextModel;
 import java.time.Duration;
-import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -226,25 +232,32 @@ public final class IndexingOptions {
           .defaultValue(Duration.ofMillis(20))
           .withDescription("Most time one re-coding step takes before it yields.");
 
+  /** Most codebooks per item: M codes travel on every {@code item-codes} record. */
+  static final int MAX_CODEBOOKS = 64;
+
+  private static int embedParallelism(ReadableConfig config) {
+    int p = config.get(EMBED_PARALLELISM);
+    if (p != -1 && p < 1) {
+      throw invalid(EMBED_PARALLELISM, p, "must be -1 (the job's parallelism) or at least 1");
+    }
+    return p;
+  }
+
   /**
-   * Reads every option of the job, with the topics, into immutable settings.
+   * Reads every option of the job, with the topics, into immutable settings, and checks each value
+   * here: a bad one fails the submission with its key and what is allowed, never an operator.
    *
-   * @throws IllegalArgumentException for an unknown codebook method: a job that cannot train a
-   *     codebook would run without ever coding an item
+   * @throws IllegalArgumentException for a value out of its range or not one of its names (an
+   *     unknown codebook method would otherwise leave a job running that never codes an item)
    */
   public static IndexingSettings read(ReadableConfig config) {
     String method = config.get(CODEBOOK_METHOD);
     String bootstrap = config.get(BOOTSTRAP_METHOD).trim();
-    for (String m : bootstrap.isEmpty() ? List.of(method) : List.of(method, bootstrap)) {
-      if (!CodebookMethods.ALL.contains(m)) {
-        throw new IllegalArgumentException(
-            "unknown codebook method '"
-                + m
-                + "' (moc.codebook.method or moc.codebook.bootstrap.method); known: "
-                + CodebookMethods.ALL);
-      }
+    oneOf(config, CODEBOOK_METHOD, CodebookMethods.ALL);
+    if (!bootstrap.isEmpty() && !CodebookMethods.ALL.contains(bootstrap)) {
+      throw invalid(BOOTSTRAP_METHOD, bootstrap, "must be empty or one of " + CodebookMethods.ALL);
     }
-    int numCodebooks = config.get(NUM_CODEBOOKS);
+    int numCodebooks = inRange(config, NUM_CODEBOOKS, 1, MAX_CODEBOOKS);
     if (!bootstrap.isEmpty()
         && !bootstrap.equals(method)
         && (bootstrap.equals(ProjectedKMeansCodebook.KMEANS)
@@ -262,35 +275,35 @@ public final class IndexingOptions {
         config.get(KafkaOptions.ITEM_CODES_TOPIC),
         config.get(KafkaOptions.CODEBOOKS_TOPIC),
         config.get(KafkaOptions.DEAD_LETTERS_TOPIC),
-        config.get(GROUP_ID),
-        config.get(EMBEDDING_MODEL),
-        config.get(EMBEDDING_DIMENSION),
-        config.get(EMBED_BATCH_SIZE),
-        config.get(EMBED_MAX_WAIT).toMillis(),
-        config.get(EMBED_MAX_TOKENS),
+        notBlank(config, GROUP_ID),
+        oneOf(config, EMBEDDING_MODEL, TextModel.NAMES),
+        atLeast(config, EMBEDDING_DIMENSION, 1),
+        atLeast(config, EMBED_BATCH_SIZE, 1),
+        atLeast(config, EMBED_MAX_WAIT, Duration.ZERO).toMillis(),
+        atLeast(config, EMBED_MAX_TOKENS, 1),
         config.get(EMBED_BATCH_INVARIANT),
-        config.get(EMBED_SLOT_SHARING_GROUP),
-        config.get(EMBED_PARALLELISM),
-        config.get(NUM_CODEBOOKS),
-        config.get(CodebookOptions.CODEBOOK_SIZE),
-        config.get(PROJECTED_DIMENSION),
-        config.get(TRAIN_AFTER_ITEMS),
-        config.get(RESERVOIR_SIZE),
-        config.get(KMEANS_ITERATIONS),
+        notBlank(config, EMBED_SLOT_SHARING_GROUP),
+        embedParallelism(config),
+        inRange(config, NUM_CODEBOOKS, 1, MAX_CODEBOOKS),
+        inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookOptions.MAX_CODEBOOK_SIZE),
+        inRange(config, PROJECTED_DIMENSION, 1, config.get(EMBEDDING_DIMENSION)),
+        atLeast(config, TRAIN_AFTER_ITEMS, 1),
+        atLeast(config, RESERVOIR_SIZE, 1),
+        atLeast(config, KMEANS_ITERATIONS, 1),
         config.get(SEED),
         method,
         new CodebookLifecycle(
-            config.get(RETRAIN_INTERVAL).toMillis(),
-            config.get(RETRAIN_MIN_NEW_ITEMS),
-            config.get(DRIFT_WINDOW),
-            config.get(DRIFT_CHECK_EVERY),
-            config.get(DRIFT_ERROR_RATIO),
-            config.get(DRIFT_USAGE_RATIO),
-            config.get(DRIFT_COLLISION_RISE),
-            config.get(RECODE_CHUNK_ITEMS),
-            config.get(RECODE_CHUNK_TIME).toMillis(),
+            atLeast(config, RETRAIN_INTERVAL, Duration.ZERO).toMillis(),
+            atLeast(config, RETRAIN_MIN_NEW_ITEMS, 0),
+            atLeast(config, DRIFT_WINDOW, 1),
+            atLeast(config, DRIFT_CHECK_EVERY, 1),
+            atLeast(config, DRIFT_ERROR_RATIO, 1.0),
+            inRange(config, DRIFT_USAGE_RATIO, 0.0, 1.0),
+            inRange(config, DRIFT_COLLISION_RISE, 0.0, 1.0),
+            atLeast(config, RECODE_CHUNK_ITEMS, 1),
+            atLeast(config, RECODE_CHUNK_TIME, Duration.ZERO).toMillis(),
             bootstrap.equals(method) ? "" : bootstrap,
-            config.get(BOOTSTRAP_REPLACE_AFTER),
+            atLeast(config, BOOTSTRAP_REPLACE_AFTER, 0),
             config.get(TRAIN_IN_BACKGROUND)),
         InputOptions.read(config));
   }

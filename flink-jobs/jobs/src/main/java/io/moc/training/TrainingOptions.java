@@ -1,5 +1,9 @@
 package io.moc.training;
 
+import static io.moc.common.OptionChecks.atLeast;
+import static io.moc.common.OptionChecks.inRange;
+import static io.moc.common.OptionChecks.notBlank;
+
 import io.moc.common.CodebookOptions;
 import io.moc.common.InputOptions;
 import io.moc.common.KafkaOptions;
@@ -193,6 +197,12 @@ public final class TrainingOptions {
           .withDescription("Seed of model initialisation, dropout and replay shuffling.");
 
   /** Reads every option of the job, with the topics, into immutable settings. */
+  /**
+   * Reads every option of the job into immutable settings, and checks each value here: a bad one
+   * fails the submission with its key and what is allowed.
+   *
+   * @throws IllegalArgumentException for a value out of its range
+   */
   public static TrainingSettings read(ReadableConfig config) {
     return new TrainingSettings(
         KafkaOptions.connection(config),
@@ -200,31 +210,31 @@ public final class TrainingOptions {
         config.get(KafkaOptions.ITEM_CODES_TOPIC),
         config.get(KafkaOptions.DEAD_LETTERS_TOPIC),
         config.get(KafkaOptions.CTR_MODELS_TOPIC),
-        config.get(GROUP_ID),
-        config.get(MAX_PENDING_PER_ITEM),
-        config.get(JOIN_TIMEOUT).toMillis(),
+        notBlank(config, GROUP_ID),
+        atLeast(config, MAX_PENDING_PER_ITEM, 0),
+        atLeast(config, JOIN_TIMEOUT, Duration.ofMillis(1)).toMillis(),
         new OnlineModelSettings(
-            config.get(MODEL_STORE),
-            config.get(PUBLISH_INTERVAL).toMillis(),
-            config.get(FULL_SNAPSHOT_EVERY),
-            config.get(RETRAIN_INTERVAL).toMillis(),
-            config.get(RETRAIN_EPOCHS),
-            config.get(RETRAIN_CHUNK_STEPS),
-            config.get(RETRAIN_CHUNK_TIME).toMillis(),
-            config.get(BATCH_SIZE),
-            config.get(WINDOW_SIZE),
-            config.get(COLD_START_AGE).toMillis(),
-            config.get(REPLAY_CAPACITY),
-            config.get(USER_BUCKETS),
-            config.get(ITEM_BUCKETS),
+            notBlank(config, MODEL_STORE),
+            atLeast(config, PUBLISH_INTERVAL, Duration.ofMillis(1)).toMillis(),
+            atLeast(config, FULL_SNAPSHOT_EVERY, 1),
+            atLeast(config, RETRAIN_INTERVAL, Duration.ZERO).toMillis(),
+            atLeast(config, RETRAIN_EPOCHS, 1),
+            atLeast(config, RETRAIN_CHUNK_STEPS, 1),
+            atLeast(config, RETRAIN_CHUNK_TIME, Duration.ZERO).toMillis(),
+            atLeast(config, BATCH_SIZE, 1),
+            atLeast(config, WINDOW_SIZE, 1),
+            atLeast(config, COLD_START_AGE, Duration.ZERO).toMillis(),
+            atLeast(config, REPLAY_CAPACITY, 1),
+            atLeast(config, USER_BUCKETS, 1),
+            atLeast(config, ITEM_BUCKETS, 1),
             // The codes' K is the indexer's: both jobs read the same configuration.
-            config.get(CodebookOptions.CODEBOOK_SIZE),
-            config.get(EMBEDDING_DIM),
-            config.get(PROMOTE_AFTER),
+            inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookOptions.MAX_CODEBOOK_SIZE),
+            atLeast(config, EMBEDDING_DIM, 1),
+            atLeast(config, PROMOTE_AFTER, 0),
             config.get(SEED),
             config.get(BACKBONE),
             config.get(FUSION),
-            config.get(LEARNING_RATE).floatValue(),
+            inRange(config, LEARNING_RATE, Double.MIN_VALUE, 1.0).floatValue(),
             config.get(CONTROL_MODEL)),
         InputOptions.read(config));
   }
