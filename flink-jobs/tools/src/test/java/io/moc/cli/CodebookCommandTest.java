@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CodebookCommandTest {
 
   private static final Path BEAUTY =
-      Path.of(System.getProperty("moc.shared.data", "../../shared/data")).resolve("amazon-beauty");
+      Path.of(System.getProperty("moc.shared.data", "../../../shared/data"))
+          .resolve("amazon-beauty");
 
   @TempDir static Path home;
 

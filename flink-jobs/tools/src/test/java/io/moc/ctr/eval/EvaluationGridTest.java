@@ -40,7 +40,7 @@ class EvaluationGridTest {
         0,
         1,
         TextModel.ALL_MINILM_L6_V2_Q,
-        Path.of("../.moc/cache"));
+        Path.of("../../.moc/cache"));
   }
 
   @Test
