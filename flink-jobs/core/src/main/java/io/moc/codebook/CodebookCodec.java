@@ -21,7 +21,7 @@ public final class CodebookCodec {
   private static final int MAGIC = 0x4d6f4331; // "MoC1"
   public static final int MAX_DIMENSION = 8192;
   static final int MAX_CODEBOOKS = 64;
-  static final int MAX_CODEBOOK_SIZE = 1 << 16;
+  public static final int MAX_CODEBOOK_SIZE = 1 << 16;
 
   private static final Map<String, CodebookFormat> FORMATS = loadFormats();
 

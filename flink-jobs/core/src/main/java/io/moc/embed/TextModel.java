@@ -59,9 +59,6 @@ public enum TextModel {
         .orElseThrow(
             () ->
                 new IllegalArgumentException(
-                    "unknown text model "
-                        + modelName
-                        + "; known: "
-                        + Arrays.stream(values()).map(TextModel::modelName).toList()));
+                    "unknown text model " + modelName + "; known: " + NAMES));
   }
 }

@@ -9,9 +9,6 @@ import org.apache.flink.configuration.ConfigOptions;
  */
 public final class CodebookOptions {
 
-  /** Most codes per codebook: what the codebook artifact format holds. */
-  public static final int MAX_CODEBOOK_SIZE = 1 << 16;
-
   public static final ConfigOption<Integer> CODEBOOK_SIZE =
       ConfigOptions.key("moc.codebook.size")
           .intType()

@@ -6,6 +6,7 @@ import static io.moc.common.OptionChecks.invalid;
 import static io.moc.common.OptionChecks.notBlank;
 import static io.moc.common.OptionChecks.oneOf;
 
+import io.moc.codebook.CodebookCodec;
 import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.codebook.methods.CodebookMethods;
 import io.moc.common.CodebookOptions;
@@ -285,7 +286,7 @@ public final class IndexingOptions {
         notBlank(config, EMBED_SLOT_SHARING_GROUP),
         embedParallelism(config),
         inRange(config, NUM_CODEBOOKS, 1, MAX_CODEBOOKS),
-        inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookOptions.MAX_CODEBOOK_SIZE),
+        inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookCodec.MAX_CODEBOOK_SIZE),
         inRange(config, PROJECTED_DIMENSION, 1, config.get(EMBEDDING_DIMENSION)),
         atLeast(config, TRAIN_AFTER_ITEMS, 1),
         atLeast(config, RESERVOIR_SIZE, 1),

@@ -4,6 +4,7 @@ import static io.moc.common.OptionChecks.atLeast;
 import static io.moc.common.OptionChecks.inRange;
 import static io.moc.common.OptionChecks.notBlank;
 
+import io.moc.codebook.CodebookCodec;
 import io.moc.common.CodebookOptions;
 import io.moc.common.InputOptions;
 import io.moc.common.KafkaOptions;
@@ -228,7 +229,7 @@ public final class TrainingOptions {
             atLeast(config, USER_BUCKETS, 1),
             atLeast(config, ITEM_BUCKETS, 1),
             // The codes' K is the indexer's: both jobs read the same configuration.
-            inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookOptions.MAX_CODEBOOK_SIZE),
+            inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookCodec.MAX_CODEBOOK_SIZE),
             atLeast(config, EMBEDDING_DIM, 1),
             atLeast(config, PROMOTE_AFTER, 0),
             config.get(SEED),

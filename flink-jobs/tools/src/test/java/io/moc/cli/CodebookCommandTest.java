@@ -2,12 +2,12 @@ package io.moc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
+import io.moc.source.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,15 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code bin/moc codebook train|eval} on a slice of Amazon Beauty with the real model. */
 class CodebookCommandTest {
 
-  private static final Path BEAUTY =
-      Path.of(System.getProperty("moc.shared.data", "../../../shared/data"))
-          .resolve("amazon-beauty");
+  private static Path beauty;
 
   @TempDir static Path home;
 
   @BeforeAll
   static void requireData() {
-    assumeTrue(Files.isDirectory(BEAUTY), "no dataset at " + BEAUTY);
+    beauty = SharedData.dataset("amazon-beauty");
     System.setProperty("moc.home", home.toString());
   }
 
@@ -46,7 +44,7 @@ class CodebookCommandTest {
         "codebook",
         "train",
         "--data",
-        BEAUTY.toString(),
+        beauty.toString(),
         "--limit",
         "300",
         "--method",
@@ -77,7 +75,7 @@ class CodebookCommandTest {
         "codebook",
         "eval",
         "--data",
-        BEAUTY.toString(),
+        beauty.toString(),
         "--limit",
         "300",
         "--size",
