@@ -16,6 +16,7 @@ import io.moc.cluster.FlinkRest;
 import io.moc.cluster.StandaloneCluster;
 import io.moc.source.SourceEvent;
 import io.moc.source.SyntheticCatalog;
+import io.moc.util.Poll;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -237,23 +238,8 @@ class ClusterITCase {
     poll("a checkpoint of " + jobId, () -> completedCheckpoints(jobId) > completed);
   }
 
-  interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void poll(String what, Condition condition) throws Exception {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (true) {
-      try {
-        if (condition.holds()) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // a process is restarting
-      }
-      assertTrue(System.nanoTime() < deadline, "not within " + TIMEOUT + ": " + what);
-      Thread.sleep(250);
-    }
+  private static void poll(String what, Poll.Condition condition) throws Exception {
+    Poll.until(what, TIMEOUT, condition);
   }
 
   private List<String> logLines(String needle) throws IOException {

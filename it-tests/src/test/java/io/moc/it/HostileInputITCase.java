@@ -12,7 +12,6 @@ import io.moc.avro.ItemEvent;
 import io.moc.cli.MocCli;
 import io.moc.cluster.FlinkRest;
 import io.moc.common.CodebookOptions;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.embed.SentenceEmbedder;
@@ -318,7 +317,7 @@ class HostileInputITCase {
   private static Map<String, String> found(List<ConsumerRecord<byte[], byte[]>> letters) {
     Map<String, String> out = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : letters) {
-      DeadLetter d = DeadLetterSerializer.decode(r.value());
+      DeadLetter d = AvroBytes.decode(DeadLetter.class, r.value());
       out.put(d.getSourceTopic() + "-" + d.getPartition() + "@" + d.getOffset(), d.getReason());
     }
     return out;

@@ -77,15 +77,6 @@ class IndexingFailoverITCase {
     return latest;
   }
 
-  private static void awaitCheckpointsBeyond(LocalFlinkCluster flink, JobID job, long count)
-      throws Exception {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (flink.completedCheckpoints(job) <= count) {
-      assertTrue(System.nanoTime() < deadline, "no checkpoint completed");
-      Thread.onSpinWait();
-    }
-  }
-
   @Test
   void shouldCodeEveryItemAcrossATaskManagerFailureAndPublishVersionOneOnce() throws Exception {
     List<ItemEvent> all = items(300);
@@ -108,7 +99,7 @@ class IndexingFailoverITCase {
 
       publish(producer, settings.itemsTopic(), all.subList(0, 100));
       kafka.readUntil(settings.itemCodesTopic(), TIMEOUT, r -> versions(r).size() == 100);
-      awaitCheckpointsBeyond(flink, job, flink.completedCheckpoints(job));
+      flink.awaitCheckpointsBeyond(job, flink.completedCheckpoints(job), TIMEOUT);
 
       flink.replaceTaskManager();
       // Published while the job is down or restoring: read from the checkpointed offsets.
@@ -120,7 +111,7 @@ class IndexingFailoverITCase {
           versions(
               kafka.readUntil(settings.itemCodesTopic(), TIMEOUT, r -> versions(r).size() == 300));
       assertTrue(coded.values().stream().allMatch(v -> v == 1), coded.values().toString());
-      awaitCheckpointsBeyond(flink, job, flink.completedCheckpoints(job));
+      flink.awaitCheckpointsBeyond(job, flink.completedCheckpoints(job), TIMEOUT);
       List<ConsumerRecord<byte[], byte[]>> versionsPublished =
           kafka.readUntil(settings.codebooksTopic(), Duration.ofSeconds(10), r -> !r.isEmpty());
       assertEquals(

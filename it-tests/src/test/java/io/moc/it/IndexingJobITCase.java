@@ -14,7 +14,6 @@ import io.moc.bench.BenchData;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.ProjectedKMeansTrainer;
 import io.moc.common.CodebookOptions;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.embed.ItemText;
@@ -254,7 +253,7 @@ class IndexingJobITCase {
     }
     Map<String, String> reasons = new TreeMap<>();
     for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
-      DeadLetter d = DeadLetterSerializer.decode(r.value());
+      DeadLetter d = AvroBytes.decode(DeadLetter.class, r.value());
       assertEquals(settings.itemsTopic(), d.getSourceTopic());
       assertTrue(d.getOffset() >= 0);
       reasons.put(
@@ -373,7 +372,7 @@ class IndexingJobITCase {
               records.stream()
                   .anyMatch(
                       r ->
-                          DeadLetterSerializer.decode(r.value())
+                          AvroBytes.decode(DeadLetter.class, r.value())
                               .getReason()
                               .equals("INVALID_CODEBOOK")));
       ItemEvent late = bad("late-item").setTitle("Vitamin C brightening serum").build();

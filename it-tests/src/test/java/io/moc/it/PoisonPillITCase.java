@@ -3,10 +3,10 @@ package io.moc.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.cluster.FlinkRest;
 import io.moc.common.DeadLetterRecord;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
 import io.moc.common.GuardInputFunction;
 import io.moc.common.InputSettings;
@@ -129,7 +129,7 @@ class PoisonPillITCase {
           .sinkTo(
               KafkaSink.<DeadLetterRecord>builder()
                   .setBootstrapServers(kafka.bootstrapServers())
-                  .setRecordSerializer(new DeadLetterSerializer("dead-letters"))
+                  .setRecordSerializer(DeadLetterRecord.serializer("dead-letters"))
                   .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                   .build());
       JobID job = flink.submit(env, "poison-pill-it");
@@ -142,7 +142,7 @@ class PoisonPillITCase {
       kafka.readUntil("out", TIMEOUT, r -> values(r).containsAll(expected));
       List<ConsumerRecord<byte[], byte[]>> letters =
           kafka.readUntil("dead-letters", TIMEOUT, r -> !r.isEmpty());
-      DeadLetter letter = DeadLetterSerializer.decode(letters.get(0).value());
+      DeadLetter letter = AvroBytes.decode(DeadLetter.class, letters.get(0).value());
       assertEquals("POISON_PILL", letter.getReason());
       assertEquals("in", letter.getSourceTopic());
       assertEquals(10, letter.getOffset());

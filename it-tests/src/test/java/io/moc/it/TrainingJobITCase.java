@@ -10,7 +10,6 @@ import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterReason;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.local.LocalFlinkCluster;
@@ -175,15 +174,6 @@ class TrainingJobITCase {
     }
   }
 
-  private static void awaitCheckpointsBeyond(LocalFlinkCluster flink, JobID job, long count)
-      throws Exception {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (flink.completedCheckpoints(job) <= count) {
-      assertTrue(System.nanoTime() < deadline, "no checkpoint completed");
-      Thread.onSpinWait();
-    }
-  }
-
   @Test
   void shouldPublishVersionedSnapshotsOfALearningModelAndDeadLetterImpressionsWithoutCodes()
       throws Exception {
@@ -221,7 +211,7 @@ class TrainingJobITCase {
 
       List<DeadLetter> deadLetters =
           kafka.readUntil(settings.deadLettersTopic(), TIMEOUT, r -> r.size() >= 5).stream()
-              .map(r -> DeadLetterSerializer.decode(r.value()))
+              .map(r -> AvroBytes.decode(DeadLetter.class, r.value()))
               .toList();
       assertEquals(5, deadLetters.size(), deadLetters.toString());
       for (DeadLetter d : deadLetters) {
@@ -253,7 +243,7 @@ class TrainingJobITCase {
       ModelSnapshot lastBefore = before.get(before.size() - 1);
       assertTrue(metric(lastBefore, "prequential_auc") > 0.6, lastBefore.toString());
       // The model that trained on those examples is in a completed checkpoint.
-      awaitCheckpointsBeyond(flink, job, flink.completedCheckpoints(job));
+      flink.awaitCheckpointsBeyond(job, flink.completedCheckpoints(job), TIMEOUT);
 
       flink.replaceTaskManager();
       // Published while the job is down or restoring: read from the checkpointed offsets. Few,

@@ -15,6 +15,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
+import io.moc.util.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -22,10 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -364,11 +362,11 @@ public final class SentenceEmbedder implements TextEmbedder {
     try (InputStream in = resource(textModel.onnxResource())) {
       bytes = in.readAllBytes();
     }
-    String hash = sha256Hex(bytes);
+    String hash = Sha256.hex(bytes);
     Path dir = cacheDir.resolve(name + "-" + hash.substring(0, 16));
     Path file = dir.resolve(name + ".onnx");
     try {
-      if (Files.size(file) == bytes.length && sha256Hex(Files.readAllBytes(file)).equals(hash)) {
+      if (Files.size(file) == bytes.length && Sha256.hex(Files.readAllBytes(file)).equals(hash)) {
         return file;
       }
     } catch (NoSuchFileException absent) {
@@ -396,14 +394,6 @@ public final class SentenceEmbedder implements TextEmbedder {
               + " jar)");
     }
     return in;
-  }
-
-  private static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 
   /**

@@ -37,6 +37,22 @@ public final class JobConfig {
     return withRuntimeDefaults(Configuration.fromMap(values));
   }
 
+  /**
+   * {@code config}, once it names a durable checkpoint directory: without one, checkpoints live in
+   * the JobManager's memory, and a failover loses the jobs' state (held items, the model).
+   *
+   * @throws IllegalArgumentException when it names none
+   */
+  public static Configuration requireCheckpointsDirectory(Configuration config) {
+    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      throw new IllegalArgumentException(
+          "set "
+              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
+              + " (for example s3://bucket/moc)");
+    }
+    return config;
+  }
+
   /** Flattens a YAML file into dotted keys. */
   public static Map<String, String> readYaml(File file) throws Exception {
     Map<String, String> flat = new LinkedHashMap<>();

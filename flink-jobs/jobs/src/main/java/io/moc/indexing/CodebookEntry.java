@@ -5,6 +5,7 @@ import io.moc.avro.CodebookVersion;
 import io.moc.codebook.CodeStatistics;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
+import io.moc.common.AvroRecordSerializer;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -59,6 +60,12 @@ public class CodebookEntry {
   public void setMetrics(Map<String, Double> metrics) {
     metricNames = metrics.keySet().toArray(new String[0]);
     metricValues = metrics.values().stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** Codebook versions keyed by their version number, as a decimal string. */
+  public static AvroRecordSerializer<CodebookEntry, CodebookVersion> serializer(String topic) {
+    return AvroRecordSerializer.of(
+        topic, CodebookEntry::toAvro, (e, v) -> AvroRecordSerializer.versionKey(e.version));
   }
 
   public CodebookVersion toAvro() {

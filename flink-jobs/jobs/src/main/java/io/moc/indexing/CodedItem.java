@@ -1,5 +1,12 @@
 package io.moc.indexing;
 
+import io.moc.avro.ItemCodes;
+import io.moc.common.AvroRecordSerializer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * An item's codes under one codebook version, or its deletion. A Flink POJO; ItemCodes on Kafka.
  */
@@ -20,5 +27,30 @@ public class CodedItem {
     c.deleted = true;
     c.codedTime = System.currentTimeMillis();
     return c;
+  }
+
+  /** Item codes keyed by item id; a deletion is a tombstone so compaction removes the item. */
+  public static AvroRecordSerializer<CodedItem, ItemCodes> serializer(String topic) {
+    return AvroRecordSerializer.of(
+        topic, CodedItem::toAvro, (c, codes) -> c.itemId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The codes as published, or null for a deletion (its tombstone). */
+  public ItemCodes toAvro() {
+    if (deleted) {
+      return null;
+    }
+    List<Integer> list = new ArrayList<>(codes.length);
+    for (int code : codes) {
+      list.add(code);
+    }
+    return ItemCodes.newBuilder()
+        .setItemId(itemId)
+        .setCodebookVersion(codebookVersion)
+        .setCodes(list)
+        .setQuantizationError(quantizationError)
+        .setItemEventTime(Instant.ofEpochMilli(itemEventTime))
+        .setCodedTime(Instant.ofEpochMilli(codedTime))
+        .build();
   }
 }

@@ -1,13 +1,12 @@
 package io.moc.indexing;
 
 import io.moc.common.DeadLetterRecord;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
 import io.moc.common.GuardInputFunction;
 import io.moc.common.JobConfig;
+import io.moc.common.KafkaIo;
 import io.moc.common.PublishedVersions;
 import io.moc.common.RawRecord;
-import io.moc.common.RawRecordDeserializer;
 import io.moc.common.SlotResources;
 import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedderFactory;
@@ -15,16 +14,11 @@ import io.moc.embed.TextModel;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The indexing job: items from Kafka are validated, embedded in micro-batches and coded with the
@@ -149,26 +143,11 @@ public final class IndexingJob {
   /** Kafka sources and sinks around {@link #build}: what a deployment runs. */
   public static void buildWithKafka(
       StreamExecutionEnvironment env, IndexingSettings settings, TextEmbedderFactory embedder) {
-    KafkaSource<RawRecord> itemsSource =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(settings.bootstrapServers())
-            .setProperties(settings.kafka().clientProperties())
-            .setTopics(settings.itemsTopic())
-            .setGroupId(settings.groupId())
-            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-            .setDeserializer(new RawRecordDeserializer())
-            .build();
+    KafkaIo kafka = new KafkaIo(settings.kafka());
+    KafkaSource<RawRecord> itemsSource = kafka.consumed(settings.itemsTopic(), settings.groupId());
     // Codebooks are published transactionally; only committed versions may become active.
     KafkaSource<RawRecord> codebooksSource =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(settings.bootstrapServers())
-            .setProperties(settings.kafka().clientProperties())
-            .setTopics(settings.codebooksTopic())
-            .setGroupId(settings.groupId() + "-codebooks")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setProperty("isolation.level", "read_committed")
-            .setDeserializer(new RawRecordDeserializer())
-            .build();
+        kafka.wholeCommitted(settings.codebooksTopic(), settings.groupId() + "-codebooks");
 
     DataStream<RawRecord> items =
         env.fromSource(itemsSource, WatermarkStrategy.noWatermarks(), "items")
@@ -182,29 +161,13 @@ public final class IndexingJob {
 
     Sinks sinks =
         new Sinks(
-            KafkaSink.<CodedItem>builder()
-                .setKafkaProducerConfig(settings.kafka().clientProperties())
-                .setBootstrapServers(settings.bootstrapServers())
-                .setRecordSerializer(new ItemCodesSerializer(settings.itemCodesTopic()))
-                // Idempotent upserts on a compacted topic: at-least-once is correct and fastest.
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setProperty("linger.ms", "2")
-                .build(),
-            KafkaSink.<CodebookEntry>builder()
-                .setKafkaProducerConfig(settings.kafka().clientProperties())
-                .setBootstrapServers(settings.bootstrapServers())
-                .setRecordSerializer(new CodebookVersionSerializer(settings.codebooksTopic()))
-                // A version number must never be published twice, also across failures.
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(settings.groupId() + "-codebooks")
-                .setProperty("transaction.timeout.ms", "600000")
-                .build(),
-            KafkaSink.<DeadLetterRecord>builder()
-                .setKafkaProducerConfig(settings.kafka().clientProperties())
-                .setBootstrapServers(settings.bootstrapServers())
-                .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build());
+            // Idempotent upserts on a compacted topic: at-least-once is correct and fastest.
+            kafka.atLeastOnce(CodedItem.serializer(settings.itemCodesTopic()), "linger.ms", "2"),
+            // A version number must never be published twice, also across failures.
+            kafka.exactlyOnce(
+                CodebookEntry.serializer(settings.codebooksTopic()),
+                settings.groupId() + "-codebooks"),
+            kafka.deadLetters(settings.deadLettersTopic()));
     build(
         settings,
         embedder,
@@ -230,14 +193,7 @@ public final class IndexingJob {
 
   /** Runs the job on a cluster: {@code IndexingJob [--config file.yaml] [-Dkey=value ...]}. */
   public static void main(String[] args) throws Exception {
-    Configuration config = JobConfig.load(args);
-    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
-      // Without it checkpoints live in the JobManager's memory: a failover would lose item state.
-      throw new IllegalArgumentException(
-          "set "
-              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
-              + " (for example s3://bucket/moc)");
-    }
+    Configuration config = JobConfig.requireCheckpointsDirectory(JobConfig.load(args));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     IndexingSettings settings = IndexingOptions.read(config);
     SlotResources.read(config, settings.embedSlotSharingGroup()).registerOn(env, true);

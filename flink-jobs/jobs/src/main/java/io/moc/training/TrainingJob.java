@@ -1,28 +1,24 @@
 package io.moc.training;
 
+import io.moc.avro.ModelSnapshot;
+import io.moc.common.AvroRecordSerializer;
 import io.moc.common.DeadLetterRecord;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.DeadLetters;
 import io.moc.common.GuardInputFunction;
 import io.moc.common.JobConfig;
+import io.moc.common.KafkaIo;
 import io.moc.common.PublishedVersions;
 import io.moc.common.RawRecord;
-import io.moc.common.RawRecordDeserializer;
 import io.moc.common.SlotResources;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The CTR training job: impressions joined with their items' codes into training examples, on which
@@ -139,27 +135,14 @@ public final class TrainingJob {
   /** Kafka sources and sinks around {@link #build}: what a deployment runs. */
   public static DataStream<ModelSnapshotEntry> buildWithKafka(
       StreamExecutionEnvironment env, TrainingSettings settings) {
+    KafkaIo kafka = new KafkaIo(settings.kafka());
     KafkaSource<RawRecord> impressionsSource =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(settings.bootstrapServers())
-            .setProperties(settings.kafka().clientProperties())
-            .setTopics(settings.impressionsTopic())
-            .setGroupId(settings.groupId())
-            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-            .setDeserializer(new RawRecordDeserializer())
-            .build();
+        kafka.consumed(settings.impressionsTopic(), settings.groupId());
     // Always from the beginning, under a group of its own: the compacted topic holds every item's
     // current codes, which a fresh job needs for items whose codes were published long ago (a
     // restored job resumes from the offsets in its checkpoint instead).
     KafkaSource<RawRecord> itemCodesSource =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(settings.bootstrapServers())
-            .setProperties(settings.kafka().clientProperties())
-            .setTopics(settings.itemCodesTopic())
-            .setGroupId(settings.groupId() + "-item-codes")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setDeserializer(new RawRecordDeserializer())
-            .build();
+        kafka.whole(settings.itemCodesTopic(), settings.groupId() + "-item-codes");
 
     DataStream<RawRecord> impressions =
         env.fromSource(impressionsSource, WatermarkStrategy.noWatermarks(), "impressions")
@@ -172,22 +155,12 @@ public final class TrainingJob {
 
     Sinks sinks =
         new Sinks(
-            KafkaSink.<ModelSnapshotEntry>builder()
-                .setKafkaProducerConfig(settings.kafka().clientProperties())
-                .setBootstrapServers(settings.bootstrapServers())
-                .setRecordSerializer(new ModelSnapshotSerializer(settings.ctrModelsTopic()))
-                // Not transactional: a snapshot is visible as soon as it is published, not a
-                // checkpoint later. Its number is still never published twice: a restored trainer
-                // numbers above the highest on the topic (see TrainCtrOperator#publish), and the
-                // idempotent producer never appends one record twice.
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build(),
-            KafkaSink.<DeadLetterRecord>builder()
-                .setKafkaProducerConfig(settings.kafka().clientProperties())
-                .setBootstrapServers(settings.bootstrapServers())
-                .setRecordSerializer(new DeadLetterSerializer(settings.deadLettersTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build());
+            // Not transactional: a snapshot is visible as soon as it is published, not a
+            // checkpoint later. Its number is still never published twice: a restored trainer
+            // numbers above the highest on the topic (see TrainCtrOperator#publish), and the
+            // idempotent producer never appends one record twice.
+            kafka.atLeastOnce(modelSnapshotSerializer(settings.ctrModelsTopic())),
+            kafka.deadLetters(settings.deadLettersTopic()));
     return build(
         settings,
         PublishedVersions.onTopic(settings.kafka(), settings.ctrModelsTopic()),
@@ -196,16 +169,16 @@ public final class TrainingJob {
         sinks);
   }
 
+  /** Model snapshots keyed by their version number, as a decimal string. */
+  public static AvroRecordSerializer<ModelSnapshotEntry, ModelSnapshot> modelSnapshotSerializer(
+      String topic) {
+    return AvroRecordSerializer.of(
+        topic, ModelSnapshotEntry::toAvro, (e, s) -> AvroRecordSerializer.versionKey(e.version));
+  }
+
   /** Runs the job on a cluster: {@code TrainingJob [--config file.yaml] [-Dkey=value ...]}. */
   public static void main(String[] args) throws Exception {
-    Configuration config = JobConfig.load(args);
-    if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
-      // Without it checkpoints live in the JobManager's memory: a failover would lose the model.
-      throw new IllegalArgumentException(
-          "set "
-              + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
-              + " (for example s3://bucket/moc)");
-    }
+    Configuration config = JobConfig.requireCheckpointsDirectory(JobConfig.load(args));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     // The trainer has no operator in the embedding's group: only the default group's spec applies.
     SlotResources.read(config, SlotResources.DEFAULT_GROUP).registerOn(env, false);

@@ -6,7 +6,6 @@ import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.DeadLetterReason;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.common.KafkaOptions;
 import io.moc.indexing.CodebookEntry;
 import io.moc.kafka.KafkaConnection;
@@ -197,40 +196,75 @@ public final class Audit {
     }
 
     /** The report's JSON object. */
-    public Map<String, Object> toJson() {
-      Map<String, Object> out = new LinkedHashMap<>();
-      Map<String, Object> itemsOut = new LinkedHashMap<>();
-      itemsOut.put("records", items.values().stream().mapToLong(Long::longValue).sum());
-      items.forEach((k, v) -> itemsOut.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
-      itemsOut.put("keys", itemKeys);
-      itemsOut.put("coded_keys", itemsCodedKeys);
-      out.put("items", itemsOut);
-      out.put("item_codes_records", itemCodesRecords);
-      Map<String, Object> imp = new LinkedHashMap<>();
-      imp.put("records", impressions);
-      imp.put("dead_lettered", impressionsDeadLettered);
-      imp.put("trained", impressionsTrained);
-      imp.put("in_flight", impressionsInFlight);
-      out.put("impressions", imp);
-      Map<String, Object> cb = new LinkedHashMap<>();
-      cb.put("records", codebookRecords);
-      cb.put("rejected", codebookRecordsRejected);
-      cb.put("active_version", activeCodebookVersion);
-      cb.put("rejected_versions", rejectedCodebookVersions);
-      cb.put("versions_published_twice", codebookVersionsPublishedTwice);
-      out.put("codebooks", cb);
-      out.put("model_versions_published_twice", modelVersionsPublishedTwice);
-      out.put("dead_letters", deadLetterRecords);
-      out.put("dead_letters_by_reason", deadLettersByReason);
-      out.put("accounted_for", accountsForEverything());
-      out.put(
-          "unaccounted",
+    public Report toJson() {
+      Map<String, Long> outcomes = new LinkedHashMap<>();
+      items.forEach((k, v) -> outcomes.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+      return new Report(
+          new Report.Items(
+              items.values().stream().mapToLong(Long::longValue).sum(),
+              outcomes,
+              itemKeys,
+              itemsCodedKeys),
+          itemCodesRecords,
+          new Report.Impressions(
+              impressions, impressionsDeadLettered, impressionsTrained, impressionsInFlight),
+          new Report.Codebooks(
+              codebookRecords,
+              codebookRecordsRejected,
+              activeCodebookVersion,
+              rejectedCodebookVersions,
+              codebookVersionsPublishedTwice),
+          modelVersionsPublishedTwice,
+          deadLetterRecords,
+          deadLettersByReason,
+          accountsForEverything(),
           unaccounted.stream()
               .limit(100)
               .map(u -> u.topic() + "-" + u.partition() + "@" + u.offset() + " " + u.why())
               .toList());
-      return out;
     }
+  }
+
+  /**
+   * The audit as JSON ({@code bin/moc audit --report}, and {@code audit} in the local report), in
+   * snake_case as {@link io.moc.report.JsonReport} writes records.
+   *
+   * @param unaccounted the first 100 records not accounted for, as {@code topic-partition@offset
+   *     why}
+   */
+  public record Report(
+      Items items,
+      long itemCodesRecords,
+      Impressions impressions,
+      Codebooks codebooks,
+      Set<Long> modelVersionsPublishedTwice,
+      long deadLetters,
+      Map<String, Long> deadLettersByReason,
+      boolean accountedFor,
+      List<String> unaccounted) {
+
+    /** Records of the items topic: in all, per outcome (coded, superseded, ...), and keys. */
+    public record Items(
+        long records,
+        @com.fasterxml.jackson.annotation.JsonIgnore Map<String, Long> outcomes,
+        long keys,
+        long codedKeys) {
+      @com.fasterxml.jackson.annotation.JsonAnyGetter
+      public Map<String, Long> byOutcome() {
+        return outcomes;
+      }
+    }
+
+    /** Impressions: records, dead-lettered, trained (-1 before a snapshot), in flight. */
+    public record Impressions(long records, long deadLettered, long trained, long inFlight) {}
+
+    /** Codebook versions on the topic, and which were rejected or published twice. */
+    public record Codebooks(
+        long records,
+        long rejected,
+        long activeVersion,
+        Set<Long> rejectedVersions,
+        Set<Long> versionsPublishedTwice) {}
   }
 
   private record Coordinates(String topic, int partition, long offset) {}
@@ -255,7 +289,7 @@ public final class Audit {
           deadLetterRecords[0]++;
           DeadLetter d;
           try {
-            d = DeadLetterSerializer.decode(r.value());
+            d = AvroBytes.decode(DeadLetter.class, r.value());
           } catch (RuntimeException unreadable) {
             byReason.merge("<unreadable>", 1L, Long::sum);
             return;

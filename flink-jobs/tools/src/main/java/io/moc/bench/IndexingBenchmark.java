@@ -12,9 +12,9 @@ import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
 import io.moc.local.CodesMonitor;
-import io.moc.local.JsonReport;
-import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
+import io.moc.local.LocalRuntime;
+import io.moc.report.JsonReport;
 import io.moc.source.KafkaFeeder;
 import io.moc.source.Pacing;
 import io.moc.source.SourceEvent;
@@ -91,14 +91,9 @@ public final class IndexingBenchmark {
             .codebookTrainer()
             .train(settings.embeddingModel(), sample.subList(0, Math.min(2000, sample.size())));
 
-    try (KafkaBrokerProcess broker =
-        KafkaBrokerProcess.start(
-            workDir.resolve("kafka"),
-            options.kafkaPort(),
-            options.kafkaPort() + 1,
-            Duration.ofSeconds(90))) {
-      String bootstrap = broker.bootstrapServers();
-      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
+    try (LocalRuntime local = LocalRuntime.start(workDir, options.kafkaPort(), jobConfig)) {
+      String bootstrap = local.bootstrapServers();
+      jobConfig = local.jobConfig();
       settings = IndexingOptions.read(jobConfig);
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
@@ -110,7 +105,7 @@ public final class IndexingBenchmark {
                     AvroBytes.encode(CodebookEntry.of(1, codebook, sample).toAvro())))
             .get();
       }
-      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(2 * options.parallelism() + 2, 0)) {
+      try (LocalFlinkCluster cluster = local.startFlink(2 * options.parallelism() + 2, 0)) {
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(options.parallelism());

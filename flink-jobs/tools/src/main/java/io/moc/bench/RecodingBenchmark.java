@@ -8,12 +8,11 @@ import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
-import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
+import io.moc.local.LocalRuntime;
 import io.moc.source.KafkaFeeder;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,19 +54,16 @@ public final class RecodingBenchmark {
     if (!jobConfig.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       jobConfig.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
     }
-    Files.createDirectories(workDir.resolve("kafka"));
-    try (KafkaBrokerProcess broker =
-        KafkaBrokerProcess.start(
-            workDir.resolve("kafka"), kafkaPort, kafkaPort + 1, Duration.ofSeconds(90))) {
-      String bootstrap = broker.bootstrapServers();
-      jobConfig = broker.jobConfig(jobConfig, workDir.resolve("checkpoints"));
+    try (LocalRuntime local = LocalRuntime.start(workDir, kafkaPort, jobConfig)) {
+      String bootstrap = local.bootstrapServers();
+      jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
       List<float[]> vectors = BenchData.unitVectors(items, settings.embeddingDimension(), 3);
       report.put("items", items);
       report.put("num_codebooks", settings.numCodebooks());
       report.put("codebook_size", settings.codebookSize());
       report.put("method", settings.codebookMethod());
-      try (LocalFlinkCluster cluster = LocalFlinkCluster.start(4, 0);
+      try (LocalFlinkCluster cluster = local.startFlink(4, 0);
           KafkaProducer<byte[], byte[]> producer =
               new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
         publishVersion(producer, settings, 1, vectors);

@@ -9,10 +9,10 @@ import io.moc.common.KafkaOptions;
 import io.moc.ctr.online.FeatureContract;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.indexing.IndexingOptions;
-import io.moc.local.JsonReport;
-import io.moc.local.KafkaBrokerProcess;
 import io.moc.local.LocalFlinkCluster;
+import io.moc.local.LocalRuntime;
 import io.moc.local.Topics;
+import io.moc.report.JsonReport;
 import io.moc.source.KafkaFeeder;
 import io.moc.training.OnlineModelSettings;
 import io.moc.training.TrainingExample;
@@ -127,15 +127,10 @@ public final class TrainingBenchmark {
     double rawBefore = rawExamplesPerSecond(model, m, warmup, timed);
     console.printf("raw trainer loop: %.0f examples/s%n", rawBefore);
 
-    try (KafkaBrokerProcess broker =
-            KafkaBrokerProcess.start(
-                workDir.resolve("kafka"),
-                options.kafkaPort(),
-                options.kafkaPort() + 1,
-                Duration.ofSeconds(90));
-        LocalFlinkCluster cluster = LocalFlinkCluster.start(2, 0)) {
-      String bootstrap = broker.bootstrapServers();
-      Configuration jobConfig = broker.jobConfig(base, workDir.resolve("checkpoints"));
+    try (LocalRuntime local = LocalRuntime.start(workDir, options.kafkaPort(), base);
+        LocalFlinkCluster cluster = local.startFlink(2, 0)) {
+      String bootstrap = local.bootstrapServers();
+      Configuration jobConfig = local.jobConfig();
       report.put(
           "checkpoint_interval_s",
           jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis() / 1000.0);

@@ -4,211 +4,306 @@ import io.moc.cluster.ClusterJob;
 import io.moc.cluster.ClusterProcesses.Role;
 import io.moc.cluster.ClusterSpec;
 import io.moc.cluster.StandaloneCluster;
-import io.moc.local.LocalStack;
 import java.io.BufferedReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code bin/moc cluster <operation> [options]}. */
-final class ClusterCommand {
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The same on a real multi-process Flink cluster (JobManager, CPU and GPU TaskManagers,"
+          + " ZooKeeper HA, broker).",
+      "",
+      "A real Flink 2.2.1 session cluster on this machine, each process its own JVM started from"
+          + " the Maven class path (no Flink download): ZooKeeper (high availability), a Kafka"
+          + " broker, a JobManager with the dashboard, a CPU TaskManager and a GPU-pool"
+          + " TaskManager (external resource \"gpu\"; the embedding runs there), both jobs"
+          + " submitted as the job jar over REST, and a supervisor that replaces a JobManager or"
+          + " TaskManager that dies, as Kubernetes would. Flink configuration per role:"
+          + " config/cluster/; everything else (logs, pid files, checkpoints, savepoints, models)"
+          + " in .moc/cluster/. Every operation takes --cluster-dir DIR.",
+      ""
+    },
+    subcommands = {
+      ClusterCommand.Up.class,
+      ClusterCommand.Submit.class,
+      ClusterCommand.Status.class,
+      ClusterCommand.Savepoint.class,
+      ClusterCommand.Upgrade.class,
+      ClusterCommand.Scale.class,
+      ClusterCommand.Kill.class,
+      ClusterCommand.Down.class
+    })
+final class ClusterCommand extends MocCommand {
 
-  static final String USAGE =
-      """
-      Usage: bin/moc cluster <operation> [options]
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
 
-      A real Flink 2.2.1 session cluster on this machine, each process its own JVM started from the
-      Maven class path (no Flink download): ZooKeeper (high availability), a Kafka broker, a
-      JobManager with the dashboard, a CPU TaskManager and a GPU-pool TaskManager (external
-      resource "gpu"; the embedding runs there), both jobs submitted as the job jar over REST, and a
-      supervisor that replaces a JobManager or TaskManager that dies, as Kubernetes would. Flink
-      configuration per role: config/cluster/; everything else (logs, pid files, checkpoints,
-      savepoints, models) in .moc/cluster/.
+  /** The cluster an operation acts on. */
+  static final class Dir {
+    @Option(
+        names = "--cluster-dir",
+        paramLabel = "DIR",
+        description = "The cluster's directory (default .moc/cluster).")
+    Path dir;
 
-      Operations:
-        up        Start the cluster and both jobs; returns once they run and leaves the cluster in
-                  the background. Feed options as for 'bin/moc local' (--data DIR, --speedup X,
-                  --max-gap MS, --items-per-second N, --impressions-per-second N, --users N,
-                  --seed N, --duration D, --drain, --report FILE); the supervisor publishes the feed
-                  and writes its progress line to .moc/cluster/logs/supervisor.out and the report
-                  when the feed ends or at 'down'. Also:
-                    --no-feed            publish nothing (bring your own producer)
-                    --follow             stay and print the progress line until Ctrl-C (the cluster
-                                         keeps running)
-                    -Dkey=value          a job option of both jobs, over config/cluster/<job>.yaml
-                    --ui-port N          dashboard and REST port (default 8081)
-                    --kafka-port N       broker port (default 9092; controller N+1)
-                    --zookeeper-port N   default 2181
-                    --prometheus-port N  JobManager's metrics port (default 9249); the CPU and GPU
-                                         TaskManagers take N+1 and N+2
-        submit    Upload the job jar and start a job that is not running:
-                    --job indexing|training [--from-savepoint PATH] [--parallelism N]
-        status    Processes, TaskManagers, jobs with their last checkpoint, the progress line.
-        savepoint Take a savepoint of a running job, which keeps running: --job indexing|training
-                  (default both).
-        upgrade   Stop a job with a savepoint and start the job jar as built now from it (every
-                  piece of state must map to an operator by uid): --job indexing|training (default
-                  both). Rebuild first: mvn -B -DskipTests package.
-        scale     Stop a job with a savepoint and start it again at another parallelism:
-                    --job indexing|training (default indexing) --parallelism N
-        kill      Kill a process with SIGKILL, as a machine failure would (the supervisor starts a
-                  replacement for the JobManager and TaskManagers):
-                    --process jobmanager|taskmanager-cpu|taskmanager-gpu|kafka|zookeeper
-        down      Stop every process this cluster started (by pid file; also after the launcher
-                  crashed). Logs stay in .moc/cluster/logs/.
-
-      Every operation takes --cluster-dir DIR (default .moc/cluster).
-      """;
-
-  private ClusterCommand() {}
-
-  static void run(Deque<String> args, PrintStream out) throws Exception {
-    String op = args.isEmpty() ? "--help" : args.pop();
-    if (List.of("--help", "-h", "help").contains(op)) {
-      out.print(USAGE);
-      return;
+    Path path() {
+      return (dir != null ? dir : home().resolve(".moc/cluster")).toAbsolutePath().normalize();
     }
-    Path home = Path.of(System.getProperty("moc.home", ".")).toAbsolutePath().normalize();
-    Path dir = home.resolve(".moc/cluster");
-    Deque<String> rest = new ArrayDeque<>();
-    String job = null;
-    String savepoint = null;
-    String process = null;
-    int parallelism = -1;
-    int uiPort = 8081;
-    int kafkaPort = 9092;
-    int zookeeperPort = 2181;
-    int prometheusPort = 9249;
-    boolean feed = true;
-    boolean follow = false;
+  }
+
+  /** An operation on a cluster that is up. */
+  abstract static class Operation extends MocCommand {
+    @Mixin Dir dir;
+
+    StandaloneCluster cluster() throws Exception {
+      return StandaloneCluster.attach(dir.path(), out());
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      run(cluster());
+      return 0;
+    }
+
+    abstract void run(StandaloneCluster cluster) throws Exception;
+  }
+
+  /** An operation on one job or, without --job, on both. */
+  abstract static class OnJobs extends Operation {
+    @Option(names = "--job", paramLabel = "indexing|training", description = "Default: both.")
+    String job;
+
+    List<ClusterJob> jobs() {
+      return job == null ? List.of(ClusterJob.values()) : List.of(ClusterJob.named(job));
+    }
+  }
+
+  @Command(
+      name = "up",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Start the cluster and both jobs; returns once they run and leaves the cluster in the"
+            + " background. The supervisor publishes the feed (options as for 'bin/moc local'),"
+            + " writes its progress line to .moc/cluster/logs/supervisor.out and the report when"
+            + " the feed ends or at 'down'."
+      })
+  static final class Up extends MocCommand {
+    @Mixin Dir dir;
+    @Mixin FeedOptions feed;
+
+    @Option(names = "--no-feed", description = "Publish nothing (bring your own producer).")
+    boolean noFeed;
+
+    @Option(
+        names = "--follow",
+        description = "Stay and print the progress line until Ctrl-C (the cluster keeps running).")
+    boolean follow;
+
+    @Option(
+        names = "-D",
+        paramLabel = "key=value",
+        description = "A job option of both jobs, over config/cluster/<job>.yaml.")
     Map<String, String> jobOptions = new LinkedHashMap<>();
-    while (!args.isEmpty()) {
-      String arg = args.pop();
-      switch (arg) {
-        case "--cluster-dir" -> dir = Path.of(value(arg, args)).toAbsolutePath();
-        case "--job" -> job = value(arg, args);
-        case "--from-savepoint" -> savepoint = value(arg, args);
-        case "--process" -> process = value(arg, args);
-        case "--parallelism" -> parallelism = Integer.parseInt(value(arg, args));
-        case "--ui-port" -> uiPort = Integer.parseInt(value(arg, args));
-        case "--kafka-port" -> kafkaPort = Integer.parseInt(value(arg, args));
-        case "--zookeeper-port" -> zookeeperPort = Integer.parseInt(value(arg, args));
-        case "--prometheus-port" -> prometheusPort = Integer.parseInt(value(arg, args));
-        case "--no-feed" -> feed = false;
-        case "--follow" -> follow = true;
-        case "--config", "--work-dir", "--compare-offline" ->
-            throw new IllegalArgumentException(
-                arg + " is not an option of bin/moc cluster (job options: config/cluster/)");
-        default -> {
-          if (arg.startsWith("-D") && arg.contains("=")) {
-            int eq = arg.indexOf('=');
-            jobOptions.put(arg.substring(2, eq), arg.substring(eq + 1));
+
+    @Option(
+        names = "--ui-port",
+        paramLabel = "N",
+        defaultValue = "8081",
+        description = "Dashboard and REST port (default ${DEFAULT-VALUE}).")
+    int uiPort;
+
+    @Option(
+        names = "--kafka-port",
+        paramLabel = "N",
+        defaultValue = "9092",
+        description = "Broker port (default ${DEFAULT-VALUE}; controller N+1).")
+    int kafkaPort;
+
+    @Option(
+        names = "--zookeeper-port",
+        paramLabel = "N",
+        defaultValue = "2181",
+        description = "Default ${DEFAULT-VALUE}.")
+    int zookeeperPort;
+
+    @Option(
+        names = "--prometheus-port",
+        paramLabel = "N",
+        defaultValue = "9249",
+        description =
+            "JobManager's metrics port (default ${DEFAULT-VALUE}); the CPU and GPU TaskManagers"
+                + " take N+1 and N+2.")
+    int prometheusPort;
+
+    @Override
+    public Integer call() throws Exception {
+      ClusterSpec spec =
+          new ClusterSpec(
+              home().toAbsolutePath().normalize(),
+              dir.path(),
+              uiPort,
+              kafkaPort,
+              zookeeperPort,
+              prometheusPort,
+              jobOptions,
+              noFeed ? null : feed.feed(false));
+      StandaloneCluster.up(spec, out());
+      if (follow) {
+        follow(spec.logs().resolve("supervisor.out"));
+      }
+      return 0;
+    }
+
+    /** Prints what the supervisor appends to its output until this JVM is stopped. */
+    private void follow(Path file) throws Exception {
+      while (!Files.exists(file)) {
+        Thread.sleep(200);
+      }
+      try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        while (true) {
+          String line = reader.readLine();
+          if (line == null) {
+            Thread.sleep(500);
           } else {
-            rest.add(arg);
+            out().println(line);
           }
         }
       }
     }
-    if (!op.equals("up") && !rest.isEmpty()) {
-      throw new IllegalArgumentException("unknown option " + rest.peek() + " of cluster " + op);
-    }
-    switch (op) {
-      case "up" -> {
-        // The feed takes the options of bin/moc local; its job options are not used here.
-        LocalStack.Options local = MocCli.localOptions(rest);
-        ClusterSpec spec =
-            new ClusterSpec(
-                home,
-                dir,
-                uiPort,
-                kafkaPort,
-                zookeeperPort,
-                prometheusPort,
-                jobOptions,
-                feed ? local.feed() : null);
-        StandaloneCluster.up(spec, out);
-        if (follow) {
-          follow(spec.logs().resolve("supervisor.out"), out);
-        }
-      }
-      case "submit" ->
-          cluster(dir, out).submit(ClusterJob.named(require(job, "--job")), savepoint, parallelism);
-      case "status" -> cluster(dir, out).status();
-      case "savepoint" -> {
-        StandaloneCluster cluster = cluster(dir, out);
-        for (ClusterJob j : jobs(job)) {
-          cluster.savepoint(j);
-        }
-      }
-      case "upgrade" -> {
-        StandaloneCluster cluster = cluster(dir, out);
-        for (ClusterJob j : jobs(job)) {
-          cluster.upgrade(j);
-        }
-      }
-      case "scale" ->
-          cluster(dir, out)
-              .scale(
-                  ClusterJob.named(job == null ? "indexing" : job), requirePositive(parallelism));
-      case "kill" -> {
-        Role role = Role.named(require(process, "--process"));
-        cluster(dir, out).processes().stop(role, true, 30);
-        out.println("Killed " + role.id + " (SIGKILL)");
-      }
-      case "down" -> cluster(dir, out).down();
-      default -> throw new IllegalArgumentException("unknown operation " + op + "\n" + USAGE);
+  }
+
+  @Command(
+      name = "submit",
+      mixinStandardHelpOptions = true,
+      description = "Upload the job jar and start a job that is not running.")
+  static final class Submit extends Operation {
+    @Option(names = "--job", required = true, paramLabel = "indexing|training")
+    String job;
+
+    @Option(names = "--from-savepoint", paramLabel = "PATH")
+    String savepoint;
+
+    @Option(
+        names = "--parallelism",
+        paramLabel = "N",
+        defaultValue = "-1",
+        description = "Default: the job's configured parallelism.")
+    int parallelism;
+
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      cluster.submit(ClusterJob.named(job), savepoint, parallelism);
     }
   }
 
-  private static StandaloneCluster cluster(Path dir, PrintStream out) throws Exception {
-    return StandaloneCluster.attach(dir, out);
-  }
-
-  private static List<ClusterJob> jobs(String job) {
-    return job == null ? List.of(ClusterJob.values()) : List.of(ClusterJob.named(job));
-  }
-
-  private static String require(String value, String option) {
-    if (value == null) {
-      throw new IllegalArgumentException(option + " is required");
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Processes, TaskManagers, jobs with their last checkpoint, the progress line.")
+  static final class Status extends Operation {
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      cluster.status();
     }
-    return value;
   }
 
-  private static int requirePositive(int parallelism) {
-    if (parallelism < 1) {
-      throw new IllegalArgumentException("--parallelism N (N >= 1) is required");
-    }
-    return parallelism;
-  }
-
-  /** Prints what the supervisor appends to its output until this JVM is stopped. */
-  private static void follow(Path file, PrintStream out) throws Exception {
-    while (!Files.exists(file)) {
-      Thread.sleep(200);
-    }
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      while (true) {
-        String line = reader.readLine();
-        if (line == null) {
-          Thread.sleep(500);
-        } else {
-          out.println(line);
-        }
+  @Command(
+      name = "savepoint",
+      mixinStandardHelpOptions = true,
+      description = "Take a savepoint of a running job, which keeps running.")
+  static final class Savepoint extends OnJobs {
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      for (ClusterJob j : jobs()) {
+        cluster.savepoint(j);
       }
     }
   }
 
-  private static String value(String option, Deque<String> args) {
-    if (args.isEmpty()) {
-      throw new IllegalArgumentException(option + " needs a value");
+  @Command(
+      name = "upgrade",
+      mixinStandardHelpOptions = true,
+      description =
+          "Stop a job with a savepoint and start the job jar as built now from it (every piece"
+              + " of state must map to an operator by uid). Rebuild first: mvn -B -DskipTests"
+              + " package.")
+  static final class Upgrade extends OnJobs {
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      for (ClusterJob j : jobs()) {
+        cluster.upgrade(j);
+      }
     }
-    return args.pop();
+  }
+
+  @Command(
+      name = "scale",
+      mixinStandardHelpOptions = true,
+      description = "Stop a job with a savepoint and start it again at another parallelism.")
+  static final class Scale extends Operation {
+    @Option(
+        names = "--job",
+        paramLabel = "indexing|training",
+        defaultValue = "indexing",
+        description = "Default ${DEFAULT-VALUE}.")
+    String job;
+
+    @Option(names = "--parallelism", required = true, paramLabel = "N")
+    int parallelism;
+
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      if (parallelism < 1) {
+        throw new IllegalArgumentException("--parallelism N (N >= 1) is required");
+      }
+      cluster.scale(ClusterJob.named(job), parallelism);
+    }
+  }
+
+  @Command(
+      name = "kill",
+      mixinStandardHelpOptions = true,
+      description =
+          "Kill a process with SIGKILL, as a machine failure would (the supervisor starts a"
+              + " replacement for the JobManager and TaskManagers).")
+  static final class Kill extends Operation {
+    @Option(
+        names = "--process",
+        required = true,
+        paramLabel = "jobmanager|taskmanager-cpu|taskmanager-gpu|kafka|zookeeper")
+    String process;
+
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      Role role = Role.named(process);
+      cluster.processes().stop(role, true, 30);
+      out().println("Killed " + role.id + " (SIGKILL)");
+    }
+  }
+
+  @Command(
+      name = "down",
+      mixinStandardHelpOptions = true,
+      description =
+          "Stop every process this cluster started (by pid file; also after the launcher"
+              + " crashed). Logs stay in .moc/cluster/logs/.")
+  static final class Down extends Operation {
+    @Override
+    void run(StandaloneCluster cluster) throws Exception {
+      cluster.down();
+    }
   }
 }

@@ -1,211 +1,189 @@
 package io.moc.cli;
 
+import io.moc.ctr.eval.EvalMethod;
 import io.moc.ctr.eval.EvaluationGrid;
-import io.moc.local.JsonReport;
-import java.io.PrintStream;
+import io.moc.ctr.eval.EvaluationReport;
+import io.moc.ctr.model.CtrModelConfig.Backbone;
+import io.moc.embed.TextModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/**
- * {@code bin/moc evaluate}: the CTR evaluation grid, its JSON report, and a markdown report with
- * the results table, the answers it gives and an SVG figure.
- */
-final class EvaluateCommand {
+/** {@code bin/moc evaluate}: the offline CTR evaluation grid. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description =
+        "The CTR evaluation grid (backbone x item representation x scale x seeds) with early"
+            + " stopping on validation AUC: JSON, markdown and figure reports; resumable.")
+final class EvaluateCommand extends MocCommand {
 
-  private final PrintStream console;
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DIR",
+      description = "Dataset in the ../shared/data format.")
+  Path data;
 
-  EvaluateCommand(PrintStream console) {
-    this.console = console;
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Default reports/evaluate-<dataset>.json; finished cells are kept next to it"
+              + " (<report>.cells.jsonl) and skipped when run again.")
+  Path report;
+
+  @Mixin Backbones backbones;
+
+  @Option(
+      names = "--methods",
+      paramLabel = "a,b",
+      split = ",",
+      description =
+          "none, adapter, me, pq, rqvae, moc, moc-heads, moc-concat, moc-mlp, moc-attention,"
+              + " unified (default all).")
+  List<EvalMethod> methods;
+
+  @Option(
+      names = "--scales",
+      paramLabel = "1,2,3,7",
+      split = ",",
+      defaultValue = "1,2,3,7",
+      description = "Codes per item, or embedding sets for me (default ${DEFAULT-VALUE}).")
+  List<Integer> scales;
+
+  @Option(names = "--seeds", paramLabel = "N", defaultValue = "3")
+  int seeds;
+
+  @Option(names = "--size", paramLabel = "K", defaultValue = "256")
+  int size;
+
+  @Option(names = "--dim", paramLabel = "D", defaultValue = "16")
+  int dim;
+
+  @Option(names = "--mlp", paramLabel = "64,32", split = ",", defaultValue = "64,32")
+  List<Integer> mlp;
+
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "1024")
+  int batch;
+
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Most epochs (default ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(
+      names = "--patience",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Epochs without a better validation AUC before stopping (default ${DEFAULT-VALUE}).")
+  int patience;
+
+  @Option(names = "--lr", paramLabel = "X", defaultValue = "0.001")
+  float lr;
+
+  @Option(
+      names = "--train-limit",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Train on the newest N training examples only (default all).")
+  int trainLimit;
+
+  @Option(
+      names = "--buckets",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Hash buckets of the unified item id (default items/16).")
+  int buckets;
+
+  @Option(
+      names = "--id-dropout",
+      paramLabel = "P",
+      defaultValue = "0.1",
+      description =
+          "Share of training examples whose user and item ids are hidden, so the model learns to"
+              + " score items without history (default ${DEFAULT-VALUE}).")
+  double idDropout;
+
+  @Option(
+      names = "--text-model",
+      paramLabel = "NAME",
+      defaultValue = "all-minilm-l6-v2-q",
+      description =
+          "Model that embeds item texts: all-minilm-l6-v2-q (default, 6 layers) or e5-small-v2-q"
+              + " (12 layers).")
+  TextModel textModel;
+
+  @Option(
+      names = "--report-only",
+      description = "Write the reports from the cells already finished; run none.")
+  boolean reportOnly;
+
+  @Option(
+      names = "--quick",
+      description =
+          "deepfm, none and moc at 2x, one seed, one epoch on the newest 60000 training examples:"
+              + " minutes, for CI.")
+  boolean quick;
+
+  /** The CTR backbones to run: {@code evaluate} and {@code bench ctr}. */
+  static final class Backbones {
+    @Option(
+        names = "--backbones",
+        paramLabel = "a,b",
+        split = ",",
+        defaultValue = "deepfm,dcnv2,autoint_plus",
+        description = "Default ${DEFAULT-VALUE}.")
+    List<Backbone> chosen;
   }
 
-  /**
-   * @param reportOnly write the reports from the finished cells, running none
-   */
-  void run(EvaluationGrid.Settings settings, Path report, boolean reportOnly) throws Exception {
-    String base = report.getFileName().toString().replaceFirst("\\.json$", "");
-    Path cellsFile = report.resolveSibling(base + ".cells.jsonl");
-    EvaluationGrid grid = new EvaluationGrid(settings, cellsFile, console);
-    List<Map<String, Object>> cells = reportOnly ? grid.finished() : grid.run();
-    List<Map<String, Object>> rows = EvaluationGrid.rows(cells);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("dataset", settings.data().toString());
-    out.put("settings", settings.describe());
-    out.put("rows", rows);
-    out.put("cells", cells);
-    Path written = JsonReport.write(report, out);
-    Path figure = written.resolveSibling(base + ".svg");
-    Files.writeString(figure, figure(rows));
-    Path markdown = written.resolveSibling(base + ".md");
-    Files.writeString(markdown, markdown(settings, rows, figure.getFileName().toString()));
-    console.println("Report written to " + written + ", " + markdown + " and " + figure);
-  }
-
-  /** AUC against scale per method, one panel per backbone; then cold-start AUC likewise. */
-  static String figure(List<Map<String, Object>> rows) {
-    Map<String, SvgChart> auc = new LinkedHashMap<>();
-    Map<String, SvgChart> cold = new LinkedHashMap<>();
-    for (Map<String, Object> r : rows) {
-      String backbone = (String) r.get("backbone");
-      auc.computeIfAbsent(backbone, b -> new SvgChart("Test AUC, " + b, "scale (x)", "AUC", false))
-          .add((String) r.get("method"), num(r, "scale"), num(r, "auc_mean"));
-      cold.computeIfAbsent(
-              backbone, b -> new SvgChart("Cold-start test AUC, " + b, "scale (x)", "AUC", false))
-          .add((String) r.get("method"), num(r, "scale"), num(r, "cold_auc_mean"));
+  @Override
+  public Integer call() throws Exception {
+    List<Backbone> backbones = this.backbones.chosen;
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException("evaluate needs --data DIR, a dataset directory");
     }
-    List<SvgChart> charts = new ArrayList<>(auc.values());
-    charts.addAll(cold.values());
-    return SvgChart.document(charts);
-  }
-
-  static String markdown(
-      EvaluationGrid.Settings settings, List<Map<String, Object>> rows, String figure) {
-    StringBuilder md = new StringBuilder();
-    md.append("# CTR evaluation: ").append(settings.data().getFileName()).append("\n\n");
-    md.append("Test AUC, mean ± std over seeds (early stopping on validation AUC; the test split ")
-        .append("is scored once, at the best validation epoch). Settings: `")
-        .append(settings.describe())
-        .append("`.\n\n");
-    List<Integer> scales =
-        java.util.stream.Stream.concat(java.util.stream.Stream.of(1), settings.scales().stream())
-            .distinct()
-            .sorted()
-            .toList();
-    for (String backbone : distinct(rows, "backbone")) {
-      md.append("## ").append(backbone).append("\n\n| method |");
-      scales.forEach(s -> md.append(" ").append(s).append("x |"));
-      md.append(
-          " cold-start AUC at largest scale | cold-vs-cold AUC | cold recall@10 | embedding rows"
-              + " |\n|---|");
-      scales.forEach(s -> md.append("---|"));
-      md.append("---|---|---|---|\n");
-      for (String method : distinct(rows, "method")) {
-        md.append("| ").append(method).append(" |");
-        Map<String, Object> largest = null;
-        for (int s : scales) {
-          Map<String, Object> r = find(rows, backbone, method, s);
-          md.append(" ").append(r == null ? "" : pm(r, "auc", settings.seeds())).append(" |");
-          if (r != null) {
-            largest = r;
-          }
-        }
-        md.append(" ")
-            .append(largest == null ? "" : pm(largest, "cold_auc", settings.seeds()))
-            .append(" | ")
-            .append(largest == null ? "" : pm(largest, "cold_pair_auc", settings.seeds()))
-            .append(" | ")
-            .append(largest == null ? "" : pm(largest, "cold_recall_at_10", settings.seeds()))
-            .append(" | ")
-            .append(largest == null ? "" : largest.get("embedding_rows"))
-            .append(" |\n");
-      }
-      md.append("\n");
-      md.append(comparisons(rows, backbone, scales.get(scales.size() - 1)));
+    List<EvalMethod> chosen = methods != null ? methods : EvalMethod.ALL;
+    if (quick) {
+      backbones = List.of(Backbone.DEEPFM);
+      chosen = List.of(EvalMethod.named("none"), EvalMethod.named("moc"));
+      scales = List.of(2);
+      seeds = 1;
+      epochs = 1;
+      trainLimit = 60_000;
     }
-    md.append("![AUC against scale](").append(figure).append(")\n");
-    return md.toString();
-  }
-
-  /** MoC against every other method at one scale: difference and z = diff / sqrt(s1² + s2²). */
-  static String comparisons(List<Map<String, Object>> rows, String backbone, int scale) {
-    Map<String, Object> moc = find(rows, backbone, "moc", scale);
-    if (moc == null) {
-      return "";
-    }
-    StringBuilder md = new StringBuilder();
-    md.append("MoC (gate) at ")
-        .append(scale)
-        .append("x against the others (at their largest scale up to ")
-        .append(scale)
-        .append("x): difference in test AUC, and z = difference / sqrt(std² + std²); ")
-        .append(
-            "\"beats\" means z > 2.\n\n| other | ΔAUC | z | beats | Δ cold AUC | Δ cold-vs-cold AUC"
-                + " | z | Δ cold recall@10 |\n|---|---|---|---|---|---|---|---|\n");
-    for (String other : distinct(rows, "method")) {
-      if (other.equals("moc")) {
-        continue;
-      }
-      Map<String, Object> o = null;
-      for (int s = scale; s >= 1 && o == null; s--) {
-        o = find(rows, backbone, other, s);
-      }
-      if (o == null) {
-        continue;
-      }
-      double diff = num(moc, "auc_mean") - num(o, "auc_mean");
-      double sd = Math.hypot(num(moc, "auc_std"), num(o, "auc_std"));
-      double z = sd > 0 ? diff / sd : Double.NaN;
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s %sx | %+.4f | %.1f | %s | %+.4f | %s | %s | %s |%n",
-              other,
-              o.get("scale"),
-              diff,
-              z,
-              z > 2 ? "yes" : "no",
-              num(moc, "cold_auc_mean") - num(o, "cold_auc_mean"),
-              difference(moc, o, "cold_pair_auc", "%+.4f"),
-              zOf(moc, o, "cold_pair_auc"),
-              difference(moc, o, "cold_recall_at_10", "%+.3f")));
-    }
-    return md.append("\n").toString();
-  }
-
-  private static List<String> distinct(List<Map<String, Object>> rows, String key) {
-    return rows.stream().map(r -> (String) r.get(key)).distinct().toList();
-  }
-
-  private static Map<String, Object> find(
-      List<Map<String, Object>> rows, String backbone, String method, int scale) {
-    return rows.stream()
-        .filter(
-            r ->
-                r.get("backbone").equals(backbone)
-                    && r.get("method").equals(method)
-                    && num(r, "scale") == scale)
-        .findFirst()
-        .orElse(null);
-  }
-
-  /** a's mean minus b's, or blank when either was not measured. */
-  private static String difference(
-      Map<String, Object> a, Map<String, Object> b, String name, String format) {
-    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
-      return "";
-    }
-    return String.format(Locale.ROOT, format, num(a, name + "_mean") - num(b, name + "_mean"));
-  }
-
-  private static String zOf(Map<String, Object> a, Map<String, Object> b, String name) {
-    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
-      return "";
-    }
-    double sd = Math.hypot(num(a, name + "_std"), num(b, name + "_std"));
-    return sd > 0
-        ? String.format(Locale.ROOT, "%.1f", (num(a, name + "_mean") - num(b, name + "_mean")) / sd)
-        : "";
-  }
-
-  /**
-   * Mean ± std, and the number of seeds when fewer than the grid's (a grid still running); blank
-   * for a figure not measured.
-   */
-  private static String pm(Map<String, Object> r, String name, int seeds) {
-    if (r.get(name + "_mean") == null) {
-      return "";
-    }
-    String partial = num(r, "seeds") < seeds ? " (" + (int) num(r, "seeds") + " seeds)" : "";
-    return String.format(
-        Locale.ROOT, "%.4f ± %.4f%s", num(r, name + "_mean"), num(r, name + "_std"), partial);
-  }
-
-  private static double num(Map<String, Object> r, String key) {
-    return ((Number) Objects.requireNonNull(r.get(key), key)).doubleValue();
+    Path written =
+        report != null
+            ? report
+            : Path.of(
+                "reports", "evaluate-" + data.getFileName() + (quick ? "-quick" : "") + ".json");
+    EvaluationGrid.Settings settings =
+        new EvaluationGrid.Settings(
+            data,
+            backbones,
+            chosen,
+            scales,
+            seeds,
+            size,
+            dim,
+            mlp,
+            batch,
+            epochs,
+            patience,
+            lr,
+            trainLimit,
+            idDropout,
+            buckets,
+            1,
+            textModel,
+            home().resolve(".moc/cache"));
+    new EvaluationReport(out()).run(settings, written, reportOnly);
+    return 0;
   }
 }

@@ -6,6 +6,7 @@ import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.local.Topics;
 import io.moc.training.TrainingOptions;
+import io.moc.util.Poll;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 
@@ -343,27 +345,19 @@ public final class StandaloneCluster {
     await(job.jobName + " running", () -> rest.fullyRunning(id), Role.JOBMANAGER);
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private void await(String what, Check check, Role process) throws Exception {
-    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-    while (true) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // the process is still starting
-      }
-      if (!processes.alive(process)) {
-        throw new IOException(process.id + " exited; see " + processes.log(process));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException("no " + what + " after " + STARTUP_TIMEOUT + "; see " + spec.logs());
-      }
-      FlinkRest.pause(500);
+  private void await(String what, Poll.Condition check, Role process) throws Exception {
+    try {
+      Poll.until(
+          what,
+          STARTUP_TIMEOUT,
+          check,
+          () -> {
+            if (!processes.alive(process)) {
+              throw new IOException(process.id + " exited; see " + processes.log(process));
+            }
+          });
+    } catch (TimeoutException e) {
+      throw new IOException("no " + what + " after " + STARTUP_TIMEOUT + "; see " + spec.logs(), e);
     }
   }
 

@@ -4,7 +4,6 @@ import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ItemCodes;
 import io.moc.common.DeadLetterReason;
-import io.moc.common.DeadLetterSerializer;
 import io.moc.indexing.CodebookEntry;
 import io.moc.kafka.KafkaConnection;
 import io.moc.kafka.TopicTail;
@@ -105,7 +104,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
           for (ConsumerRecord<byte[], byte[]> r : records.records(deadLettersTopic)) {
             String reason;
             try {
-              DeadLetter letter = DeadLetterSerializer.decode(r.value());
+              DeadLetter letter = AvroBytes.decode(DeadLetter.class, r.value());
               reason = letter.getReason();
               if (reason.equals(DeadLetterReason.INVALID_CODEBOOK.name())) {
                 onRejectedCodebook(letter);

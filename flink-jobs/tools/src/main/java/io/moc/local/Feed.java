@@ -2,8 +2,10 @@ package io.moc.local;
 
 import io.moc.audit.Audit;
 import io.moc.common.KafkaOptions;
+import io.moc.ctr.eval.OfflineComparison;
 import io.moc.indexing.IndexingSettings;
 import io.moc.kafka.KafkaConnection;
+import io.moc.report.JsonReport;
 import io.moc.serving.ArtifactOpener;
 import io.moc.source.CatalogSource;
 import io.moc.source.DatasetReplay;
@@ -16,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -354,47 +355,40 @@ public final class Feed {
       Duration elapsed,
       Double oracleAuc)
       throws Exception {
-    Map<String, Object> report = new LinkedHashMap<>();
-    // First, so that nobody reads the figures of a failed run as a result.
-    report.put("error", error);
-    report.put("broker_restarts", brokerRestarts);
-    report.put("source", options.data() == null ? "synthetic" : options.data().toString());
-    report.put("duration_s", elapsed.toMillis() / 1000.0);
-    // Records and keys named as such: an item published twice is two records of one key.
-    report.put("items_published_records", feeder.itemsPublished());
-    report.put("items_published_keys", feeder.appendTimes().size());
-    report.put("impressions_published", feeder.impressionsPublished());
-    report.put("items_coded_keys", s.itemsCoded());
-    report.put("item_codes_records", s.codesRecords());
-    report.put("dead_letters", s.deadLetters());
-    report.put("dead_letters_by_reason", s.deadLettersByReason());
-    // The newest version items are coded with: a version validation rejected never is.
-    report.put("codebook_version", s.codebookVersion());
-    report.put("codebook_versions_rejected", s.rejectedCodebookVersions());
-    report.put("feeder_resent_records", feeder.resentRecords());
-    report.put("feeder_unsent_records", feeder.unsent());
-    report.put("codes_latency_ms_p50", s.latencyP50());
-    report.put("codes_latency_ms_p99", s.latencyP99());
-    report.put("codes_latency_samples", s.latencySamples());
-    report.put("codes_per_s", s.codesRecords() / Math.max(1e-9, elapsed.toMillis() / 1000.0));
-    report.put("model_version", m.modelVersion());
-    report.put("model_snapshots", m.snapshotsPublished());
-    report.put("model_codebook_version", m.codebookVersion());
-    report.put("examples_trained", m.examplesTrained());
-    // null rather than NaN (not JSON) while no model or no window has both classes yet.
-    report.put("prequential_auc", finiteOrNull(m.prequentialAuc()));
-    report.put("cold_start_auc", finiteOrNull(m.coldStartAuc()));
-    report.put("control_prequential_auc", finiteOrNull(m.controlPrequentialAuc()));
-    report.put("control_cold_start_auc", finiteOrNull(m.controlColdStartAuc()));
-    report.put("cold_start_auc_lift", finiteOrNull(m.coldStartAucLift()));
-    // The click model's own AUC on the latest impressions: the most any model could reach.
-    report.put("oracle_auc", oracleAuc == null ? null : finiteOrNull(oracleAuc));
-    if (audit != null) {
-      report.put("audit", audit.toJson());
-    }
-    if (comparison != null) {
-      report.put("offline_comparison", comparison);
-    }
+    double seconds = elapsed.toMillis() / 1000.0;
+    RunReport report =
+        new RunReport(
+            error,
+            brokerRestarts,
+            options.data() == null ? "synthetic" : options.data().toString(),
+            seconds,
+            feeder.itemsPublished(),
+            feeder.appendTimes().size(),
+            feeder.impressionsPublished(),
+            s.itemsCoded(),
+            s.codesRecords(),
+            s.deadLetters(),
+            s.deadLettersByReason(),
+            s.codebookVersion(),
+            s.rejectedCodebookVersions(),
+            feeder.resentRecords(),
+            feeder.unsent(),
+            s.latencyP50(),
+            s.latencyP99(),
+            s.latencySamples(),
+            s.codesRecords() / Math.max(1e-9, seconds),
+            m.modelVersion(),
+            m.snapshotsPublished(),
+            m.codebookVersion(),
+            m.examplesTrained(),
+            finiteOrNull(m.prequentialAuc()),
+            finiteOrNull(m.coldStartAuc()),
+            finiteOrNull(m.controlPrequentialAuc()),
+            finiteOrNull(m.controlColdStartAuc()),
+            finiteOrNull(m.coldStartAucLift()),
+            oracleAuc == null ? null : finiteOrNull(oracleAuc),
+            audit == null ? null : audit.toJson(),
+            comparison);
     JsonReport.write(options.report(), report);
   }
 

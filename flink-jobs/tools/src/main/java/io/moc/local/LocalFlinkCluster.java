@@ -1,5 +1,7 @@
 package io.moc.local;
 
+import io.moc.util.Poll;
+import java.time.Duration;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -17,6 +19,7 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 public final class LocalFlinkCluster implements AutoCloseable {
 
   private final MiniCluster cluster;
+  private boolean closed;
 
   private LocalFlinkCluster(MiniCluster cluster) {
     this.cluster = cluster;
@@ -72,6 +75,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
     return stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
   }
 
+  /** Returns once {@code job} has completed more than {@code count} checkpoints. */
+  public void awaitCheckpointsBeyond(JobID job, long count, Duration timeout) throws Exception {
+    Poll.until(
+        "a checkpoint of " + job + " beyond " + count,
+        timeout,
+        () -> completedCheckpoints(job) > count);
+  }
+
   /** A checkpoint as the dashboard shows it. */
   public record Checkpoint(
       long id, long triggeredAt, long durationMs, long stateSize, String status) {}
@@ -107,8 +118,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
     cluster.cancelJob(job).get();
   }
 
+  /** Stops the cluster; closing it again does nothing. */
   @Override
-  public void close() throws Exception {
-    cluster.close();
+  public synchronized void close() throws Exception {
+    if (!closed) {
+      closed = true;
+      cluster.close();
+    }
   }
 }

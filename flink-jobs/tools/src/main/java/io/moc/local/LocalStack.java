@@ -10,7 +10,6 @@ import io.moc.training.TrainingSettings;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,22 +90,18 @@ public final class LocalStack {
     Runtime.getRuntime().addShutdownHook(hook);
 
     console.println("Starting Kafka broker (KRaft) on localhost:" + options.kafkaPort() + " ...");
-    try (KafkaBrokerProcess broker =
-        KafkaBrokerProcess.start(
-            workDir.resolve("kafka"),
-            options.kafkaPort(),
-            options.kafkaPort() + 1,
-            Duration.ofSeconds(90))) {
-      Configuration jobConfig =
-          broker.jobConfig(
-              withModelStore(options.jobConfig(), workDir), workDir.resolve("checkpoints"));
+    try (LocalRuntime local =
+        LocalRuntime.start(
+            workDir, options.kafkaPort(), withModelStore(options.jobConfig(), workDir))) {
+      KafkaBrokerProcess broker = local.broker();
+      Configuration jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
       TrainingSettings training = TrainingOptions.read(jobConfig);
 
       // Indexing: one slot per parallel instance, and as many again for the embedding operator's
       // slot-sharing group; training: one per parallel instance; two to spare.
       try (LocalFlinkCluster cluster =
-          LocalFlinkCluster.start(3 * options.parallelism() + 2, options.uiPort())) {
+          local.startFlink(3 * options.parallelism() + 2, options.uiPort())) {
         String dashboard = cluster.dashboardUrl();
         StreamExecutionEnvironment env =
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);

@@ -111,5 +111,7 @@ class CodebookCommandTest {
     }
     String svg = Files.readString(out.resolve("eval.svg"));
     assertTrue(svg.startsWith("<svg") && svg.contains("Discriminability vs scale"), svg);
+    byte[] png = Files.readAllBytes(out.resolve("eval.png"));
+    assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG");
   }
 }

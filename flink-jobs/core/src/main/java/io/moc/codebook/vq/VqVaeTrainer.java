@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.moc.codebook.CodebookTrainer;
 import io.moc.codebook.KMeans;
+import io.moc.optim.AdamW;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -169,7 +170,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
       net.set(manager, VqNetwork.C1, new float[h], true);
       net.set(manager, VqNetwork.V2, glorot(h, dim, random), true);
       net.set(manager, VqNetwork.C2, new float[dim], true);
-      Adam adam = new Adam(config.learningRate());
+      AdamW adam = new AdamW(config.learningRate(), 0f, VqNetwork.CODEBOOKS + 1);
       int[] order = new int[n];
       for (int i = 0; i < n; i++) {
         order[i] = i;
@@ -301,7 +302,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
       Engine engine,
       NDManager manager,
       VqNetwork net,
-      Adam adam,
+      AdamW adam,
       float[] data,
       int[] order,
       int from,
@@ -314,10 +315,10 @@ public final class VqVaeTrainer implements CodebookTrainer {
       System.arraycopy(data, order[i] * dim, batch, (i - from) * dim, dim);
     }
     int count = quantize ? VqNetwork.CODEBOOKS + 1 : VqNetwork.CODEBOOKS;
-    adam.ensureState(manager, net.params, count);
+    adam.ensureMoments(manager, net.params, count);
     try (NDManager step = manager.newSubManager()) {
       step.tempAttachAll(nonNull(net.params));
-      step.tempAttachAll(adam.state());
+      step.tempAttachAll(adam.moments());
       NDArray x = step.create(batch, new Shape(to - from, dim));
       NDArray codes = null;
       double recon;
@@ -339,7 +340,12 @@ public final class VqVaeTrainer implements CodebookTrainer {
         recon = reconstruction.getFloat();
         total = loss.getFloat();
       }
-      adam.update(net.params, count);
+      for (int i = 0; i < count; i++) {
+        NDArray gradient = net.params[i].getGradient();
+        adam.update(i, net.params[i], gradient);
+        // PyTorch accumulates gradients across backward passes.
+        gradient.muli(0f);
+      }
       if (codes != null) {
         long[] flat = codes.toLongArray();
         int m = net.numCodebooks;
@@ -431,7 +437,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
    * @return the number of codes re-seeded
    */
   private int reseed(
-      NDManager manager, VqNetwork net, Adam adam, float[] data, long[][] counts, Random random) {
+      NDManager manager, VqNetwork net, AdamW adam, float[] data, long[][] counts, Random random) {
     int m = net.numCodebooks;
     int k = net.codebookSize;
     int d = net.latent;
@@ -597,80 +603,6 @@ public final class VqVaeTrainer implements CodebookTrainer {
       int t = order[i];
       order[i] = order[j];
       order[j] = t;
-    }
-  }
-
-  /** Adam (β1 0.9, β2 0.999, ε 1e-8) with bias correction, updating parameters in place. */
-  private static final class Adam {
-    private static final float BETA1 = 0.9f;
-    private static final float BETA2 = 0.999f;
-    private static final float EPSILON = 1e-8f;
-
-    private final float learningRate;
-    private final NDArray[] first = new NDArray[VqNetwork.CODEBOOKS + 1];
-    private final NDArray[] second = new NDArray[VqNetwork.CODEBOOKS + 1];
-    private final int[] steps = new int[VqNetwork.CODEBOOKS + 1];
-
-    Adam(float learningRate) {
-      this.learningRate = learningRate;
-    }
-
-    NDArray[] state() {
-      List<NDArray> state = new ArrayList<>();
-      for (int i = 0; i < first.length; i++) {
-        if (first[i] != null) {
-          state.add(first[i]);
-          state.add(second[i]);
-        }
-      }
-      return state.toArray(NDArray[]::new);
-    }
-
-    /** Creates the moments of params[0, count) that do not exist yet, in {@code manager}. */
-    void ensureState(NDManager manager, NDArray[] params, int count) {
-      for (int i = 0; i < count; i++) {
-        if (first[i] == null) {
-          first[i] = manager.zeros(params[i].getShape());
-          second[i] = manager.zeros(params[i].getShape());
-        }
-      }
-    }
-
-    /**
-     * Updates params[0, count) from their gradients and zeroes the gradients (PyTorch accumulates
-     * them across backward passes). Called outside the gradient collector, after {@link
-     * #ensureState}.
-     */
-    void update(NDArray[] params, int count) {
-      for (int i = 0; i < count; i++) {
-        NDArray p = params[i];
-        NDArray g = p.getGradient();
-        steps[i]++;
-        NDArray mean = first[i];
-        NDArray variance = second[i];
-        mean.muli(BETA1).addi(g.mul(1 - BETA1));
-        variance.muli(BETA2).addi(g.square().muli(1 - BETA2));
-        double correction =
-            Math.sqrt(1 - Math.pow(BETA2, steps[i])) / (1 - Math.pow(BETA1, steps[i]));
-        p.subi(mean.div(variance.sqrt().addi(EPSILON)).muli((float) (learningRate * correction)));
-        g.muli(0f);
-      }
-    }
-
-    /** Zeroes the moments of the given rows (of width {@code width}) of parameter {@code index}. */
-    void clearRows(NDManager manager, int index, List<Integer> rows, int width) {
-      if (first[index] == null) {
-        return;
-      }
-      for (NDArray[] moments : List.of(first, second)) {
-        float[] values = moments[index].toFloatArray();
-        for (int row : rows) {
-          java.util.Arrays.fill(values, row * width, (row + 1) * width, 0f);
-        }
-        NDArray replacement = manager.create(values, moments[index].getShape());
-        moments[index].close();
-        moments[index] = replacement;
-      }
     }
   }
 }

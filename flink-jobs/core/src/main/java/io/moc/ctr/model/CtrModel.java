@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import io.moc.ctr.model.CtrModelConfig.FieldRole;
+import io.moc.optim.AdamW;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -403,7 +404,6 @@ public final class CtrModel implements AutoCloseable {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      optimizer.nextStep();
       for (int i = 0; i < parameters.size(); i++) {
         NDArray weight = parameters.get(i).getValue().getArray();
         try (NDArray gradient = weight.getGradient()) {

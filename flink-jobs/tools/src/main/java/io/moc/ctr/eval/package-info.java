@@ -1,2 +1,5 @@
-/** Offline evaluation of CTR models with semantic item representations on the real datasets. */
+/**
+ * Offline evaluation, in one place: the CTR grid on the real datasets and its reports, the codebook
+ * methods compared, and an online snapshot against its offline twin.
+ */
 package io.moc.ctr.eval;

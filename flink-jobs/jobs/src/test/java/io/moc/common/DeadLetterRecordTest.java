@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,7 @@ import java.util.Random;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
-class DeadLetterSerializerTest {
+class DeadLetterRecordTest {
 
   private static DeadLetterRecord record(byte[] key, byte[] value, String error) {
     RawRecord raw = new RawRecord();
@@ -37,8 +38,9 @@ class DeadLetterSerializerTest {
     byte[] key = "u1".getBytes(StandardCharsets.UTF_8);
     byte[] value = bytes(100, 1);
     ProducerRecord<byte[], byte[]> out =
-        new DeadLetterSerializer("dead-letters").serialize(record(key, value, "bad"), null, null);
-    DeadLetter letter = DeadLetterSerializer.decode(out.value());
+        DeadLetterRecord.serializer("dead-letters")
+            .serialize(record(key, value, "bad"), null, null);
+    DeadLetter letter = AvroBytes.decode(DeadLetter.class, out.value());
     assertFalse(letter.getTruncated());
     assertEquals(102, letter.getOriginalSize());
     assertNull(letter.getSha256());
@@ -53,13 +55,12 @@ class DeadLetterSerializerTest {
     byte[] key = "u1".getBytes(StandardCharsets.UTF_8);
     String hugeError = "x".repeat(100_000);
     ProducerRecord<byte[], byte[]> out =
-        new DeadLetterSerializer("dead-letters")
+        DeadLetterRecord.serializer("dead-letters")
             .serialize(record(key, value, hugeError), null, null);
     assertTrue(
-        out.value().length + out.key().length
-            < DeadLetterSerializer.DEFAULT_MAX_PAYLOAD_BYTES + 8192,
+        out.value().length + out.key().length < DeadLetterRecord.DEFAULT_MAX_PAYLOAD_BYTES + 8192,
         "dead letter of " + out.value().length + " bytes");
-    DeadLetter letter = DeadLetterSerializer.decode(out.value());
+    DeadLetter letter = AvroBytes.decode(DeadLetter.class, out.value());
     assertTrue(letter.getTruncated());
     assertEquals(1_048_452, letter.getOriginalSize());
     assertEquals(Sha256.hex(value), letter.getSha256());
@@ -74,9 +75,9 @@ class DeadLetterSerializerTest {
   void shouldBoundAHugeKeyToo() {
     byte[] key = bytes(2_000_000, 3);
     ProducerRecord<byte[], byte[]> out =
-        new DeadLetterSerializer("dead-letters", 4096)
+        DeadLetterRecord.serializer("dead-letters", 4096)
             .serialize(record(key, null, null), null, null);
-    DeadLetter letter = DeadLetterSerializer.decode(out.value());
+    DeadLetter letter = AvroBytes.decode(DeadLetter.class, out.value());
     assertTrue(letter.getTruncated());
     assertEquals(1024, out.key().length);
     assertEquals(Sha256.hex(key), letter.getSha256());

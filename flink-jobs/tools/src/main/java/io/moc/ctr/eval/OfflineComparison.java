@@ -1,4 +1,4 @@
-package io.moc.local;
+package io.moc.ctr.eval;
 
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
@@ -6,9 +6,6 @@ import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Split;
 import io.moc.ctr.data.Vocabulary;
-import io.moc.ctr.eval.CtrTrainer;
-import io.moc.ctr.eval.EvaluationGrid;
-import io.moc.ctr.eval.SplitBatches;
 import io.moc.ctr.metrics.Auc;
 import io.moc.ctr.model.CtrBatch;
 import io.moc.ctr.model.CtrModel;

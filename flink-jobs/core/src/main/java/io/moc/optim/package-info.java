@@ -1,0 +1,2 @@
+/** The optimiser every model of the project trains with, its state open to checkpoints. */
+package io.moc.optim;

@@ -1,0 +1,433 @@
+package io.moc.cli;
+
+import io.moc.bench.AssignmentBenchmark;
+import io.moc.bench.CtrBenchmark;
+import io.moc.bench.IndexingBenchmark;
+import io.moc.bench.RecodingBenchmark;
+import io.moc.bench.SoakBenchmark;
+import io.moc.bench.StallsBenchmark;
+import io.moc.bench.TrainingBenchmark;
+import io.moc.codebook.methods.CodebookMethods;
+import io.moc.report.JsonReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bin/moc bench <what>}: the benchmarks, each against a baseline of the same run. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks, each next to a baseline measured in the same run.",
+    subcommands = {
+      BenchCommand.Assignment.class,
+      BenchCommand.Recoding.class,
+      BenchCommand.Ctr.class,
+      BenchCommand.Indexing.class,
+      BenchCommand.Soak.class,
+      BenchCommand.Stalls.class,
+      BenchCommand.Training.class
+    })
+final class BenchCommand extends MocCommand.Group {
+
+  /** {@code --report FILE}, where a benchmark's figures go as JSON. */
+  static final class Report {
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the figures as JSON.")
+    Path file;
+
+    void write(MocCommand command, Map<String, Object> figures) throws Exception {
+      if (file != null) {
+        command.out().println("Report written to " + JsonReport.write(file, figures));
+      }
+    }
+  }
+
+  @Command(
+      name = "assignment",
+      mixinStandardHelpOptions = true,
+      description = "Benchmark code assignment per method on one core (plain Java, D=384).")
+  static final class Assignment extends MocCommand {
+    @Mixin Report report;
+
+    @Option(names = "--codebooks", paramLabel = "N", defaultValue = "7")
+    int codebooks;
+
+    @Option(names = "--size", paramLabel = "K", defaultValue = "256")
+    int size;
+
+    @Option(names = "--items", paramLabel = "N", defaultValue = "50000")
+    int items;
+
+    @Option(
+        names = "--methods",
+        paramLabel = "a,b",
+        split = ",",
+        description = "Default: all (${COMPLETION-CANDIDATES}).",
+        completionCandidates = Methods.class)
+    List<String> methods;
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> chosen = methods != null ? methods : CodebookMethods.ALL;
+      report.write(this, new AssignmentBenchmark(out()).run(chosen, codebooks, size, 384, items));
+      return 0;
+    }
+  }
+
+  /** The codebook methods, for help texts. */
+  static final class Methods implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return CodebookMethods.ALL.iterator();
+    }
+  }
+
+  @Command(
+      name = "recoding",
+      mixinStandardHelpOptions = true,
+      description =
+          "Benchmark re-coding of held items (in RocksDB) on a new codebook version, and the"
+              + " checkpoints meanwhile.")
+  static final class Recoding extends MocCommand {
+    @Mixin Report report;
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(names = "--items", paramLabel = "N", defaultValue = "50000")
+    int items;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9292")
+    int kafkaPort;
+
+    @Override
+    public Integer call() throws Exception {
+      report.write(
+          this,
+          new RecodingBenchmark(out())
+              .run(
+                  home().resolve(".moc/bench-recoding"),
+                  kafkaPort,
+                  items,
+                  jobOptions.configuration()));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "ctr",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Benchmark CTR model training and scoring per backbone against the same network under"
+            + " DJL's own Trainer and Predictor, with heap and RSS peaks (MoC codes M=7 K=256"
+            + " derived from item indices, GATE fusion, D=16, MLP 64-32; batches from the"
+            + " dataset's training split).",
+        "Run PyTorch on one thread for comparable figures on a shared machine:",
+        "  OMP_NUM_THREADS=1 JAVA_OPTS=\"-Xmx3g -Dai.djl.pytorch.num_threads=1\" bin/moc bench ctr"
+      })
+  static final class Ctr extends MocCommand {
+    @Mixin Report report;
+
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description = "Dataset (default ../shared/data/amazon-beauty).")
+    Path data;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1024")
+    int batch;
+
+    @Option(
+        names = "--steps",
+        paramLabel = "N",
+        defaultValue = "200",
+        description = "Timed mini-batches per side and repeat (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+        names = "--repeats",
+        paramLabel = "N",
+        defaultValue = "4",
+        description =
+            "Timed runs per side, alternating which goes first (default ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Mixin EvaluateCommand.Backbones backbones;
+
+    @Override
+    public Integer call() throws Exception {
+      Path dataset =
+          data != null ? data : home().resolve("../shared/data/amazon-beauty").normalize();
+      if (!Files.isDirectory(dataset)) {
+        throw new IllegalArgumentException("--data " + dataset + " is not a directory");
+      }
+      report.write(
+          this,
+          new CtrBenchmark(out())
+              .run(new CtrBenchmark.Options(dataset, batch, steps, repeats, backbones.chosen, 7)));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "indexing",
+      mixinStandardHelpOptions = true,
+      description =
+          "Benchmark the indexing job through a real broker and MiniCluster: latency at a steady"
+              + " rate, throughput with text embedding next to the raw embedder, and with"
+              + " precomputed embeddings.")
+  static final class Indexing extends MocCommand {
+    @Mixin Report report;
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        defaultValue = "100",
+        description = "Steady item rate for the latency phase (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+        names = "--steady",
+        paramLabel = "D",
+        defaultValue = "60s",
+        description = "Length of the latency phase (default ${DEFAULT-VALUE}).")
+    Duration steady;
+
+    @Option(
+        names = "--embed-items",
+        paramLabel = "N",
+        defaultValue = "3000",
+        description = "Items of the text-embedding throughput phase (default ${DEFAULT-VALUE}).")
+    int embedItems;
+
+    @Option(
+        names = "--precomputed-items",
+        paramLabel = "N",
+        defaultValue = "20000",
+        description = "Items of the precomputed-embedding phase (default ${DEFAULT-VALUE}).")
+    int precomputedItems;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9192")
+    int kafkaPort;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1")
+    int parallelism;
+
+    @Override
+    public Integer call() throws Exception {
+      new IndexingBenchmark(
+              new IndexingBenchmark.Options(
+                  home().resolve(".moc/bench"),
+                  report.file,
+                  kafkaPort,
+                  rate,
+                  steady,
+                  embedItems,
+                  precomputedItems,
+                  parallelism,
+                  jobOptions.configuration()),
+              out())
+          .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "soak",
+      mixinStandardHelpOptions = true,
+      description = {
+        "First a --probe offering --probe-items-per-second and five impressions per item measures"
+            + " both jobs' sustained peak; then both jobs run for --duration at half of it (or at"
+            + " --items-per-second and --impressions-per-second), with --bad-fraction of bad"
+            + " records mixed in, a kill -9 of the broker at a third and a TaskManager failure at"
+            + " two thirds: heap, checkpoint durations and restarts over time, and the audit."
+      })
+  static final class Soak extends MocCommand {
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(names = "--duration", paramLabel = "D", defaultValue = "30min")
+    Duration duration;
+
+    @Option(
+        names = "--items-per-second",
+        paramLabel = "N",
+        description = "Default: half the probe's sustained peak.")
+    double items = Double.NaN;
+
+    @Option(
+        names = "--impressions-per-second",
+        paramLabel = "N",
+        description = "Default: half the probe's sustained peak.")
+    double impressions = Double.NaN;
+
+    @Option(names = "--probe", paramLabel = "D", defaultValue = "3min")
+    Duration probe;
+
+    @Option(names = "--probe-items-per-second", paramLabel = "N", defaultValue = "300")
+    double probeItems;
+
+    @Option(names = "--bad-fraction", paramLabel = "P", defaultValue = "0.01")
+    double bad;
+
+    @Option(names = "--report", paramLabel = "FILE", defaultValue = "reports/bench-soak.json")
+    Path report;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Default .moc/soak.")
+    Path workDir;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9292")
+    int kafkaPort;
+
+    @Option(names = "--ui-port", paramLabel = "N", defaultValue = "8081")
+    int uiPort;
+
+    @Override
+    public Integer call() throws Exception {
+      return new SoakBenchmark(
+              new SoakBenchmark.Options(
+                  duration,
+                  items,
+                  impressions,
+                  probe,
+                  probeItems,
+                  bad,
+                  report,
+                  workDir != null ? workDir : home().resolve(".moc/soak"),
+                  kafkaPort,
+                  uiPort,
+                  JobOptions.read(null, jobOptions.values)),
+              out())
+          .run();
+    }
+  }
+
+  @Command(
+      name = "stalls",
+      mixinStandardHelpOptions = true,
+      description = {
+        "What the stream waits for while models train: the local stack twice for --duration,"
+            + " a moc codebook trained every --codebook-every and a CTR retraining pass every"
+            + " --retrain-every, first all on the task thread, then as configured (worker"
+            + " thread, chunked passes): codes latency and checkpoint durations, before and after."
+      })
+  static final class Stalls extends MocCommand {
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(names = "--duration", paramLabel = "D", defaultValue = "3min")
+    Duration duration;
+
+    @Option(names = "--items-per-second", paramLabel = "N", defaultValue = "50")
+    double items;
+
+    @Option(names = "--impressions-per-second", paramLabel = "N", defaultValue = "200")
+    double impressions;
+
+    @Option(names = "--codebook-every", paramLabel = "D", defaultValue = "20s")
+    Duration codebookEvery;
+
+    @Option(names = "--retrain-every", paramLabel = "D", defaultValue = "10s")
+    Duration retrainEvery;
+
+    @Option(names = "--report", paramLabel = "FILE", defaultValue = "reports/bench-stalls.json")
+    Path report;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Default .moc/stalls.")
+    Path workDir;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9392")
+    int kafkaPort;
+
+    @Option(names = "--ui-port", paramLabel = "N", defaultValue = "8081")
+    int uiPort;
+
+    @Override
+    public Integer call() throws Exception {
+      new StallsBenchmark(
+              new StallsBenchmark.Options(
+                  duration,
+                  items,
+                  impressions,
+                  codebookEvery,
+                  retrainEvery,
+                  report,
+                  workDir != null ? workDir : home().resolve(".moc/stalls"),
+                  kafkaPort,
+                  uiPort,
+                  JobOptions.read(null, jobOptions.values)),
+              out())
+          .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "training",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Benchmark the CTR training job through a real broker and MiniCluster: examples/s of the"
+            + " online trainer next to the same model's plain DJL loop, and model freshness"
+            + " (impression to committed snapshot) at a steady rate. 2000 items with random codes"
+            + " M=4 K=256 unless -D changes them; a user clicks with probability 0.6 when the"
+            + " item's first code is below K/2, else 0.05.",
+        "Run PyTorch on one thread for comparable figures on a shared machine:",
+        "  OMP_NUM_THREADS=1 JAVA_OPTS=\"-Xmx3g -Dai.djl.pytorch.num_threads=1"
+            + " -Dai.djl.pytorch.num_interop_threads=1\" bin/moc bench training"
+      })
+  static final class Training extends MocCommand {
+    @Mixin Report report;
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(
+        names = "--examples",
+        paramLabel = "N",
+        defaultValue = "200000",
+        description =
+            "Timed backlog of the throughput phase (default ${DEFAULT-VALUE}), after 20000"
+                + " untimed warm-up examples; the raw loop trains on the same.")
+    int examples;
+
+    @Option(names = "--items", paramLabel = "N", defaultValue = "2000")
+    int items;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        defaultValue = "500",
+        description = "Steady impression rate of the freshness phase (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+        names = "--steady",
+        paramLabel = "D",
+        defaultValue = "60s",
+        description =
+            "Sampled stretch of the freshness phase (default ${DEFAULT-VALUE}), after 15s.")
+    Duration steady;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9392")
+    int kafkaPort;
+
+    @Override
+    public Integer call() throws Exception {
+      new TrainingBenchmark(
+              new TrainingBenchmark.Options(
+                  home().resolve(".moc/bench-training"),
+                  report.file,
+                  kafkaPort,
+                  items,
+                  examples,
+                  20_000,
+                  Duration.ofSeconds(2),
+                  rate,
+                  Duration.ofSeconds(15),
+                  steady,
+                  jobOptions.configuration()),
+              out())
+          .run();
+      return 0;
+    }
+  }
+}
