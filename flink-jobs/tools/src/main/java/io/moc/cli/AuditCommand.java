@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "audit",
-    mixinStandardHelpOptions = true,
     description = {
       "Reconcile a deployment's topics: every item coded, superseded, deleted or dead-lettered,"
           + " every impression trained or dead-lettered; exits 1 when a record is unaccounted"

@@ -21,7 +21,6 @@ import picocli.CommandLine.Option;
 /** {@code bin/moc bench <what>}: the benchmarks, each against a baseline of the same run. */
 @Command(
     name = "bench",
-    mixinStandardHelpOptions = true,
     description = "Benchmarks, each next to a baseline measured in the same run.",
     subcommands = {
       BenchCommand.Assignment.class,
@@ -48,7 +47,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "assignment",
-      mixinStandardHelpOptions = true,
       description = "Benchmark code assignment per method on one core (plain Java, D=384).")
   static final class Assignment extends MocCommand {
     @Mixin Report report;
@@ -88,7 +86,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "recoding",
-      mixinStandardHelpOptions = true,
       description =
           "Benchmark re-coding of held items (in RocksDB) on a new codebook version, and the"
               + " checkpoints meanwhile.")
@@ -118,7 +115,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "ctr",
-      mixinStandardHelpOptions = true,
       description = {
         "Benchmark CTR model training and scoring per backbone against the same network under"
             + " DJL's own Trainer and Predictor, with heap and RSS peaks (MoC codes M=7 K=256"
@@ -173,7 +169,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "indexing",
-      mixinStandardHelpOptions = true,
       description =
           "Benchmark the indexing job through a real broker and MiniCluster: latency at a steady"
               + " rate, throughput with text embedding next to the raw embedder, and with"
@@ -237,7 +232,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "soak",
-      mixinStandardHelpOptions = true,
       description = {
         "First a --probe offering --probe-items-per-second and five impressions per item measures"
             + " both jobs' sustained peak; then both jobs run for --duration at half of it (or at"
@@ -306,7 +300,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "stalls",
-      mixinStandardHelpOptions = true,
       description = {
         "What the stream waits for while models train: the local stack twice for --duration,"
             + " a moc codebook trained every --codebook-every and a CTR retraining pass every"
@@ -365,7 +358,6 @@ final class BenchCommand extends MocCommand.Group {
 
   @Command(
       name = "training",
-      mixinStandardHelpOptions = true,
       description = {
         "Benchmark the CTR training job through a real broker and MiniCluster: examples/s of the"
             + " online trainer next to the same model's plain DJL loop, and model freshness"

@@ -18,7 +18,6 @@ import picocli.CommandLine.Option;
 /** {@code bin/moc cluster <operation> [options]}. */
 @Command(
     name = "cluster",
-    mixinStandardHelpOptions = true,
     description = {
       "The same on a real multi-process Flink cluster (JobManager, CPU and GPU TaskManagers,"
           + " ZooKeeper HA, broker).",
@@ -93,7 +92,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "up",
-      mixinStandardHelpOptions = true,
       description = {
         "Start the cluster and both jobs; returns once they run and leaves the cluster in the"
             + " background. The supervisor publishes the feed (options as for 'bin/moc local'),"
@@ -185,10 +183,7 @@ final class ClusterCommand extends MocCommand {
     }
   }
 
-  @Command(
-      name = "submit",
-      mixinStandardHelpOptions = true,
-      description = "Upload the job jar and start a job that is not running.")
+  @Command(name = "submit", description = "Upload the job jar and start a job that is not running.")
   static final class Submit extends Operation {
     @Option(names = "--job", required = true, paramLabel = "indexing|training")
     String job;
@@ -211,7 +206,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "status",
-      mixinStandardHelpOptions = true,
       description = "Processes, TaskManagers, jobs with their last checkpoint, the progress line.")
   static final class Status extends Operation {
     @Override
@@ -222,7 +216,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "savepoint",
-      mixinStandardHelpOptions = true,
       description = "Take a savepoint of a running job, which keeps running.")
   static final class Savepoint extends OnJobs {
     @Override
@@ -235,7 +228,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "upgrade",
-      mixinStandardHelpOptions = true,
       description =
           "Stop a job with a savepoint and start the job jar as built now from it (every piece"
               + " of state must map to an operator by uid). Rebuild first: mvn -B -DskipTests"
@@ -251,7 +243,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "scale",
-      mixinStandardHelpOptions = true,
       description = "Stop a job with a savepoint and start it again at another parallelism.")
   static final class Scale extends Operation {
     @Option(
@@ -275,7 +266,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "kill",
-      mixinStandardHelpOptions = true,
       description =
           "Kill a process with SIGKILL, as a machine failure would (the supervisor starts a"
               + " replacement for the JobManager and TaskManagers).")
@@ -296,7 +286,6 @@ final class ClusterCommand extends MocCommand {
 
   @Command(
       name = "down",
-      mixinStandardHelpOptions = true,
       description =
           "Stop every process this cluster started (by pid file; also after the launcher"
               + " crashed). Logs stay in .moc/cluster/logs/.")

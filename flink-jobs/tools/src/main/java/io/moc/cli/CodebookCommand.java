@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 /** {@code bin/moc codebook train|eval}: codebooks trained and compared offline. */
 @Command(
     name = "codebook",
-    mixinStandardHelpOptions = true,
     description = "Codebooks trained and compared offline on a dataset's item texts.",
     subcommands = {CodebookCommand.Train.class, CodebookCommand.Eval.class})
 final class CodebookCommand extends MocCommand.Group {
@@ -65,7 +64,6 @@ final class CodebookCommand extends MocCommand.Group {
 
   @Command(
       name = "train",
-      mixinStandardHelpOptions = true,
       description =
           "Train one codebook offline on a dataset's item text (embedded once, cached): its"
               + " artifact and metrics in --out.")
@@ -97,7 +95,6 @@ final class CodebookCommand extends MocCommand.Group {
 
   @Command(
       name = "eval",
-      mixinStandardHelpOptions = true,
       description =
           "Compare the codebook methods at several scales over seeds: JSON rows and a figure"
               + " (discriminability and information abundance against scale, spectra).")

@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 /** {@code bin/moc evaluate}: the offline CTR evaluation grid. */
 @Command(
     name = "evaluate",
-    mixinStandardHelpOptions = true,
     description =
         "The CTR evaluation grid (backbone x item representation x scale x seeds) with early"
             + " stopping on validation AUC: JSON, markdown and figure reports; resumable.")

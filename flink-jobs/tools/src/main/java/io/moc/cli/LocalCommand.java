@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 /** {@code bin/moc local}: the whole system on this machine, fed until Ctrl-C or --duration. */
 @Command(
     name = "local",
-    mixinStandardHelpOptions = true,
     description = {
       "Start a Kafka broker, a Flink MiniCluster with the dashboard, the indexing job and the CTR"
           + " training job, and feed them the built-in synthetic catalog or a real dataset."

@@ -17,6 +17,9 @@ import picocli.CommandLine.HelpCommand;
 @Command(
     name = "bin/moc",
     mixinStandardHelpOptions = true,
+    // -h/--help and -V/--version on every command.
+    scope = CommandLine.ScopeType.INHERIT,
+    versionProvider = MocCli.Version.class,
     description = "The streaming Mixture-of-Codes indexer and CTR trainer, and its tools.",
     footer = {
       "",
@@ -77,5 +80,19 @@ public final class MocCli extends MocCommand {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getOut());
     return 1;
+  }
+
+  /** The project version the build filtered into {@code version.properties}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws Exception {
+      java.util.Properties p = new java.util.Properties();
+      try (var in = MocCli.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"moc " + p.getProperty("version", "(unknown build)")};
+    }
   }
 }

@@ -70,6 +70,15 @@ class MocCliTest {
   }
 
   @Test
+  void shouldNameTheBuildOnEveryCommand() {
+    assertEquals(0, run("--version"));
+    assertTrue(out().matches("moc \\d+\\.\\d+\\.\\d+.*\\s*"), out());
+    out.reset();
+    assertEquals(0, run("bench", "soak", "-V"));
+    assertTrue(out().startsWith("moc "), out());
+  }
+
+  @Test
   void shouldShowTheUsageAndFailWithoutACommand() {
     assertEquals(1, run());
     assertTrue(out().contains("Usage: bin/moc"), out());
