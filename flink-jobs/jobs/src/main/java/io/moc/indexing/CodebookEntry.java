@@ -6,9 +6,9 @@ import io.moc.codebook.CodeStatistics;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import io.moc.common.AvroRecordSerializer;
+import io.moc.util.NamedValues;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,16 +50,12 @@ public class CodebookEntry {
   }
 
   public Map<String, Double> metrics() {
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (int i = 0; i < metricNames.length; i++) {
-      m.put(metricNames[i], metricValues[i]);
-    }
-    return m;
+    return NamedValues.toMap(metricNames, metricValues);
   }
 
   public void setMetrics(Map<String, Double> metrics) {
-    metricNames = metrics.keySet().toArray(new String[0]);
-    metricValues = metrics.values().stream().mapToDouble(Double::doubleValue).toArray();
+    metricNames = NamedValues.names(metrics);
+    metricValues = NamedValues.values(metrics);
   }
 
   /** Codebook versions keyed by their version number, as a decimal string. */

@@ -105,79 +105,99 @@ public record OnlineModelSettings(
    */
   public OnlineModelSettings withRetraining(
       long intervalMillis, int epochs, int chunkSteps, long chunkMillis) {
-    return new OnlineModelSettings(
-        modelStore,
-        publishIntervalMillis,
-        fullSnapshotEvery,
-        intervalMillis,
-        epochs,
-        chunkSteps,
-        chunkMillis,
-        batchSize,
-        windowSize,
-        coldStartAgeMillis,
-        replayCapacity,
-        userBuckets,
-        itemBuckets,
-        codebookSize,
-        embeddingDim,
-        promoteAfter,
-        seed,
-        backbone,
-        fusion,
-        learningRate,
-        controlModel);
+    return edit(
+        d -> {
+          d.retrainIntervalMillis = intervalMillis;
+          d.retrainEpochs = epochs;
+          d.retrainChunkSteps = chunkSteps;
+          d.retrainChunkMillis = chunkMillis;
+        });
   }
 
   /** These settings with a full snapshot every {@code n} publications, deltas between. */
   public OnlineModelSettings withFullSnapshotEvery(int n) {
-    return new OnlineModelSettings(
-        modelStore,
-        publishIntervalMillis,
-        n,
-        retrainIntervalMillis,
-        retrainEpochs,
-        retrainChunkSteps,
-        retrainChunkMillis,
-        batchSize,
-        windowSize,
-        coldStartAgeMillis,
-        replayCapacity,
-        userBuckets,
-        itemBuckets,
-        codebookSize,
-        embeddingDim,
-        promoteAfter,
-        seed,
-        backbone,
-        fusion,
-        learningRate,
-        controlModel);
+    return edit(d -> d.fullSnapshotEvery = n);
   }
 
   /** These settings with the control model on or off. */
   public OnlineModelSettings withControlModel(boolean on) {
+    return edit(d -> d.controlModel = on);
+  }
+
+  /** A copy with {@code change} applied. */
+  private OnlineModelSettings edit(java.util.function.Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
     return new OnlineModelSettings(
-        modelStore,
-        publishIntervalMillis,
-        fullSnapshotEvery,
-        retrainIntervalMillis,
-        retrainEpochs,
-        retrainChunkSteps,
-        retrainChunkMillis,
-        batchSize,
-        windowSize,
-        coldStartAgeMillis,
-        replayCapacity,
-        userBuckets,
-        itemBuckets,
-        codebookSize,
-        embeddingDim,
-        promoteAfter,
-        seed,
-        backbone,
-        fusion,
-        learningRate,
-        on);
+        d.modelStore,
+        d.publishIntervalMillis,
+        d.fullSnapshotEvery,
+        d.retrainIntervalMillis,
+        d.retrainEpochs,
+        d.retrainChunkSteps,
+        d.retrainChunkMillis,
+        d.batchSize,
+        d.windowSize,
+        d.coldStartAgeMillis,
+        d.replayCapacity,
+        d.userBuckets,
+        d.itemBuckets,
+        d.codebookSize,
+        d.embeddingDim,
+        d.promoteAfter,
+        d.seed,
+        d.backbone,
+        d.fusion,
+        d.learningRate,
+        d.controlModel);
+  }
+
+  /** The components, editable: what the {@code with} methods change before the copy is made. */
+  private static final class Draft {
+    String modelStore;
+    long publishIntervalMillis;
+    int fullSnapshotEvery;
+    long retrainIntervalMillis;
+    int retrainEpochs;
+    int retrainChunkSteps;
+    long retrainChunkMillis;
+    int batchSize;
+    int windowSize;
+    long coldStartAgeMillis;
+    int replayCapacity;
+    int userBuckets;
+    int itemBuckets;
+    int codebookSize;
+    int embeddingDim;
+    int promoteAfter;
+    long seed;
+    CtrModelConfig.Backbone backbone;
+    CtrModelConfig.Fusion fusion;
+    float learningRate;
+    boolean controlModel;
+
+    Draft(OnlineModelSettings s) {
+      modelStore = s.modelStore;
+      publishIntervalMillis = s.publishIntervalMillis;
+      fullSnapshotEvery = s.fullSnapshotEvery;
+      retrainIntervalMillis = s.retrainIntervalMillis;
+      retrainEpochs = s.retrainEpochs;
+      retrainChunkSteps = s.retrainChunkSteps;
+      retrainChunkMillis = s.retrainChunkMillis;
+      batchSize = s.batchSize;
+      windowSize = s.windowSize;
+      coldStartAgeMillis = s.coldStartAgeMillis;
+      replayCapacity = s.replayCapacity;
+      userBuckets = s.userBuckets;
+      itemBuckets = s.itemBuckets;
+      codebookSize = s.codebookSize;
+      embeddingDim = s.embeddingDim;
+      promoteAfter = s.promoteAfter;
+      seed = s.seed;
+      backbone = s.backbone;
+      fusion = s.fusion;
+      learningRate = s.learningRate;
+      controlModel = s.controlModel;
+    }
   }
 }

@@ -59,147 +59,102 @@ public record VqVaeConfig(
   }
 
   public VqVaeConfig withHiddenSize(int h) {
-    return new VqVaeConfig(
-        h,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(c -> c.hiddenSize = h);
   }
 
   public VqVaeConfig withLatentSize(int d) {
-    return new VqVaeConfig(
-        hiddenSize,
-        d,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(c -> c.latentSize = d);
   }
 
   /** M and K together; k-means then uses at least 16 points per code. */
   public VqVaeConfig withCodebooks(int m, int k) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        m,
-        k,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        beta,
-        kmeansIterations,
-        Math.max(kmeansMaxPoints, 16 * k),
-        seed);
+    return edit(
+        c -> {
+          c.numCodebooks = m;
+          c.codebookSize = k;
+          c.kmeansMaxPoints = Math.max(kmeansMaxPoints, 16 * k);
+        });
   }
 
   public VqVaeConfig withEpochs(int warmup, int vq) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        vq,
-        warmup,
-        batchSize,
-        learningRate,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(
+        c -> {
+          c.warmupEpochs = warmup;
+          c.epochs = vq;
+        });
   }
 
   public VqVaeConfig withBatchSize(int b) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        b,
-        learningRate,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(c -> c.batchSize = b);
   }
 
   public VqVaeConfig withLearningRate(float lr) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        lr,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(c -> c.learningRate = lr);
   }
 
   public VqVaeConfig withBeta(float b) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        b,
-        kmeansIterations,
-        kmeansMaxPoints,
-        seed);
+    return edit(c -> c.beta = b);
   }
 
   public VqVaeConfig withKmeans(int iterations, int maxPoints) {
-    return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        beta,
-        iterations,
-        maxPoints,
-        seed);
+    return edit(
+        c -> {
+          c.kmeansIterations = iterations;
+          c.kmeansMaxPoints = maxPoints;
+        });
   }
 
   public VqVaeConfig withSeed(long s) {
+    return edit(c -> c.seed = s);
+  }
+
+  /** A copy with {@code change} applied, checked as any config is. */
+  private VqVaeConfig edit(java.util.function.Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
     return new VqVaeConfig(
-        hiddenSize,
-        latentSize,
-        numCodebooks,
-        codebookSize,
-        epochs,
-        warmupEpochs,
-        batchSize,
-        learningRate,
-        beta,
-        kmeansIterations,
-        kmeansMaxPoints,
-        s);
+        d.hiddenSize,
+        d.latentSize,
+        d.numCodebooks,
+        d.codebookSize,
+        d.epochs,
+        d.warmupEpochs,
+        d.batchSize,
+        d.learningRate,
+        d.beta,
+        d.kmeansIterations,
+        d.kmeansMaxPoints,
+        d.seed);
+  }
+
+  /** The components, editable: what the {@code with} methods change before the copy is checked. */
+  private static final class Draft {
+    int hiddenSize;
+    int latentSize;
+    int numCodebooks;
+    int codebookSize;
+    int epochs;
+    int warmupEpochs;
+    int batchSize;
+    float learningRate;
+    float beta;
+    int kmeansIterations;
+    int kmeansMaxPoints;
+    long seed;
+
+    Draft(VqVaeConfig c) {
+      hiddenSize = c.hiddenSize;
+      latentSize = c.latentSize;
+      numCodebooks = c.numCodebooks;
+      codebookSize = c.codebookSize;
+      epochs = c.epochs;
+      warmupEpochs = c.warmupEpochs;
+      batchSize = c.batchSize;
+      learningRate = c.learningRate;
+      beta = c.beta;
+      kmeansIterations = c.kmeansIterations;
+      kmeansMaxPoints = c.kmeansMaxPoints;
+      seed = c.seed;
+    }
   }
 }

@@ -1,8 +1,8 @@
 package io.moc.ctr.online;
 
 import io.moc.avro.ModelSnapshot;
+import io.moc.util.NamedValues;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,16 +36,12 @@ public class ModelSnapshotEntry {
   }
 
   public Map<String, Double> metrics() {
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (int i = 0; i < metricNames.length; i++) {
-      m.put(metricNames[i], metricValues[i]);
-    }
-    return m;
+    return NamedValues.toMap(metricNames, metricValues);
   }
 
   public void setMetrics(Map<String, Double> metrics) {
-    metricNames = metrics.keySet().toArray(new String[0]);
-    metricValues = metrics.values().stream().mapToDouble(Double::doubleValue).toArray();
+    metricNames = NamedValues.names(metrics);
+    metricValues = NamedValues.values(metrics);
   }
 
   public ModelSnapshot toAvro() {
