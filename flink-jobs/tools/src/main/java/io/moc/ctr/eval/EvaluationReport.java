@@ -38,11 +38,13 @@ public final class EvaluationReport {
     out.put("dataset", settings.data().toString());
     out.put("settings", settings.describe());
     out.put("rows", rows);
+    List<Paired> paired = paired(cells);
+    out.put("paired", paired);
     out.put("cells", cells);
     Path written = JsonReport.write(report, out);
     Path figure = Figure.write(written.resolveSibling(base), figure(rows));
     Path markdown = written.resolveSibling(base + ".md");
-    Files.writeString(markdown, markdown(settings, rows, figure.getFileName().toString()));
+    Files.writeString(markdown, markdown(settings, rows, paired, figure.getFileName().toString()));
     console.println("Report written to " + written + ", " + markdown + " and " + figure);
   }
 
@@ -66,7 +68,10 @@ public final class EvaluationReport {
   }
 
   static String markdown(
-      EvaluationGrid.Settings settings, List<Map<String, Object>> rows, String figure) {
+      EvaluationGrid.Settings settings,
+      List<Map<String, Object>> rows,
+      List<Paired> paired,
+      String figure) {
     StringBuilder md = new StringBuilder();
     md.append("# CTR evaluation: ").append(settings.data().getFileName()).append("\n\n");
     md.append("Test AUC, mean ± std over seeds (early stopping on validation AUC; the test split ")
@@ -108,6 +113,7 @@ public final class EvaluationReport {
       }
       md.append("\n");
       md.append(comparisons(rows, backbone, scales.get(scales.size() - 1)));
+      md.append(pairedTable(paired, backbone));
     }
     md.append("![AUC against scale](").append(figure).append(")\n");
     return md.toString();
@@ -156,6 +162,148 @@ public final class EvaluationReport {
               zOf(moc, o, "cold_pair_auc"),
               difference(moc, o, "cold_recall_at_10", "%+.3f")));
     }
+    return md.append("\n").toString();
+  }
+
+  /** The references every method is compared with, seed by seed. */
+  static final List<String> REFERENCES = List.of("adapter", "none");
+
+  /** The metrics compared seed by seed: overall AUC and the two cold-start figures. */
+  static final List<String> PAIRED_METRICS =
+      List.of("test_auc", "cold_pair_auc", "cold_recall_at_10");
+
+  /**
+   * A method minus a reference on one metric, over the seeds both have (each seed's cells share the
+   * split, the negatives and the initialisation seed).
+   */
+  public record Paired(
+      String backbone,
+      String method,
+      int scale,
+      String reference,
+      int referenceScale,
+      String metric,
+      int pairs,
+      double mean,
+      double std,
+      boolean withinNoise) {}
+
+  /**
+   * Every method at its largest scale against each reference at its largest, per backbone and
+   * metric, paired by seed.
+   */
+  static List<Paired> paired(List<Map<String, Object>> cells) {
+    List<Paired> out = new ArrayList<>();
+    for (String backbone : distinct(cells, "backbone")) {
+      for (String reference : REFERENCES) {
+        int refScale = largestScale(cells, backbone, reference);
+        if (refScale < 0) {
+          continue;
+        }
+        for (String method : distinct(cells, "method")) {
+          int scale = largestScale(cells, backbone, method);
+          if (method.equals(reference) || scale < 0) {
+            continue;
+          }
+          for (String metric : PAIRED_METRICS) {
+            Map<Integer, Double> a = bySeed(cells, backbone, method, scale, metric);
+            Map<Integer, Double> b = bySeed(cells, backbone, reference, refScale, metric);
+            a.keySet().retainAll(b.keySet());
+            if (a.isEmpty()) {
+              continue;
+            }
+            double[] x = a.values().stream().mapToDouble(Double::doubleValue).toArray();
+            double[] y = a.keySet().stream().mapToDouble(b::get).toArray();
+            io.moc.ctr.metrics.PairedDifference d = io.moc.ctr.metrics.PairedDifference.of(x, y);
+            out.add(
+                new Paired(
+                    backbone,
+                    method,
+                    scale,
+                    reference,
+                    refScale,
+                    metric,
+                    d.pairs(),
+                    d.mean(),
+                    d.std(),
+                    d.withinNoise()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static int largestScale(List<Map<String, Object>> cells, String backbone, String method) {
+    return cells.stream()
+        .filter(c -> c.get("backbone").equals(backbone) && c.get("method").equals(method))
+        .mapToInt(c -> (int) num(c, "scale"))
+        .max()
+        .orElse(-1);
+  }
+
+  /** The metric of each seed's cell, in seed order; seeds without it are left out. */
+  private static Map<Integer, Double> bySeed(
+      List<Map<String, Object>> cells, String backbone, String method, int scale, String metric) {
+    Map<Integer, Double> values = new java.util.TreeMap<>();
+    for (Map<String, Object> c : cells) {
+      if (c.get("backbone").equals(backbone)
+          && c.get("method").equals(method)
+          && num(c, "scale") == scale
+          && c.get(metric) != null) {
+        values.put((int) num(c, "seed"), num(c, metric));
+      }
+    }
+    return values;
+  }
+
+  /** The paired differences of one backbone as a markdown table. */
+  static String pairedTable(List<Paired> paired, String backbone) {
+    List<Paired> mine = paired.stream().filter(p -> p.backbone().equals(backbone)).toList();
+    if (mine.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder();
+    md.append(
+        "Paired by seed (the same seed's split, negatives and initialisation for both): method −"
+            + " reference, mean ± std of the per-seed differences; \"noise\" when the 95% interval"
+            + " of the mean (Student's t) contains zero.\n\n| method | reference |");
+    PAIRED_METRICS.forEach(m -> md.append(" Δ ").append(m).append(" |"));
+    md.append("\n|---|---|");
+    PAIRED_METRICS.forEach(m -> md.append("---|"));
+    md.append("\n");
+    Map<String, Map<String, Paired>> byPair = new LinkedHashMap<>();
+    for (Paired p : mine) {
+      byPair
+          .computeIfAbsent(
+              p.method()
+                  + " "
+                  + p.scale()
+                  + "x | "
+                  + p.reference()
+                  + " "
+                  + p.referenceScale()
+                  + "x",
+              k -> new LinkedHashMap<>())
+          .put(p.metric(), p);
+    }
+    byPair.forEach(
+        (pair, metrics) -> {
+          md.append("| ").append(pair).append(" |");
+          for (String m : PAIRED_METRICS) {
+            Paired p = metrics.get(m);
+            md.append(
+                p == null
+                    ? " |"
+                    : String.format(
+                        Locale.ROOT,
+                        " %+.4f ± %.4f%s |",
+                        p.mean(),
+                        p.std(),
+                        p.withinNoise() ? " (noise)" : ""));
+          }
+          md.append("\n");
+        });
     return md.append("\n").toString();
   }
 
