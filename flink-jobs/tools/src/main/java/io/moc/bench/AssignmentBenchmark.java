@@ -4,9 +4,7 @@ import io.moc.codebook.Codebook;
 import io.moc.codebook.methods.CodebookMethods;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code bin/moc bench assignment}: plain-Java code assignment, items per second on one core (the
@@ -21,32 +19,30 @@ public final class AssignmentBenchmark {
     this.console = console;
   }
 
-  public Map<String, Object> run(
+  /** The figures: one row per method. */
+  public record Report(
+      int dimension, int numCodebooks, int codebookSize, int items, List<Row> rows) {}
+
+  /** One method's assignment throughput. */
+  public record Row(String method, long itemsPerSPerCore) {}
+
+  public Report run(
       List<String> methods, int numCodebooks, int codebookSize, int dimension, int items)
       throws Exception {
     List<float[]> data = BenchData.unitVectors(items, dimension, 7);
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("dimension", dimension);
-    report.put("num_codebooks", numCodebooks);
-    report.put("codebook_size", codebookSize);
-    report.put("items", items);
-    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     for (String method : methods) {
       Codebook codebook =
           CodebookMethods.trainer(method, numCodebooks, codebookSize, 32, 5, 1)
               .train("bench", data.subList(0, Math.min(4000, items)));
       timed(() -> assignAll(codebook, data)); // warm-up: JIT
       double seconds = timed(() -> assignAll(codebook, data));
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("method", method);
-      row.put("items_per_s_per_core", Math.round(items / seconds));
-      rows.add(row);
+      rows.add(new Row(method, Math.round(items / seconds)));
       console.printf(
           "%-16s M=%d K=%d: %.0f items/s on one core%n",
           method, codebook.numCodebooks(), codebookSize, items / seconds);
     }
-    report.put("rows", rows);
-    return report;
+    return new Report(dimension, numCodebooks, codebookSize, items, rows);
   }
 
   private static long assignAll(Codebook codebook, List<float[]> data) {

@@ -35,9 +35,7 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -82,7 +80,35 @@ public final class CtrBenchmark {
     this.console = console;
   }
 
-  public Map<String, Object> run(Options options) throws Exception {
+  /** The figures: one row per backbone, ours next to plain DJL in the same run. */
+  public record Report(
+      String dataset,
+      int batch,
+      int steps,
+      int repeats,
+      String codes,
+      double loadAverageAtStart,
+      List<Row> rows,
+      int threads,
+      int interopThreads,
+      String notes) {}
+
+  /** One backbone: training and scoring, ours and DJL's own loop, and memory peaks. */
+  public record Row(
+      String backbone,
+      long parameters,
+      long trainExamplesPerS,
+      long rawTrainExamplesPerS,
+      double trainRatio,
+      long scoreExamplesPerS,
+      long rawScoreExamplesPerS,
+      double scoreRatio,
+      long batchBuildExamplesPerS,
+      double heapPeakMb,
+      double rssPeakMb,
+      boolean rssPeakReset) {}
+
+  public Report run(Options options) throws Exception {
     CtrDataset data = CtrDataset.load(options.data(), 1);
     CtrFeatures features =
         new CtrFeatures(data, codes(data.items().size()), null, buckets(data.items().size()));
@@ -93,17 +119,9 @@ public final class CtrBenchmark {
     }
     int[] order = shuffled(trainSize, new Random(options.seed()));
 
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("dataset", options.data().getFileName().toString());
-    report.put("batch", options.batch());
-    report.put("steps", options.steps());
-    report.put("repeats", options.repeats());
-    report.put("codes", CODES);
     // The machine is shared: the load at the start tells how far to trust absolute figures.
-    report.put(
-        "load_average_at_start",
-        round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-    List<Map<String, Object>> rows = new ArrayList<>();
+    double load = round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    List<Row> rows = new ArrayList<>();
     for (Backbone backbone : options.backbones()) {
       CtrModelConfig config =
           features
@@ -118,10 +136,16 @@ public final class CtrBenchmark {
       rows.add(backbone(config, features, order, options));
     }
     // Read after the engine has started: it applies -Dai.djl.pytorch.num_threads on load.
-    report.put("threads", JniUtils.getNumThreads());
-    report.put("interop_threads", JniUtils.getNumInteropThreads());
-    report.put(
-        "notes",
+    return new Report(
+        options.data().getFileName().toString(),
+        options.batch(),
+        options.steps(),
+        options.repeats(),
+        CODES,
+        load,
+        rows,
+        JniUtils.getNumThreads(),
+        JniUtils.getNumInteropThreads(),
         "ours = CtrModel.trainStep/predict including CtrFeatures.batch; raw = the same network block"
             + " (CtrModel.network) under DJL Model + Trainer (DefaultTrainingConfig, sigmoid BCE,"
             + " Adam at the same learning rate) + EasyTrain.trainBatch + Trainer.step, and a DJL"
@@ -130,12 +154,10 @@ public final class CtrBenchmark {
             + " upper bound of the simultaneous peak; rss_peak_mb is the process-wide VmHWM,"
             + " reset per backbone (to the RSS of that moment, which keeps what the native"
             + " allocator retained from earlier backbones) only when rss_peak_reset is true.");
-    report.put("rows", rows);
-    return report;
   }
 
-  private Map<String, Object> backbone(
-      CtrModelConfig config, CtrFeatures features, int[] order, Options options) throws Exception {
+  private Row backbone(CtrModelConfig config, CtrFeatures features, int[] order, Options options)
+      throws Exception {
     boolean rssReset = resetPeaks();
     int b = options.batch();
     int steps = options.steps();
@@ -188,19 +210,20 @@ public final class CtrBenchmark {
         double[] train = alternate(oursTrain, rawTrain, steps, options.repeats());
         double[] score = alternate(oursScore, rawScore, steps, options.repeats());
         double buildSeconds = repeat(build, steps);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("backbone", config.backbone().name());
-        row.put("parameters", ours.parameterCount());
-        row.put("train_examples_per_s", rate(b, steps, train[0]));
-        row.put("raw_train_examples_per_s", rate(b, steps, train[1]));
-        row.put("train_ratio", ratio(train[1], train[0]));
-        row.put("score_examples_per_s", rate(b, steps, score[0]));
-        row.put("raw_score_examples_per_s", rate(b, steps, score[1]));
-        row.put("score_ratio", ratio(score[1], score[0]));
-        row.put("batch_build_examples_per_s", rate(b, steps, buildSeconds));
-        row.put("heap_peak_mb", round(heapPeakBytes() / 1048576.0));
-        row.put("rss_peak_mb", round(rssPeakKb() / 1024.0));
-        row.put("rss_peak_reset", rssReset);
+        Row row =
+            new Row(
+                config.backbone().name(),
+                ours.parameterCount(),
+                rate(b, steps, train[0]),
+                rate(b, steps, train[1]),
+                ratio(train[1], train[0]),
+                rate(b, steps, score[0]),
+                rate(b, steps, score[1]),
+                ratio(score[1], score[0]),
+                rate(b, steps, buildSeconds),
+                round(heapPeakBytes() / 1048576.0),
+                round(rssPeakKb() / 1024.0),
+                rssReset);
         console.printf(
             "%-12s train %8.0f ex/s (raw DJL %8.0f, ratio %.2f)  score %8.0f ex/s (raw %8.0f,"
                 + " ratio %.2f)  heap peak %.0f MB, RSS peak %.0f MB%n",

@@ -26,9 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.configuration.Configuration;
@@ -68,16 +66,37 @@ public final class IndexingBenchmark {
     this.console = console;
   }
 
-  public Map<String, Object> run() throws Exception {
+  /**
+   * The figures: (a) latency at the steady rate, (b) the job's rate with text embedding next to the
+   * raw embedder's before and after it (their mean is the baseline of {@code embedRatio}), (c) the
+   * rate with precomputed embeddings.
+   */
+  public record Report(
+      int cores,
+      int embedBatchSize,
+      boolean embedBatchInvariant,
+      double steadyItemsPerS,
+      long steadySeconds,
+      long latencySamples,
+      long latencyMsP50,
+      long latencyMsP99,
+      int embedItems,
+      double embedItemsPerSJob,
+      int precomputedItems,
+      double precomputedItemsPerS,
+      double embedItemsPerSRawBefore,
+      double embedItemsPerSRawAfter,
+      double embedItemsPerSRaw,
+      double embedRatio) {}
+
+  public Report run() throws Exception {
     Path workDir = options.workDir().toAbsolutePath();
     Files.createDirectories(workDir.resolve("kafka"));
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("cores", Runtime.getRuntime().availableProcessors());
 
     Configuration jobConfig = new Configuration(options.jobConfig());
     IndexingSettings settings = IndexingOptions.read(JobConfig.withRuntimeDefaults(jobConfig));
-    report.put("embed_batch_size", settings.embedBatchSize());
-    report.put("embed_batch_invariant", settings.embedBatchInvariant());
+    int batchSize = settings.embedBatchSize();
+    boolean batchInvariant = settings.embedBatchInvariant();
 
     // Texts for phase (b). The raw embedder runs on them before the job and again after it, in
     // this JVM: the job is compared with the mean, so JIT warm-up and machine noise cut both ways.
@@ -91,6 +110,10 @@ public final class IndexingBenchmark {
             .codebookTrainer()
             .train(settings.embeddingModel(), sample.subList(0, Math.min(2000, sample.size())));
 
+    CodesMonitor.Snapshot steady;
+    double jobPerSecond;
+    List<ItemEvent> precomputed;
+    double precomputedPerSecond;
     try (LocalRuntime local = LocalRuntime.start(workDir, options.kafkaPort(), jobConfig)) {
       String bootstrap = local.bootstrapServers();
       jobConfig = local.jobConfig();
@@ -113,27 +136,36 @@ public final class IndexingBenchmark {
         var job = cluster.submit(env, "moc indexing (bench)");
         console.println("job running; dashboard " + cluster.dashboardUrl());
 
-        steadyLatency(bootstrap, settings, report);
+        steady = steadyLatency(bootstrap, settings);
 
-        double jobPerSecond = burst(bootstrap, settings, textItems, "embed-");
-        report.put("embed_items", textItems.size());
-        report.put("embed_items_per_s_job", round(jobPerSecond));
+        jobPerSecond = burst(bootstrap, settings, textItems, "embed-");
 
-        List<ItemEvent> precomputed = precomputedItems(options.precomputedItems(), settings);
-        double precomputedPerSecond = burst(bootstrap, settings, precomputed, "pre-");
-        report.put("precomputed_items", precomputed.size());
-        report.put("precomputed_items_per_s", round(precomputedPerSecond));
+        precomputed = precomputedItems(options.precomputedItems(), settings);
+        precomputedPerSecond = burst(bootstrap, settings, precomputed, "pre-");
         console.printf("precomputed embeddings: %.0f items/s%n", precomputedPerSecond);
         cluster.cancel(job);
       }
     }
     double rawAfter = rawEmbedder(settings, texts, null);
     double rawPerSecond = (rawBefore + rawAfter) / 2;
-    double jobPerSecond = (double) report.get("embed_items_per_s_job");
-    report.put("embed_items_per_s_raw_before", round(rawBefore));
-    report.put("embed_items_per_s_raw_after", round(rawAfter));
-    report.put("embed_items_per_s_raw", round(rawPerSecond));
-    report.put("embed_ratio", round(jobPerSecond / rawPerSecond));
+    Report report =
+        new Report(
+            Runtime.getRuntime().availableProcessors(),
+            batchSize,
+            batchInvariant,
+            options.steadyRate(),
+            options.steadyDuration().toSeconds(),
+            steady.latencySamples(),
+            steady.latencyP50(),
+            steady.latencyP99(),
+            textItems.size(),
+            round(jobPerSecond),
+            precomputed.size(),
+            round(precomputedPerSecond),
+            round(rawBefore),
+            round(rawAfter),
+            round(rawPerSecond),
+            round(jobPerSecond / rawPerSecond));
     console.printf(
         "embedding: job %.0f items/s, raw %.0f texts/s (before %.0f, after %.0f), ratio %.2f%n",
         jobPerSecond, rawPerSecond, rawBefore, rawAfter, jobPerSecond / rawPerSecond);
@@ -144,19 +176,15 @@ public final class IndexingBenchmark {
   }
 
   /** (a): a steady item rate through the whole path, latency from items to item-codes. */
-  private void steadyLatency(
-      String bootstrap, IndexingSettings settings, Map<String, Object> report) throws Exception {
+  private CodesMonitor.Snapshot steadyLatency(String bootstrap, IndexingSettings settings)
+      throws Exception {
     // Warm-up: model, JIT and Kafka connections, not measured.
     feedSteady(bootstrap, settings, 101, Duration.ofSeconds(10));
     CodesMonitor.Snapshot s = feedSteady(bootstrap, settings, 102, options.steadyDuration());
-    report.put("steady_items_per_s", options.steadyRate());
-    report.put("steady_seconds", options.steadyDuration().toSeconds());
-    report.put("latency_samples", s.latencySamples());
-    report.put("latency_ms_p50", s.latencyP50());
-    report.put("latency_ms_p99", s.latencyP99());
     console.printf(
         "latency at %.0f items/s: p50 %d ms, p99 %d ms (%d items)%n",
         options.steadyRate(), s.latencyP50(), s.latencyP99(), s.latencySamples());
+    return s;
   }
 
   private CodesMonitor.Snapshot feedSteady(

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -47,9 +46,25 @@ public final class RecodingBenchmark {
     this.console = console;
   }
 
-  public Map<String, Object> run(Path workDir, int kafkaPort, int items, Configuration options)
+  /**
+   * The figures.
+   *
+   * @param checkpointMsBefore durations of the checkpoints of the idle job holding the items
+   * @param checkpointMsDuringRecoding durations of those completed while it re-coded them
+   */
+  public record Report(
+      int items,
+      int numCodebooks,
+      int codebookSize,
+      String method,
+      double recodeSeconds,
+      long recodeItemsPerS,
+      List<Long> checkpointMsBefore,
+      List<Long> checkpointMsDuringRecoding,
+      long checkpointsFailed) {}
+
+  public Report run(Path workDir, int kafkaPort, int items, Configuration options)
       throws Exception {
-    Map<String, Object> report = new LinkedHashMap<>();
     Configuration jobConfig = new Configuration(options);
     if (!jobConfig.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
       jobConfig.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
@@ -59,10 +74,6 @@ public final class RecodingBenchmark {
       jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
       List<float[]> vectors = BenchData.unitVectors(items, settings.embeddingDimension(), 3);
-      report.put("items", items);
-      report.put("num_codebooks", settings.numCodebooks());
-      report.put("codebook_size", settings.codebookSize());
-      report.put("method", settings.codebookMethod());
       try (LocalFlinkCluster cluster = local.startFlink(4, 0);
           KafkaProducer<byte[], byte[]> producer =
               new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
@@ -96,8 +107,6 @@ public final class RecodingBenchmark {
         double seconds = (lastAppend - published) / 1000.0;
         Thread.sleep(2 * jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis());
         watcher.interrupt();
-        report.put("recode_seconds", seconds);
-        report.put("recode_items_per_s", Math.round(items / seconds));
         List<Long> before = new ArrayList<>();
         List<Long> during = new ArrayList<>();
         for (LocalFlinkCluster.Checkpoint c : checkpoints.values()) {
@@ -110,18 +119,22 @@ public final class RecodingBenchmark {
             during.add(c.durationMs());
           }
         }
-        report.put("checkpoint_ms_before", before);
-        report.put("checkpoint_ms_during_recoding", during);
-        report.put(
-            "checkpoints_failed",
-            checkpoints.values().stream().filter(c -> c.status().equals("FAILED")).count());
         console.printf(
             "re-coded %d items in %.2f s (%.0f items/s); checkpoints before %s ms, during %s ms%n",
             items, seconds, items / seconds, before, during);
         cluster.cancel(job);
+        return new Report(
+            items,
+            settings.numCodebooks(),
+            settings.codebookSize(),
+            settings.codebookMethod(),
+            seconds,
+            Math.round(items / seconds),
+            before,
+            during,
+            checkpoints.values().stream().filter(c -> c.status().equals("FAILED")).count());
       }
     }
-    return report;
   }
 
   private static Thread watch(

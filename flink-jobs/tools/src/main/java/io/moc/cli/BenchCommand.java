@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +37,7 @@ final class BenchCommand extends MocCommand.Group {
     @Option(names = "--report", paramLabel = "FILE", description = "Write the figures as JSON.")
     Path file;
 
-    void write(MocCommand command, Map<String, Object> figures) throws Exception {
+    void write(MocCommand command, Object figures) throws Exception {
       if (file != null) {
         command.out().println("Report written to " + JsonReport.write(file, figures));
       }

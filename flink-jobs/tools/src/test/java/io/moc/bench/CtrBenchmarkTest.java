@@ -18,29 +18,35 @@ class CtrBenchmarkTest {
     CtrBenchmark.Options options =
         new CtrBenchmark.Options(
             SharedData.dataset("movielens-100k"), 256, 3, 2, List.of(Backbone.values()), 7);
-    Map<String, Object> report =
+    CtrBenchmark.Report report =
         new CtrBenchmark(new PrintStream(new ByteArrayOutputStream())).run(options);
 
-    assertEquals(256, report.get("batch"));
-    assertTrue(((Number) report.get("threads")).intValue() >= 1);
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("rows");
+    assertEquals(256, report.batch());
+    assertTrue(report.threads() >= 1);
+    List<CtrBenchmark.Row> rows = report.rows();
     assertEquals(
         List.of("DEEPFM", "DCNV2", "AUTOINT_PLUS"),
-        rows.stream().map(r -> r.get("backbone")).toList());
-    for (Map<String, Object> row : rows) {
-      for (String key :
-          List.of(
+        rows.stream().map(CtrBenchmark.Row::backbone).toList());
+    for (CtrBenchmark.Row row : rows) {
+      Map<String, Double> figures =
+          Map.of(
               "train_examples_per_s",
+              (double) row.trainExamplesPerS(),
               "raw_train_examples_per_s",
+              (double) row.rawTrainExamplesPerS(),
               "train_ratio",
+              row.trainRatio(),
               "score_examples_per_s",
+              (double) row.scoreExamplesPerS(),
               "raw_score_examples_per_s",
+              (double) row.rawScoreExamplesPerS(),
               "score_ratio",
+              row.scoreRatio(),
               "heap_peak_mb",
-              "rss_peak_mb")) {
-        assertTrue(((Number) row.get(key)).doubleValue() > 0, row.get("backbone") + " " + key);
-      }
+              row.heapPeakMb(),
+              "rss_peak_mb",
+              row.rssPeakMb());
+      figures.forEach((key, value) -> assertTrue(value > 0, row.backbone() + " " + key));
     }
   }
 

@@ -14,9 +14,22 @@ import java.util.List;
  * methods without a scale run at 1x only.
  *
  * @param codes the codebook method of the codes, or null when the representation reads none
+ * @param denseFromCodes an ADAPTER whose dense input is the item's chosen code vectors
+ *     (concatenated, as {@link io.moc.codebook.Codebook#represent} gives them) instead of its text
+ *     embedding: what the adapter knows, recovered from M small integers and the codebook
  */
 public record EvalMethod(
-    String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
+    String name,
+    ItemRepresentation representation,
+    Fusion fusion,
+    String codes,
+    boolean scaled,
+    boolean denseFromCodes) {
+
+  public EvalMethod(
+      String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
+    this(name, representation, fusion, codes, scaled, false);
+  }
 
   /** Semantic-id length of the Multi-Embedding baseline. */
   public static final int ME_CODES = 3;
@@ -38,7 +51,9 @@ public record EvalMethod(
           new EvalMethod("moc-mlp", ItemRepresentation.CODES, Fusion.MLP, VqCodebook.MOC, true),
           new EvalMethod(
               "moc-attention", ItemRepresentation.CODES, Fusion.ATTENTION, VqCodebook.MOC, true),
-          new EvalMethod("unified", ItemRepresentation.UNIFIED, Fusion.GATE, VqCodebook.MOC, true));
+          new EvalMethod("unified", ItemRepresentation.UNIFIED, Fusion.GATE, VqCodebook.MOC, true),
+          new EvalMethod(
+              "moc-dense", ItemRepresentation.ADAPTER, Fusion.NONE, VqCodebook.MOC, true, true));
 
   public static EvalMethod named(String name) {
     return ALL.stream()
@@ -67,6 +82,6 @@ public record EvalMethod(
   }
 
   public boolean readsText() {
-    return representation == ItemRepresentation.ADAPTER;
+    return representation == ItemRepresentation.ADAPTER && !denseFromCodes;
   }
 }

@@ -155,7 +155,7 @@ public final class EvaluationGrid {
     for (int scale : scales) {
       for (int seed = 1; seed <= settings.seeds(); seed++) {
         // Codes are made once per method, scale and seed, and shared by every model reading them.
-        Map<String, int[][]> codesByMethod = new LinkedHashMap<>();
+        Map<String, ItemFeatures.Coded> codesByMethod = new LinkedHashMap<>();
         Map<String, Double> codeSeconds = new LinkedHashMap<>();
         for (EvalMethod method : settings.methods()) {
           if (!runs(method, scale)) {
@@ -173,7 +173,7 @@ public final class EvaluationGrid {
               long start = System.nanoTime();
               codesByMethod.put(
                   codesKey,
-                  ItemFeatures.codes(
+                  ItemFeatures.coded(
                       data,
                       embeddings,
                       CodebookMethods.trainer(
@@ -185,12 +185,15 @@ public final class EvaluationGrid {
                           seed)));
               codeSeconds.put(codesKey, (System.nanoTime() - start) / 1e9);
             }
-            int[][] codes = method.codes() == null ? null : codesByMethod.get(codesKey);
+            ItemFeatures.Coded coded = method.codes() == null ? null : codesByMethod.get(codesKey);
+            int[][] codes = coded == null ? null : coded.codes();
             String label =
                 String.format(
                     "[%d/%d] %s %s %dx seed %d",
                     index, total, backbone, method.name(), method.scaled() ? scale : 1, seed);
-            runCell(cell, data, embeddings, codes, method, backbone, scale, seed, label);
+            float[][] dense =
+                method.readsText() ? embeddings : method.denseFromCodes() ? coded.vectors() : null;
+            runCell(cell, data, dense, codes, method, backbone, scale, seed, label);
             if (method.codes() != null) {
               cell.put("codebook_seconds", codeSeconds.get(codesKey));
               cell.put("code_collision_rate", collisionRate(codes, data));
@@ -209,10 +212,14 @@ public final class EvaluationGrid {
     return method.scaled() ? method.runsAt(scale) : scale == settings.scales().get(0);
   }
 
+  /**
+   * @param dense the dense input of an ADAPTER (text embeddings, or the chosen code vectors); null
+   *     for representations without one
+   */
   private void runCell(
       Map<String, Object> cell,
       CtrDataset data,
-      float[][] embeddings,
+      float[][] dense,
       int[][] codes,
       EvalMethod method,
       Backbone backbone,
@@ -223,8 +230,7 @@ public final class EvaluationGrid {
         settings.hashBuckets() > 0
             ? settings.hashBuckets()
             : Math.max(16, data.items().size() / AUTO_ITEMS_PER_BUCKET);
-    CtrFeatures features =
-        new CtrFeatures(data, codes, method.readsText() ? embeddings : null, buckets);
+    CtrFeatures features = new CtrFeatures(data, codes, dense, buckets);
     CtrModelConfig.Builder builder =
         features
             .fields(CtrModelConfig.builder(), settings.codebookSize())

@@ -53,12 +53,25 @@ public final class ItemFeatures {
    *     code field (the unknown item gets all zeros)
    */
   public static int[][] codes(CtrDataset data, float[][] embeddings, CodebookTrainer trainer) {
+    return coded(data, embeddings, trainer).codes();
+  }
+
+  /**
+   * An item's codes (shifted by one, as {@link #codes}) and its chosen code vectors concatenated
+   * ({@link Codebook#represent}; zeros for the unknown item): all a model reads of the item's text
+   * when it reads codes alone.
+   */
+  public record Coded(int[][] codes, float[][] vectors) {}
+
+  /** As {@link #codes}, with the chosen code vectors of every item. */
+  public static Coded coded(CtrDataset data, float[][] embeddings, CodebookTrainer trainer) {
     List<float[]> sample = new ArrayList<>();
     data.trainItems().stream()
         .filter(i -> i != Vocabulary.UNKNOWN)
         .forEach(i -> sample.add(embeddings[i]));
     try (Codebook codebook = trainer.train(SentenceEmbedder.MODEL_NAME, sample)) {
       int[][] codes = new int[embeddings.length][];
+      float[][] vectors = new float[embeddings.length][];
       codes[Vocabulary.UNKNOWN] = new int[codebook.numCodebooks()];
       for (int item = 1; item < embeddings.length; item++) {
         int[] c = codebook.assign(embeddings[item]).codes();
@@ -66,8 +79,10 @@ public final class ItemFeatures {
           c[m]++;
         }
         codes[item] = c;
+        vectors[item] = codebook.represent(embeddings[item]);
       }
-      return codes;
+      vectors[Vocabulary.UNKNOWN] = new float[vectors[embeddings.length > 1 ? 1 : 0].length];
+      return new Coded(codes, vectors);
     }
   }
 }
