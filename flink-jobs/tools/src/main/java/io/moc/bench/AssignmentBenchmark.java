@@ -1,5 +1,6 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.methods.CodebookMethods;
 import java.io.PrintStream;
@@ -24,7 +25,7 @@ public final class AssignmentBenchmark {
       int dimension, int numCodebooks, int codebookSize, int items, List<Row> rows) {}
 
   /** One method's assignment throughput. */
-  public record Row(String method, long itemsPerSPerCore) {}
+  public record Row(String method, @JsonProperty("items_per_s_per_core") long itemsPerSPerCore) {}
 
   public Report run(
       List<String> methods, int numCodebooks, int codebookSize, int dimension, int items)

@@ -1,5 +1,6 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
@@ -81,12 +82,12 @@ public final class IndexingBenchmark {
       long latencyMsP50,
       long latencyMsP99,
       int embedItems,
-      double embedItemsPerSJob,
+      @JsonProperty("embed_items_per_s_job") double embedItemsPerSJob,
       int precomputedItems,
       double precomputedItemsPerS,
-      double embedItemsPerSRawBefore,
-      double embedItemsPerSRawAfter,
-      double embedItemsPerSRaw,
+      @JsonProperty("embed_items_per_s_raw_before") double embedItemsPerSRawBefore,
+      @JsonProperty("embed_items_per_s_raw_after") double embedItemsPerSRawAfter,
+      @JsonProperty("embed_items_per_s_raw") double embedItemsPerSRaw,
       double embedRatio) {}
 
   public Report run() throws Exception {
