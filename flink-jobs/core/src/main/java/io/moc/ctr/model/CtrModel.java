@@ -251,6 +251,83 @@ public final class CtrModel implements AutoCloseable {
         new CtrModelFormat.Contents(config, newCodebookVersion, steps, values, null));
   }
 
+  /**
+   * This model with code-field embedding rows given from outside, before training: rows derived
+   * from the codebook's vectors, so that a rare code starts where its meaning is rather than at
+   * random. Applied to every embedding table as wide as the rows (every embedding set, not DeepFM's
+   * first-order weights); each field's given rows are rescaled to the root mean square of that
+   * field's rows in this model, so the initialiser's scale is kept. The step count carries over;
+   * Adam starts afresh.
+   *
+   * @param rows per code field (the CODE columns in column order), per index of its vocabulary, the
+   *     row, or null to keep this model's
+   * @throws IllegalArgumentException when the rows do not fit the code fields
+   */
+  public CtrModel withCodeRows(float[][][] rows) {
+    requireOpen();
+    List<Integer> codeColumns = new ArrayList<>();
+    for (int c = 0; c < config.fields().size(); c++) {
+      if (config.fields().get(c).role() == FieldRole.CODE) {
+        codeColumns.add(c);
+      }
+    }
+    if (rows.length != codeColumns.size()) {
+      throw new IllegalArgumentException(
+          rows.length + " code row sets for " + codeColumns.size() + " code fields");
+    }
+    Map<String, CtrModelFormat.Tensor> values = tensors();
+    Set<Parameter> tables = new HashSet<>();
+    collectTables(network, tables);
+    for (Pair<String, Parameter> p : parameters) {
+      if (!tables.contains(p.getValue())) {
+        continue;
+      }
+      float[] table = values.get(p.getKey()).values().clone();
+      int width = Math.toIntExact(p.getValue().getShape().get(1));
+      for (int j = 0; j < active.length; j++) {
+        int m = codeColumns.indexOf(active[j]);
+        if (m < 0 || rows[m] == null) {
+          continue;
+        }
+        int vocabulary = config.fields().get(active[j]).vocabularySize();
+        if (rows[m].length != vocabulary) {
+          throw new IllegalArgumentException("code field " + m + " needs " + vocabulary + " rows");
+        }
+        int first = Math.toIntExact(offsets[j]) * width;
+        double own = 0;
+        double given = 0;
+        int counted = 0;
+        for (int v = 0; v < vocabulary; v++) {
+          for (int d = 0; d < width; d++) {
+            own += (double) table[first + v * width + d] * table[first + v * width + d];
+          }
+          if (rows[m][v] != null && rows[m][v].length == width) {
+            for (float x : rows[m][v]) {
+              given += (double) x * x;
+            }
+            counted++;
+          }
+        }
+        if (counted == 0 || given == 0) {
+          continue; // rows of another width (first-order weights), or all zero
+        }
+        double scale = Math.sqrt((own / vocabulary) / (given / counted));
+        for (int v = 0; v < vocabulary; v++) {
+          if (rows[m][v] != null && rows[m][v].length == width) {
+            for (int d = 0; d < width; d++) {
+              table[first + v * width + d] = (float) (rows[m][v][d] * scale);
+            }
+          }
+        }
+      }
+      values.put(p.getKey(), new CtrModelFormat.Tensor(values.get(p.getKey()).shape(), table));
+    }
+    return new CtrModel(
+        config,
+        codebookVersion,
+        new CtrModelFormat.Contents(config, codebookVersion, steps, values, null));
+  }
+
   private static void collectTables(Block block, Set<Parameter> tables) {
     if (block instanceof FieldEmbedding embedding) {
       tables.add(embedding.table());

@@ -234,6 +234,70 @@ class CtrModelTest {
   }
 
   @Test
+  void codeRowsFromOutsideReplaceTheWideTablesRowsAtTheInitialisersScale() {
+    CtrModelConfig config = CtrTestData.config().build();
+    int k = CtrTestData.K + 1;
+    int width = config.embeddingDim();
+    float[][][] rows = new float[CtrTestData.M][][];
+    rows[1] = new float[k][];
+    for (int v = 1; v < k; v++) {
+      rows[1][v] = new float[width];
+      rows[1][v][v % width] = 100f * v; // far from the initialiser's scale
+    }
+    try (CtrModel model = CtrModel.create(config, 1);
+        CtrModel initialised = model.withCodeRows(rows)) {
+      int first =
+          (CtrTestData.USERS + 1)
+              + (CtrTestData.ITEMS + 1)
+              + (CtrTestData.BRANDS + 1)
+              + (CtrTestData.CATEGORIES + 1)
+              + k; // code field 0 before field 1
+      int total = first - k + CtrTestData.M * k;
+      Map<String, float[]> before = model.parameterValues();
+      Map<String, float[]> after = initialised.parameterValues();
+      int replaced = 0;
+      for (String name : before.keySet()) {
+        float[] old = before.get(name);
+        float[] now = after.get(name);
+        if (old.length != (long) total * width || !name.contains("table")) {
+          assertArrayEquals(old, now, name + ": not a table as wide as the rows");
+          continue;
+        }
+        replaced++;
+        double ownSquares = 0;
+        double newSquares = 0;
+        for (int r = 0; r < total; r++) {
+          for (int d = 0; d < width; d++) {
+            int at = r * width + d;
+            boolean given = r > first && r < first + k;
+            if (!given) {
+              assertEquals(old[at], now[at], name + " row " + r + " kept");
+            } else if (d != (r - first) % width) {
+              assertEquals(0f, now[at], 1e-9, "the given row's shape");
+            }
+            if (r >= first && r < first + k) {
+              ownSquares += old[at] * old[at];
+              newSquares += given ? now[at] * now[at] : 0;
+            }
+          }
+        }
+        // The given rows carry the field's root mean square, not their own 100s.
+        assertEquals(ownSquares / k, newSquares / (k - 1), ownSquares / k * 1e-3);
+      }
+      assertEquals(1, replaced, "the embedding table; DeepFM's first-order weights are 1 wide");
+      assertEquals(model.steps(), initialised.steps());
+      assertTrue(Float.isFinite(initialised.predict(DATA.all())[0]));
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> {
+          try (CtrModel model = CtrModel.create(config, 1)) {
+            model.withCodeRows(new float[1][][]);
+          }
+        });
+  }
+
+  @Test
   void anAdapterModelRoundTripsToo() {
     CtrModelConfig config =
         CtrTestData.config()

@@ -17,6 +17,9 @@ import java.util.List;
  * @param denseFromCodes an ADAPTER whose dense input is the item's chosen code vectors
  *     (concatenated, as {@link io.moc.codebook.Codebook#represent} gives them) instead of its text
  *     embedding: what the adapter knows, recovered from M small integers and the codebook
+ * @param initFromCodebook code embedding rows start from the codebook's vectors (a fixed random
+ *     projection to the field width, at the initialiser's scale) instead of at random, so that a
+ *     rare code starts where its meaning is
  */
 public record EvalMethod(
     String name,
@@ -24,11 +27,12 @@ public record EvalMethod(
     Fusion fusion,
     String codes,
     boolean scaled,
-    boolean denseFromCodes) {
+    boolean denseFromCodes,
+    boolean initFromCodebook) {
 
   public EvalMethod(
       String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
-    this(name, representation, fusion, codes, scaled, false);
+    this(name, representation, fusion, codes, scaled, false, false);
   }
 
   /** Semantic-id length of the Multi-Embedding baseline. */
@@ -53,7 +57,23 @@ public record EvalMethod(
               "moc-attention", ItemRepresentation.CODES, Fusion.ATTENTION, VqCodebook.MOC, true),
           new EvalMethod("unified", ItemRepresentation.UNIFIED, Fusion.GATE, VqCodebook.MOC, true),
           new EvalMethod(
-              "moc-dense", ItemRepresentation.ADAPTER, Fusion.NONE, VqCodebook.MOC, true, true));
+              "moc-dense",
+              ItemRepresentation.ADAPTER,
+              Fusion.NONE,
+              VqCodebook.MOC,
+              true,
+              true,
+              false),
+          new EvalMethod(
+              "moc-init", ItemRepresentation.CODES, Fusion.GATE, VqCodebook.MOC, true, false, true),
+          new EvalMethod(
+              "moc-mlp-init",
+              ItemRepresentation.CODES,
+              Fusion.MLP,
+              VqCodebook.MOC,
+              true,
+              false,
+              true));
 
   public static EvalMethod named(String name) {
     return ALL.stream()

@@ -193,7 +193,11 @@ public final class EvaluationGrid {
                     index, total, backbone, method.name(), method.scaled() ? scale : 1, seed);
             float[][] dense =
                 method.readsText() ? embeddings : method.denseFromCodes() ? coded.vectors() : null;
-            runCell(cell, data, dense, codes, method, backbone, scale, seed, label);
+            float[][][] codeRows =
+                method.initFromCodebook()
+                    ? codeRows(coded, settings.codebookSize() + 1, settings.embeddingDim(), seed)
+                    : null;
+            runCell(cell, data, dense, codes, codeRows, method, backbone, scale, seed, label);
             if (method.codes() != null) {
               cell.put("codebook_seconds", codeSeconds.get(codesKey));
               cell.put("code_collision_rate", collisionRate(codes, data));
@@ -221,6 +225,7 @@ public final class EvaluationGrid {
       CtrDataset data,
       float[][] dense,
       int[][] codes,
+      float[][][] codeRows,
       EvalMethod method,
       Backbone backbone,
       int scale,
@@ -260,7 +265,7 @@ public final class EvaluationGrid {
     CtrTrainer.Fit fit;
     long parameters;
     long rows;
-    try (CtrModel model = CtrModel.create(builder.build(), 0)) {
+    try (CtrModel model = initialised(CtrModel.create(builder.build(), 0), codeRows)) {
       parameters = model.parameterCount();
       rows = model.totalEmbeddingRows();
       fit = trainer.fit(model, seed, n -> progress(label, n, perEpoch));
@@ -300,6 +305,54 @@ public final class EvaluationGrid {
     cell.put("examples_per_s", fit.examplesTrained() / fit.seconds());
     cell.put("parameters", parameters);
     cell.put("embedding_rows", rows);
+  }
+
+  /** {@code model} with its code rows set from {@code codeRows} (closing it), or itself. */
+  private static CtrModel initialised(CtrModel model, float[][][] codeRows) {
+    if (codeRows == null) {
+      return model;
+    }
+    try (model) {
+      return model.withCodeRows(codeRows);
+    }
+  }
+
+  /**
+   * Per code field, per code index (of {@code vocabulary}: K + 1, the unknown code first), the
+   * code's vector (from any item that chose it) projected to {@code width} by a fixed Gaussian
+   * matrix: nearby codes get nearby rows. Codes no item chose keep their random rows.
+   */
+  static float[][][] codeRows(ItemFeatures.Coded coded, int vocabulary, int width, long seed) {
+    int m = coded.codes()[1].length;
+    int d = coded.vectors()[1].length / m;
+    java.util.Random random = new java.util.Random(seed * 7919 + width);
+    float[][] projection = new float[d][width];
+    for (float[] row : projection) {
+      for (int j = 0; j < width; j++) {
+        row[j] = (float) (random.nextGaussian() / Math.sqrt(width));
+      }
+    }
+    float[][][] rows = new float[m][][];
+    for (int field = 0; field < m; field++) {
+      rows[field] = new float[vocabulary][];
+    }
+    for (int item = 1; item < coded.codes().length; item++) {
+      for (int field = 0; field < m; field++) {
+        int code = coded.codes()[item][field];
+        if (rows[field][code] != null) {
+          continue;
+        }
+        float[] row = new float[width];
+        for (int i = 0; i < d; i++) {
+          float x = coded.vectors()[item][field * d + i];
+          for (int j = 0; j < width; j++) {
+            row[j] += x * projection[i][j];
+          }
+        }
+        rows[field][code] = row;
+      }
+    }
+    return rows;
   }
 
   private static void putCold(Map<String, Object> cell, String key, Double value) {

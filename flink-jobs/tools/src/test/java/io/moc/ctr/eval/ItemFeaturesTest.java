@@ -58,6 +58,39 @@ class ItemFeaturesTest {
   }
 
   @Test
+  void shouldStartEachUsedCodesRowFromItsVectorAndLeaveUnusedOnesToTheInitialiser(@TempDir Path dir)
+      throws Exception {
+    CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 2), 1);
+    int n = data.items().size();
+    float[][] embeddings = new float[n][];
+    Random random = new Random(5);
+    embeddings[Vocabulary.UNKNOWN] = new float[24];
+    for (int i = 1; i < n; i++) {
+      embeddings[i] = new float[24];
+      for (int j = 0; j < 24; j++) {
+        embeddings[i][j] = (float) random.nextGaussian();
+      }
+    }
+    ItemFeatures.Coded coded =
+        ItemFeatures.coded(
+            data, embeddings, CodebookMethods.trainer(ProjectedKMeansCodebook.PQ, 3, 16, 8, 5, 1));
+    float[][][] rows = EvaluationGrid.codeRows(coded, 17, 4, 1);
+    assertEquals(3, rows.length);
+    java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int i = 1; i < n; i++) {
+      used.add(coded.codes()[i][0]);
+    }
+    for (int v = 0; v < 17; v++) {
+      assertEquals(used.contains(v), rows[0][v] != null, "code " + v);
+      if (rows[0][v] != null) {
+        assertEquals(4, rows[0][v].length);
+      }
+    }
+    assertTrue(rows[0][0] == null, "the unknown code keeps its row");
+    assertTrue(EvalMethod.named("moc-init").initFromCodebook());
+  }
+
+  @Test
   void shouldReadTheCodeVectorsAndNotTheTextInMocDense() {
     EvalMethod dense = EvalMethod.named("moc-dense");
     assertEquals(ItemRepresentation.ADAPTER, dense.representation());
