@@ -43,7 +43,8 @@ final class EvaluateCommand extends MocCommand {
       split = ",",
       description =
           "none, adapter, me, pq, rqvae, moc, moc-heads, moc-concat, moc-mlp, moc-attention,"
-              + " unified (default all).")
+              + " unified, moc-dense (the adapter over the chosen code vectors), moc-init and"
+              + " moc-mlp-init (code rows start from the codebook vectors) (default all).")
   List<EvalMethod> methods;
 
   @Option(
