@@ -2,7 +2,6 @@ package io.moc.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -17,12 +16,15 @@ import io.moc.ctr.online.ModelDelta;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
+import io.moc.util.Poll;
 import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -151,7 +153,7 @@ class CtrScorerITCase {
         models.commitTransaction();
         codes.send(codes("f", "f", CODEBOOK, 0, 1, 2));
         codes.flush();
-        assertTrue(scorer.refresh());
+        awaitRefresh(scorer);
         assertEquals(4, scorer.modelVersion());
         assertEquals(3, scorer.itemsKnown());
         try (ModelArtifact.Scorer newer = v4.open()) {
@@ -165,7 +167,7 @@ class CtrScorerITCase {
         models.beginTransaction();
         models.send(delta(5, 4, v4, v5, v4.sha256()));
         models.commitTransaction();
-        assertTrue(scorer.refresh());
+        awaitRefresh(scorer);
         assertEquals(5, scorer.modelVersion());
         try (ModelArtifact.Scorer newer = v5.open()) {
           assertEquals(
@@ -175,12 +177,29 @@ class CtrScorerITCase {
         models.beginTransaction();
         models.send(delta(6, 4, v4, artifact(6), v5.sha256()));
         models.commitTransaction();
-        IllegalArgumentException refused =
-            assertThrows(IllegalArgumentException.class, scorer::refresh);
-        assertTrue(refused.getMessage().contains("version 6"), refused.getMessage());
+        // The committed record may reach the scorer's consumer a poll later: refresh until it does.
+        AtomicReference<IllegalArgumentException> refused = new AtomicReference<>();
+        Poll.until(
+            "the scorer to refuse version 6",
+            Duration.ofSeconds(30),
+            () -> {
+              try {
+                scorer.refresh();
+                return false;
+              } catch (IllegalArgumentException e) {
+                refused.set(e);
+                return true;
+              }
+            });
+        assertTrue(refused.get().getMessage().contains("version 6"), refused.get().getMessage());
         assertEquals(5, scorer.modelVersion());
       }
     }
+  }
+
+  /** Refreshes until a newer committed snapshot is loaded (its record may arrive a poll later). */
+  private static void awaitRefresh(CtrScorer scorer) throws Exception {
+    Poll.until("a newer snapshot in the scorer", Duration.ofSeconds(30), scorer::refresh);
   }
 
   /**

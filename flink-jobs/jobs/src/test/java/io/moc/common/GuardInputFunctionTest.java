@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -41,14 +39,7 @@ class GuardInputFunctionTest {
   }
 
   private List<DeadLetterRecord> deadLetters() {
-    List<DeadLetterRecord> out = new ArrayList<>();
-    var queue = harness.getSideOutput(DeadLetters.TAG);
-    if (queue != null) {
-      for (StreamRecord<DeadLetterRecord> r : queue) {
-        out.add(r.getValue());
-      }
-    }
-    return out;
+    return DeadLetterOutput.of(harness);
   }
 
   private void failTimes(long offset, int times) throws Exception {

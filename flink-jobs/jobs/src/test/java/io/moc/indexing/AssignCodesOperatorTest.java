@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import io.moc.common.DeadLetters;
+import io.moc.common.Harnesses;
 import io.moc.common.RawRecord;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +22,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.AbstractKeyedStateBackend;
 import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -51,17 +51,7 @@ class AssignCodesOperatorTest {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<String, EmbeddedItem, CodebookEntry, CodedItem>(
             new AssignCodesOperator(4, 1000), e -> e.itemId, null, Types.STRING, 1, 1, 0);
-    if (backend != null) {
-      h.setStateBackend(backend);
-    }
-    h.setup();
-    if (restoreFrom == null) {
-      h.initializeEmptyState();
-    } else {
-      h.initializeState(restoreFrom);
-    }
-    h.open();
-    return h;
+    return Harnesses.started(h, backend, restoreFrom);
   }
 
   private AssignCodesOperator operator() {
@@ -348,9 +338,7 @@ class AssignCodesOperatorTest {
   void shouldRecodeLazilyFromRocksDbWhileItemsChangeBetweenSteps(@TempDir Path dir)
       throws Exception {
     harness.close();
-    EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
-    rocksDb.setDbStoragePath(dir.toString());
-    harness = harness(null, rocksDb);
+    harness = harness(null, Harnesses.rocksDb(dir));
     broadcast(codebookVersion(1, 1));
     finishRecoding();
     for (int i = 0; i < 30; i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.codebook.CodebookCodec;
+import io.moc.common.Harnesses;
 import io.moc.common.PublishedVersions;
 import java.time.Duration;
 import java.util.List;
@@ -32,14 +33,7 @@ class TrainCodebookOperatorTest {
     operator = new TrainCodebookOperator(settings, onTopic);
     var harness = new TwoInputStreamOperatorTestHarness<>(operator);
     harness.setProcessingTime(now);
-    harness.setup();
-    if (restoreFrom == null) {
-      harness.initializeEmptyState();
-    } else {
-      harness.initializeState(restoreFrom);
-    }
-    harness.open();
-    return harness;
+    return Harnesses.started(harness, null, restoreFrom);
   }
 
   @AfterEach

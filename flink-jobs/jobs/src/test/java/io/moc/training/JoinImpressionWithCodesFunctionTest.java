@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.common.DeadLetterOutput;
 import io.moc.common.DeadLetterRecord;
-import io.moc.common.DeadLetters;
+import io.moc.common.Harnesses;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -18,9 +18,7 @@ import java.util.Set;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,23 +59,7 @@ class JoinImpressionWithCodesFunctionTest {
             1,
             1,
             0);
-    if (backend != null) {
-      h.setStateBackend(backend);
-    }
-    h.setup();
-    if (restoreFrom == null) {
-      h.initializeEmptyState();
-    } else {
-      h.initializeState(restoreFrom);
-    }
-    h.open();
-    return h;
-  }
-
-  private static StateBackend rocksDb(Path dir) {
-    EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
-    rocksDb.setDbStoragePath(dir.toString());
-    return rocksDb;
+    return Harnesses.started(h, backend, restoreFrom);
   }
 
   private void show(Impression impression) throws Exception {
@@ -101,14 +83,7 @@ class JoinImpressionWithCodesFunctionTest {
   }
 
   private List<DeadLetterRecord> deadLetters() {
-    List<DeadLetterRecord> out = new ArrayList<>();
-    var queue = harness.getSideOutput(DeadLetters.TAG);
-    if (queue != null) {
-      for (StreamRecord<DeadLetterRecord> r : queue) {
-        out.add(r.getValue());
-      }
-    }
-    return out;
+    return DeadLetterOutput.of(harness);
   }
 
   private void assertNothingWaits(int itemsWithCodes) {
@@ -293,7 +268,7 @@ class JoinImpressionWithCodesFunctionTest {
   void shouldKeepWaitingImpressionsAndTheirTimerAcrossARestore(@TempDir Path dir) throws Exception {
     // RocksDB, as in production: the waiting impressions go through their serializers.
     harness.close();
-    harness = harness(MAX_PENDING, null, rocksDb(dir.resolve("before")));
+    harness = harness(MAX_PENDING, null, Harnesses.rocksDb(dir.resolve("before")));
     show(impression("imp-1", "i1", 1));
     show(impression("imp-2", "i1", 2));
     show(impression("imp-3", "i2", 3));
@@ -301,7 +276,7 @@ class JoinImpressionWithCodesFunctionTest {
     OperatorSubtaskState snapshot = harness.snapshot(1, 1);
     harness.close();
 
-    harness = harness(MAX_PENDING, snapshot, rocksDb(dir.resolve("after")));
+    harness = harness(MAX_PENDING, snapshot, Harnesses.rocksDb(dir.resolve("after")));
     assertEquals(2, harness.numProcessingTimeTimers(), "timers are restored with the state");
 
     at(1000);

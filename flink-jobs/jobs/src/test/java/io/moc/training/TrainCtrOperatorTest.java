@@ -10,9 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.moc.common.DeadLetterOutput;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterRecord;
-import io.moc.common.DeadLetters;
+import io.moc.common.Harnesses;
 import io.moc.common.PublishedVersions;
 import io.moc.common.RawRecord;
 import io.moc.ctr.model.CtrModel;
@@ -70,15 +71,10 @@ class TrainCtrOperatorTest {
           PublishedVersions published,
           OperatorSubtaskState restoreFrom)
           throws Exception {
-    var h = new TwoInputStreamOperatorTestHarness<>(new TrainCtrOperator(settings, published));
-    h.setup();
-    if (restoreFrom == null) {
-      h.initializeEmptyState();
-    } else {
-      h.initializeState(restoreFrom);
-    }
-    h.open();
-    return h;
+    return Harnesses.started(
+        new TwoInputStreamOperatorTestHarness<>(new TrainCtrOperator(settings, published)),
+        null,
+        restoreFrom);
   }
 
   /** Item i's codes under codebook version 1; version 2 swaps the two codes. */
@@ -114,8 +110,7 @@ class TrainCtrOperatorTest {
   }
 
   private List<DeadLetterRecord> deadLetters() {
-    var side = harness.getSideOutput(DeadLetters.TAG);
-    return side == null ? List.of() : side.stream().map(r -> r.getValue()).toList();
+    return DeadLetterOutput.of(harness);
   }
 
   @Test
