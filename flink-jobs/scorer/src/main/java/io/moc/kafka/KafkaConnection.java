@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Where a Kafka cluster is and how to talk to it: the bootstrap servers and the client properties
@@ -32,6 +34,21 @@ public record KafkaConnection(String bootstrapServers, Map<String, String> prope
     Properties p = new Properties();
     p.putAll(properties);
     p.setProperty("bootstrap.servers", bootstrapServers);
+    return p;
+  }
+
+  /**
+   * A raw-bytes reader of whole topics: from the beginning, committed records only (codebook
+   * versions are transactional; an aborted one was never published), never committing offsets. How
+   * the scorer, the monitors, the audit and the benchmarks read.
+   */
+  public Properties bytesReaderProperties() {
+    Properties p = clientProperties();
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return p;
   }
 }

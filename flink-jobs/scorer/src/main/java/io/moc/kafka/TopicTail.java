@@ -3,14 +3,11 @@ package io.moc.kafka;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Every committed record of a topic from its beginning, read in steps up to the end the topic has
@@ -34,16 +31,10 @@ public final class TopicTail implements AutoCloseable {
 
   public TopicTail(KafkaConnection kafka, String topic) {
     this.topic = topic;
-    Properties p = kafka.clientProperties();
-    // The indexer's codebook versions are transactional (an aborted one was never published), and
-    // so were the trainer's snapshots before they became at-least-once: a transaction such a
-    // trainer left open holds readers at its start until the broker times it out.
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    consumer = new KafkaConsumer<>(p);
+    // Committed records only: the trainer's snapshots were transactional before they became
+    // at-least-once, and a transaction such a trainer left open holds readers at its start until
+    // the broker times it out.
+    consumer = new KafkaConsumer<>(kafka.bytesReaderProperties());
     try {
       partitions = assignFromBeginning(consumer, List.of(topic));
     } catch (RuntimeException e) {

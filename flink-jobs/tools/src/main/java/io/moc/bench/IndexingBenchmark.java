@@ -12,6 +12,7 @@ import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
+import io.moc.kafka.KafkaConnection;
 import io.moc.local.CodesMonitor;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.LocalRuntime;
@@ -37,7 +38,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code bin/moc bench indexing}: the indexing job through a real broker JVM and a MiniCluster with
@@ -248,12 +248,8 @@ public final class IndexingBenchmark {
       }
       producer.flush();
     }
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = KafkaConnection.plaintext(bootstrap).bytesReaderProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     long last = 0;
     java.util.Set<String> seen = new java.util.HashSet<>();
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();

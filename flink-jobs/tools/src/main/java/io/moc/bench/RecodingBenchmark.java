@@ -8,6 +8,7 @@ import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
+import io.moc.kafka.KafkaConnection;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.LocalRuntime;
 import io.moc.source.KafkaFeeder;
@@ -31,7 +32,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code bin/moc bench recoding}: how fast the indexer re-codes the items it holds in RocksDB when
@@ -192,12 +192,8 @@ public final class RecodingBenchmark {
   /** Waits until every item's latest codes have {@code version}; returns the last append time. */
   private static long awaitVersion(
       String bootstrap, IndexingSettings settings, int items, long version) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = KafkaConnection.plaintext(bootstrap).bytesReaderProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     Map<String, Long> latest = new HashMap<>();
     long atVersion = 0;
     long last = 0;

@@ -9,6 +9,7 @@ import io.moc.common.KafkaOptions;
 import io.moc.ctr.online.FeatureContract;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.indexing.IndexingOptions;
+import io.moc.kafka.KafkaConnection;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.LocalRuntime;
 import io.moc.local.Topics;
@@ -45,7 +46,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code bin/moc bench training}: the CTR training job through a real broker JVM and a MiniCluster
@@ -527,14 +527,9 @@ public final class TrainingBenchmark {
     private volatile boolean closed;
 
     private SnapshotWatcher(String bootstrap, String topic) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      // What a model server sees: committed snapshots only.
+      Properties p = KafkaConnection.plaintext(bootstrap).bytesReaderProperties();
       p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-models-" + UUID.randomUUID());
-      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      // What a model server sees: snapshots of committed checkpoints only.
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
       this.consumer = new KafkaConsumer<>(p);
       this.topic = topic;
     }

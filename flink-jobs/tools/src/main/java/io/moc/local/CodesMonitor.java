@@ -14,16 +14,13 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Watches the output topics the way a downstream consumer sees them, and measures the latency from
@@ -60,13 +57,7 @@ public final class CodesMonitor implements Runnable, AutoCloseable {
       String itemCodesTopic,
       String deadLettersTopic,
       Map<String, Long> appendTimes) {
-    Properties p = kafka.clientProperties();
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = new KafkaConsumer<>(kafka.bytesReaderProperties());
     this.itemCodesTopic = itemCodesTopic;
     this.deadLettersTopic = deadLettersTopic;
     this.appendTimes = appendTimes;

@@ -7,12 +7,9 @@ import io.moc.kafka.TopicTail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Watches the ctr-models topic as a model server would (committed snapshots only) and keeps the
@@ -30,14 +27,7 @@ public final class ModelsMonitor implements Runnable, AutoCloseable {
   private volatile boolean closed;
 
   public ModelsMonitor(KafkaConnection kafka, String ctrModelsTopic) {
-    Properties p = kafka.clientProperties();
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // Snapshots are published transactionally: an aborted one was never a model version.
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = new KafkaConsumer<>(kafka.bytesReaderProperties());
     this.ctrModelsTopic = ctrModelsTopic;
   }
 

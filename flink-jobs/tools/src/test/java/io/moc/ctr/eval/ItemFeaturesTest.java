@@ -18,12 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ItemFeaturesTest {
 
-  @Test
-  void shouldGiveEveryItemItsChosenCodeVectorsBesideItsCodes(@TempDir Path dir) throws Exception {
-    CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 1), 1);
-    int n = data.items().size();
+  /** 24-d Gaussian vectors by item index, zeros for the unknown item. */
+  private static float[][] randomEmbeddings(int n, long seed) {
     float[][] embeddings = new float[n][];
-    Random random = new Random(3);
+    Random random = new Random(seed);
     embeddings[Vocabulary.UNKNOWN] = new float[24];
     for (int i = 1; i < n; i++) {
       embeddings[i] = new float[24];
@@ -31,6 +29,14 @@ class ItemFeaturesTest {
         embeddings[i][j] = (float) random.nextGaussian();
       }
     }
+    return embeddings;
+  }
+
+  @Test
+  void shouldGiveEveryItemItsChosenCodeVectorsBesideItsCodes(@TempDir Path dir) throws Exception {
+    CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 1), 1);
+    int n = data.items().size();
+    float[][] embeddings = randomEmbeddings(n, 3);
     ItemFeatures.Coded coded =
         ItemFeatures.coded(
             data, embeddings, CodebookMethods.trainer(ProjectedKMeansCodebook.PQ, 3, 4, 8, 5, 1));
@@ -62,15 +68,7 @@ class ItemFeaturesTest {
       throws Exception {
     CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 2), 1);
     int n = data.items().size();
-    float[][] embeddings = new float[n][];
-    Random random = new Random(5);
-    embeddings[Vocabulary.UNKNOWN] = new float[24];
-    for (int i = 1; i < n; i++) {
-      embeddings[i] = new float[24];
-      for (int j = 0; j < 24; j++) {
-        embeddings[i][j] = (float) random.nextGaussian();
-      }
-    }
+    float[][] embeddings = randomEmbeddings(n, 5);
     ItemFeatures.Coded coded =
         ItemFeatures.coded(
             data, embeddings, CodebookMethods.trainer(ProjectedKMeansCodebook.PQ, 3, 16, 8, 5, 1));
