@@ -181,7 +181,7 @@ class OfflineComparisonITCase {
       producer.flush();
     }
 
-    Map<String, Object> report =
+    OfflineComparison.Report report =
         new OfflineComparison(
                 movieLens,
                 SEED,
@@ -193,11 +193,10 @@ class OfflineComparisonITCase {
                 System.out)
             .run();
 
-    assertEquals(test.size(), ((Number) report.get("test_examples")).intValue());
-    assertEquals(0, ((Number) report.get("test_examples_without_codes")).intValue());
-    @SuppressWarnings("unchecked")
-    Map<String, Object> frozen = (Map<String, Object>) report.get("frozen");
-    assertEquals(1L, ((Number) frozen.get("model_version")).longValue(), "the pre-test snapshot");
+    assertEquals(test.size(), report.testExamples());
+    assertEquals(0, report.testExamplesWithoutCodes());
+    OfflineComparison.Frozen frozen = report.frozen();
+    assertEquals(1L, frozen.modelVersion(), "the pre-test snapshot");
     // The same figure from the serving scorer, one impression at a time.
     ModelSnapshotEntry first = snapshotOne();
     Map<String, ItemCodes> codes = new HashMap<>();
@@ -216,20 +215,15 @@ class OfflineComparisonITCase {
         labels[n] = test.get(n).getClicked() ? 1 : 0;
       }
     }
-    assertEquals(Auc.of(p, labels), (Double) frozen.get("auc"), 1e-4);
+    assertEquals(Auc.of(p, labels), frozen.scores().auc(), 1e-4);
 
-    @SuppressWarnings("unchecked")
-    Map<String, Object> twin = (Map<String, Object>) report.get("offline_twin");
-    assertEquals(3, ((Number) twin.get("seeds")).intValue());
-    assertTrue((Double) twin.get("auc_mean") > 0.6, "the offline twin learns: " + twin);
-    assertTrue((Double) twin.get("auc_std") > 0, "three seeds, three models: " + twin);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> prequential = (Map<String, Object>) report.get("prequential");
-    assertEquals(2L, ((Number) prequential.get("model_version")).longValue(), "the newest");
-    assertEquals(
-        (Double) frozen.get("auc") - (Double) twin.get("auc_mean"),
-        (Double) report.get("frozen_minus_offline_auc"),
-        1e-12);
+    OfflineComparison.Twin<OfflineComparison.RefitRun> twin = report.offlineTwin();
+    assertEquals(3, twin.seeds());
+    assertEquals(3, twin.runs().size());
+    assertTrue(twin.auc().mean() > 0.6, "the offline twin learns: " + twin);
+    assertTrue(twin.auc().std() > 0, "three seeds, three models: " + twin);
+    assertEquals(2L, report.prequential().modelVersion(), "the newest");
+    assertEquals(frozen.scores().auc() - twin.auc().mean(), report.frozenMinusOfflineAuc(), 1e-12);
   }
 
   private ModelSnapshotEntry snapshotOne() {

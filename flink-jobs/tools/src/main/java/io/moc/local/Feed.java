@@ -18,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -227,7 +226,7 @@ public final class Feed {
               last,
               model,
               0));
-      Map<String, Object> comparison = null;
+      OfflineComparison.Report comparison = null;
       if (options.compareOffline() && !interrupted) {
         TrainingSettings training = TrainingOptions.read(jobConfig);
         comparison =
@@ -348,7 +347,7 @@ public final class Feed {
       KafkaFeeder feeder,
       CodesMonitor.Snapshot s,
       ModelsMonitor.Snapshot m,
-      Map<String, Object> comparison,
+      OfflineComparison.Report comparison,
       Audit.Result audit,
       String error,
       int brokerRestarts,

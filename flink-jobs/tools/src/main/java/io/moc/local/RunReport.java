@@ -2,6 +2,7 @@ package io.moc.local;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.moc.audit.Audit;
+import io.moc.ctr.eval.OfflineComparison;
 import java.util.Map;
 import java.util.Set;
 
@@ -49,4 +50,4 @@ public record RunReport(
     Double coldStartAucLift,
     Double oracleAuc,
     @JsonInclude(JsonInclude.Include.NON_NULL) Audit.Report audit,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> offlineComparison) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL) OfflineComparison.Report offlineComparison) {}

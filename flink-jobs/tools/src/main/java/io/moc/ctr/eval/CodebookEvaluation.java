@@ -1,5 +1,7 @@
 package io.moc.ctr.eval;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.moc.avro.ItemEvent;
 import io.moc.codebook.CodeStatistics;
 import io.moc.codebook.Codebook;
@@ -13,6 +15,7 @@ import io.moc.embed.SentenceEmbedder;
 import io.moc.embed.TextEmbedder;
 import io.moc.report.Figure;
 import io.moc.report.JsonReport;
+import io.moc.report.MeanStd;
 import io.moc.source.DatasetReplay;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -38,6 +41,52 @@ public final class CodebookEvaluation {
       int iterations,
       int limit,
       Path cacheDir) {}
+
+  /** {@code codebook train}'s {@code metrics.json}: the codebook and its code statistics. */
+  public record TrainMetrics(
+      String method,
+      String embeddingModel,
+      int numCodebooks,
+      int codebookSize,
+      int items,
+      double trainSeconds,
+      String sha256,
+      @JsonIgnore Map<String, Double> statistics) {
+
+    /** The statistics sit beside the other keys, as {@link CodeStatistics} names them. */
+    @JsonAnyGetter
+    Map<String, Double> flatStatistics() {
+      return statistics;
+    }
+  }
+
+  /** {@code codebook eval}'s report. */
+  public record EvalReport(
+      String dataset,
+      int items,
+      String embeddingModel,
+      int codebookSize,
+      int seeds,
+      List<EvalRow> rows) {}
+
+  /**
+   * One method at one scale over seeds.
+   *
+   * @param metrics each code statistic's mean under its name and its std under {@code name_std}
+   */
+  public record EvalRow(
+      String method,
+      int scale,
+      int codebookSize,
+      int items,
+      int seeds,
+      @JsonIgnore Map<String, Double> metrics) {
+
+    @JsonAnyGetter
+    Map<String, Double> flatMetrics() {
+      return metrics;
+    }
+  }
 
   private final PrintStream console;
 
@@ -93,16 +142,17 @@ public final class CodebookEvaluation {
     Files.createDirectories(out);
     byte[] artifact = CodebookCodec.serialize(codebook);
     Files.write(out.resolve("codebook.bin"), artifact);
-    Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("method", codebook.method());
-    metrics.put("embedding_model", codebook.embeddingModel());
-    metrics.put("num_codebooks", codebook.numCodebooks());
-    metrics.put("codebook_size", codebook.codebookSize());
-    metrics.put("items", embeddings.size());
-    metrics.put("train_seconds", seconds);
-    metrics.put("sha256", CodebookCodec.sha256(artifact));
-    metrics.putAll(CodeStatistics.of(codebook, embeddings));
-    JsonReport.write(out.resolve("metrics.json"), metrics);
+    JsonReport.write(
+        out.resolve("metrics.json"),
+        new TrainMetrics(
+            codebook.method(),
+            codebook.embeddingModel(),
+            codebook.numCodebooks(),
+            codebook.codebookSize(),
+            embeddings.size(),
+            seconds,
+            CodebookCodec.sha256(artifact),
+            CodeStatistics.of(codebook, embeddings)));
     console.printf(
         "%s M=%d K=%d trained in %.1f s; written to %s%n",
         method, numCodebooks, c.codebookSize(), seconds, out);
@@ -114,7 +164,7 @@ public final class CodebookEvaluation {
   public void eval(Common c, List<String> methods, List<Integer> scales, int seeds, Path report)
       throws Exception {
     List<float[]> embeddings = embeddings(c);
-    List<Map<String, Object>> rows = new ArrayList<>();
+    List<EvalRow> rows = new ArrayList<>();
     Figure.Panel discriminability =
         new Figure.Panel(
             "Discriminability vs scale", "codes per item (M)", "I(item;codes)/H(item)", false);
@@ -149,20 +199,22 @@ public final class CodebookEvaluation {
           }
           console.printf("%-16s M=%d seed %d: %s%n", method, scale, seed, m);
         }
-        Map<String, Object> row = row(method, scale, c, embeddings.size(), runs);
+        EvalRow row = row(method, scale, c, embeddings.size(), runs);
         rows.add(row);
-        discriminability.add(method, scale, (double) row.get("discriminability"));
-        abundance.add(method, scale, (double) row.get("information_abundance"));
+        discriminability.add(method, scale, row.metrics().get("discriminability"));
+        abundance.add(method, scale, row.metrics().get("information_abundance"));
       }
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("dataset", c.data().toString());
-    out.put("items", embeddings.size());
-    out.put("embedding_model", SentenceEmbedder.MODEL_NAME);
-    out.put("codebook_size", c.codebookSize());
-    out.put("seeds", seeds);
-    out.put("rows", rows);
-    Path written = JsonReport.write(report, out);
+    Path written =
+        JsonReport.write(
+            report,
+            new EvalReport(
+                c.data().toString(),
+                embeddings.size(),
+                SentenceEmbedder.MODEL_NAME,
+                c.codebookSize(),
+                seeds,
+                rows));
     String name = written.getFileName().toString().replaceFirst("\\.json$", "");
     Path figure =
         Figure.write(written.resolveSibling(name), List.of(discriminability, abundance, spectra));
@@ -170,24 +222,15 @@ public final class CodebookEvaluation {
   }
 
   /** Mean and standard deviation over seeds of each metric. */
-  private static Map<String, Object> row(
+  private static EvalRow row(
       String method, int scale, Common c, int items, List<Map<String, Double>> runs) {
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("method", method);
-    row.put("scale", scale);
-    row.put("codebook_size", c.codebookSize());
-    row.put("items", items);
-    row.put("seeds", runs.size());
+    Map<String, Double> metrics = new LinkedHashMap<>();
     for (String key : runs.get(0).keySet()) {
-      double[] values = runs.stream().mapToDouble(r -> r.get(key)).toArray();
-      double mean = Arrays.stream(values).average().orElse(0);
-      double var =
-          Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum()
-              / Math.max(1, values.length - 1);
+      MeanStd m = EvaluationGrid.over(runs, r -> r.get(key));
       String name = key.equals("quantization_error") ? "recon_error" : key;
-      row.put(name, mean);
-      row.put(name + "_std", Math.sqrt(var));
+      metrics.put(name, m.mean());
+      metrics.put(name + "_std", m.std());
     }
-    return row;
+    return new EvalRow(method, scale, c.codebookSize(), items, runs.size(), metrics);
   }
 }

@@ -1,6 +1,9 @@
 package io.moc.ctr.eval;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.moc.codebook.methods.CodebookMethods;
 import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.CtrDataset;
@@ -9,6 +12,8 @@ import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.embed.TextModel;
+import io.moc.report.JsonReport;
+import io.moc.report.MeanStd;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +27,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Runs the grid backbone × item representation × scale × seed on one dataset: every cell trains a
@@ -98,9 +105,133 @@ public final class EvaluationGrid {
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * One trained and scored cell: a line of the cells file, and of the report's {@code cells}.
+   *
+   * @param settings the {@link Settings#fingerprint()} it ran under
+   * @param coldPairAuc AUC of cold positives against cold negatives only, what popularity cannot
+   *     win; this and the other cold-vs-cold figures are null without sampled negatives
+   * @param codebookSeconds null for a method without codes, like the collision rate
+   */
+  public record Cell(
+      String dataset,
+      String backbone,
+      String method,
+      int scale,
+      int seed,
+      String settings,
+      double validAuc,
+      double testAuc,
+      double testLogloss,
+      double coldAuc,
+      int coldExamples,
+      Double coldPairAuc,
+      @JsonProperty("cold_recall_at_10") Double coldRecallAt10,
+      @JsonProperty("cold_ndcg_at_10") Double coldNdcgAt10,
+      Double coldQueries,
+      Double coldCandidatesMean,
+      Double validColdPairAuc,
+      @JsonProperty("valid_cold_recall_at_10") Double validColdRecallAt10,
+      int bestEpoch,
+      int epochs,
+      double trainSeconds,
+      double examplesPerS,
+      long parameters,
+      long embeddingRows,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double codebookSeconds,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double codeCollisionRate) {
 
-  static final String COLD_PAIR_AUC = "cold_pair_auc";
+    /** This cell with the figures of the codes it read. */
+    Cell withCodes(double codebookSeconds, double codeCollisionRate) {
+      return new Cell(
+          dataset,
+          backbone,
+          method,
+          scale,
+          seed,
+          settings,
+          validAuc,
+          testAuc,
+          testLogloss,
+          coldAuc,
+          coldExamples,
+          coldPairAuc,
+          coldRecallAt10,
+          coldNdcgAt10,
+          coldQueries,
+          coldCandidatesMean,
+          validColdPairAuc,
+          validColdRecallAt10,
+          bestEpoch,
+          epochs,
+          trainSeconds,
+          examplesPerS,
+          parameters,
+          embeddingRows,
+          codebookSeconds,
+          codeCollisionRate);
+    }
+
+    /** Which cells of a grid it is: the same key is the same cell, run once. */
+    String key() {
+      return String.join(
+          "|", dataset, backbone, method, String.valueOf(scale), String.valueOf(seed), settings);
+    }
+
+    /** What its seeds are aggregated over: every axis but the seed. */
+    String group() {
+      return String.join("|", dataset, backbone, method, String.valueOf(scale));
+    }
+  }
+
+  /**
+   * A cell's place in the grid and the settings it runs under, before it has any figure.
+   *
+   * @param settings the {@link Settings#fingerprint()}
+   */
+  private record Place(
+      String dataset, Backbone backbone, EvalMethod method, int scale, int seed, String settings) {
+
+    String key() {
+      return String.join(
+          "|",
+          dataset,
+          backbone.name().toLowerCase(),
+          method.name(),
+          String.valueOf(scale),
+          String.valueOf(seed),
+          settings);
+    }
+  }
+
+  /**
+   * Mean and sample standard deviation over seeds of one dataset, backbone, method and scale; a
+   * figure no seed measured is null, not 0.
+   *
+   * @param trainTime seconds of training, under {@code train_seconds_mean} and {@code _std}
+   * @param meanTrainSeconds its mean again, under the key reports had before there was a std
+   * @param codeCollisionRate null for a method without codes
+   */
+  public record Row(
+      String dataset,
+      String backbone,
+      String method,
+      int scale,
+      int seeds,
+      @JsonUnwrapped(prefix = "auc_") MeanStd auc,
+      @JsonUnwrapped(prefix = "logloss_") MeanStd logloss,
+      @JsonUnwrapped(prefix = "cold_auc_") MeanStd coldAuc,
+      @JsonUnwrapped(prefix = "cold_pair_auc_") MeanStd coldPairAuc,
+      @JsonUnwrapped(prefix = "cold_recall_at_10_") MeanStd coldRecallAt10,
+      @JsonUnwrapped(prefix = "cold_ndcg_at_10_") MeanStd coldNdcgAt10,
+      @JsonUnwrapped(prefix = "valid_cold_pair_auc_") MeanStd validColdPairAuc,
+      @JsonUnwrapped(prefix = "valid_auc_") MeanStd validAuc,
+      @JsonUnwrapped(prefix = "train_seconds_") MeanStd trainTime,
+      @JsonProperty("train_seconds") Double meanTrainSeconds,
+      @JsonUnwrapped(prefix = "examples_per_s_") MeanStd examplesPerS,
+      long embeddingRows,
+      long parameters,
+      @JsonUnwrapped(prefix = "code_collision_rate_") MeanStd codeCollisionRate) {}
 
   /** Items per hash bucket of the unified representation when no bucket count is given. */
   static final int AUTO_ITEMS_PER_BUCKET = 16;
@@ -119,15 +250,15 @@ public final class EvaluationGrid {
    * The cells already in the cells file under these settings, without running any: for a report
    * while the grid is still running elsewhere.
    */
-  public List<Map<String, Object>> finished() throws IOException {
+  public List<Cell> finished() throws IOException {
     return previousCells();
   }
 
   /** Runs every cell not yet in the cells file; returns every cell of this grid, old and new. */
-  public List<Map<String, Object>> run() throws Exception {
-    List<Map<String, Object>> cells = new ArrayList<>(previousCells());
+  public List<Cell> run() throws Exception {
+    List<Cell> cells = new ArrayList<>(previousCells());
     Set<String> done = new HashSet<>();
-    cells.forEach(c -> done.add(key(c)));
+    cells.forEach(c -> done.add(c.key()));
 
     CtrDataset data = CtrDataset.load(settings.data(), settings.dataSeed());
     String dataset = settings.data().getFileName().toString();
@@ -163,9 +294,15 @@ public final class EvaluationGrid {
           }
           for (Backbone backbone : settings.backbones()) {
             index++;
-            Map<String, Object> cell =
-                cell(dataset, backbone, method, method.scaled() ? scale : 1, seed);
-            if (done.contains(key(cell))) {
+            Place place =
+                new Place(
+                    dataset,
+                    backbone,
+                    method,
+                    method.scaled() ? scale : 1,
+                    seed,
+                    settings.fingerprint());
+            if (done.contains(place.key())) {
               continue;
             }
             String codesKey = method.codes() + "@" + method.codebooks(scale);
@@ -197,10 +334,9 @@ public final class EvaluationGrid {
                 method.initFromCodebook()
                     ? codeRows(coded, settings.codebookSize() + 1, settings.embeddingDim(), seed)
                     : null;
-            runCell(cell, data, dense, codes, codeRows, method, backbone, scale, seed, label);
+            Cell cell = runCell(place, data, dense, codes, codeRows, scale, label);
             if (method.codes() != null) {
-              cell.put("codebook_seconds", codeSeconds.get(codesKey));
-              cell.put("code_collision_rate", collisionRate(codes, data));
+              cell = cell.withCodes(codeSeconds.get(codesKey), collisionRate(codes, data));
             }
             append(cell);
             cells.add(cell);
@@ -220,17 +356,16 @@ public final class EvaluationGrid {
    * @param dense the dense input of an ADAPTER (text embeddings, or the chosen code vectors); null
    *     for representations without one
    */
-  private void runCell(
-      Map<String, Object> cell,
+  private Cell runCell(
+      Place place,
       CtrDataset data,
       float[][] dense,
       int[][] codes,
       float[][][] codeRows,
-      EvalMethod method,
-      Backbone backbone,
       int scale,
-      int seed,
       String label) {
+    EvalMethod method = place.method();
+    int seed = place.seed();
     int buckets =
         settings.hashBuckets() > 0
             ? settings.hashBuckets()
@@ -241,7 +376,7 @@ public final class EvaluationGrid {
             .fields(CtrModelConfig.builder(), settings.codebookSize())
             .embeddingDim(settings.embeddingDim())
             .mlpSizes(settings.mlpSizes().stream().mapToInt(Integer::intValue).toArray())
-            .backbone(backbone)
+            .backbone(place.backbone())
             .representation(method.representation())
             .fusion(method.fusion())
             .learningRate(settings.learningRate())
@@ -286,25 +421,35 @@ public final class EvaluationGrid {
         test.auc(),
         test.coldAuc(),
         fit.seconds());
-    cell.put("valid_auc", fit.valid().auc());
-    cell.put("test_auc", test.auc());
-    cell.put("test_logloss", test.logloss());
-    cell.put("cold_auc", test.coldAuc());
-    cell.put("cold_examples", test.cold());
     // Cold against cold only: what popularity cannot win (null without sampled negatives).
-    putCold(cell, "cold_pair_auc", coldTest == null ? null : coldTest.pairAuc());
-    putCold(cell, "cold_recall_at_10", coldTest == null ? null : coldTest.recallAt10());
-    putCold(cell, "cold_ndcg_at_10", coldTest == null ? null : coldTest.ndcgAt10());
-    putCold(cell, "cold_queries", coldTest == null ? null : (double) coldTest.queries());
-    putCold(cell, "cold_candidates_mean", coldTest == null ? null : coldTest.meanCandidates());
-    putCold(cell, "valid_cold_pair_auc", coldValid == null ? null : coldValid.pairAuc());
-    putCold(cell, "valid_cold_recall_at_10", coldValid == null ? null : coldValid.recallAt10());
-    cell.put("best_epoch", fit.bestEpoch());
-    cell.put("epochs", fit.epochs());
-    cell.put("train_seconds", fit.seconds());
-    cell.put("examples_per_s", fit.examplesTrained() / fit.seconds());
-    cell.put("parameters", parameters);
-    cell.put("embedding_rows", rows);
+    boolean cold = coldTest != null;
+    return new Cell(
+        place.dataset(),
+        place.backbone().name().toLowerCase(),
+        method.name(),
+        place.scale(),
+        seed,
+        place.settings(),
+        fit.valid().auc(),
+        test.auc(),
+        test.logloss(),
+        test.coldAuc(),
+        test.cold(),
+        cold ? measured(coldTest.pairAuc()) : null,
+        cold ? measured(coldTest.recallAt10()) : null,
+        cold ? measured(coldTest.ndcgAt10()) : null,
+        cold ? (double) coldTest.queries() : null,
+        cold ? measured(coldTest.meanCandidates()) : null,
+        coldValid != null ? measured(coldValid.pairAuc()) : null,
+        coldValid != null ? measured(coldValid.recallAt10()) : null,
+        fit.bestEpoch(),
+        fit.epochs(),
+        fit.seconds(),
+        fit.examplesTrained() / fit.seconds(),
+        parameters,
+        rows,
+        null,
+        null);
   }
 
   /** {@code model} with its code rows set from {@code codeRows} (closing it), or itself. */
@@ -355,47 +500,25 @@ public final class EvaluationGrid {
     return rows;
   }
 
-  private static void putCold(Map<String, Object> cell, String key, Double value) {
-    cell.put(key, value == null || value.isNaN() ? null : value);
+  /** A figure, or null where it could not be measured (NaN). */
+  private static Double measured(double value) {
+    return Double.isNaN(value) ? null : value;
   }
 
-  private Map<String, Object> cell(
-      String dataset, Backbone backbone, EvalMethod method, int scale, int seed) {
-    Map<String, Object> cell = new LinkedHashMap<>();
-    cell.put("dataset", dataset);
-    cell.put("backbone", backbone.name().toLowerCase());
-    cell.put("method", method.name());
-    cell.put("scale", scale);
-    cell.put("seed", seed);
-    cell.put("settings", settings.fingerprint());
-    return cell;
-  }
-
-  private static String key(Map<String, Object> cell) {
-    return String.join(
-        "|",
-        String.valueOf(cell.get("dataset")),
-        String.valueOf(cell.get("backbone")),
-        String.valueOf(cell.get("method")),
-        String.valueOf(cell.get("scale")),
-        String.valueOf(cell.get("seed")),
-        String.valueOf(cell.get("settings")));
-  }
-
-  @SuppressWarnings("unchecked")
-  private List<Map<String, Object>> previousCells() throws IOException {
+  private List<Cell> previousCells() throws IOException {
     if (!Files.isRegularFile(cellsFile)) {
       return List.of();
     }
-    List<Map<String, Object>> cells = new ArrayList<>();
+    List<Cell> cells = new ArrayList<>();
     for (String line : Files.readAllLines(cellsFile, StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;
       }
-      Map<String, Object> cell = JSON.readValue(line, LinkedHashMap.class);
-      // Cells from before the cold-vs-cold slice lack it: run again.
-      if (settings.fingerprint().equals(cell.get("settings")) && cell.containsKey(COLD_PAIR_AUC)) {
-        cells.add(cell);
+      JsonNode json = JsonReport.tree(line);
+      // Cells from before the cold-vs-cold slice lack it (a null is a measured "none"): run again.
+      if (settings.fingerprint().equals(json.path("settings").asText())
+          && json.has("cold_pair_auc")) {
+        cells.add(JsonReport.read(json, Cell.class));
       }
     }
     if (!cells.isEmpty()) {
@@ -404,13 +527,13 @@ public final class EvaluationGrid {
     return cells;
   }
 
-  private void append(Map<String, Object> cell) throws IOException {
+  private void append(Cell cell) throws IOException {
     if (cellsFile.getParent() != null) {
       Files.createDirectories(cellsFile.getParent());
     }
     Files.writeString(
         cellsFile,
-        JSON.writeValueAsString(cell) + "\n",
+        JsonReport.line(cell) + "\n",
         StandardCharsets.UTF_8,
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
@@ -439,66 +562,48 @@ public final class EvaluationGrid {
   }
 
   /** Mean and sample standard deviation over seeds, per dataset, backbone, method and scale. */
-  public static List<Map<String, Object>> rows(List<Map<String, Object>> cells) {
-    Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
-    for (Map<String, Object> c : cells) {
-      String group =
-          c.get("dataset") + "|" + c.get("backbone") + "|" + c.get("method") + "|" + c.get("scale");
-      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(c);
+  public static List<Row> rows(List<Cell> cells) {
+    Map<String, List<Cell>> groups = new LinkedHashMap<>();
+    for (Cell c : cells) {
+      groups.computeIfAbsent(c.group(), g -> new ArrayList<>()).add(c);
     }
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (List<Map<String, Object>> g : groups.values()) {
-      Map<String, Object> first = g.get(0);
-      Map<String, Object> row = new LinkedHashMap<>();
-      for (String k : List.of("dataset", "backbone", "method", "scale")) {
-        row.put(k, first.get(k));
-      }
-      row.put("seeds", g.size());
-      stat(row, g, "test_auc", "auc");
-      stat(row, g, "test_logloss", "logloss");
-      stat(row, g, "cold_auc", "cold_auc");
-      stat(row, g, COLD_PAIR_AUC, COLD_PAIR_AUC);
-      stat(row, g, "cold_recall_at_10", "cold_recall_at_10");
-      stat(row, g, "cold_ndcg_at_10", "cold_ndcg_at_10");
-      stat(row, g, "valid_cold_pair_auc", "valid_cold_pair_auc");
-      stat(row, g, "valid_auc", "valid_auc");
-      stat(row, g, "train_seconds", "train_seconds");
-      row.put("train_seconds", row.get("train_seconds_mean"));
-      stat(row, g, "examples_per_s", "examples_per_s");
-      row.put("embedding_rows", first.get("embedding_rows"));
-      row.put("parameters", first.get("parameters"));
-      if (first.containsKey("code_collision_rate")) {
-        stat(row, g, "code_collision_rate", "code_collision_rate");
-      }
-      rows.add(row);
+    List<Row> rows = new ArrayList<>();
+    for (List<Cell> g : groups.values()) {
+      Cell first = g.get(0);
+      MeanStd trainSeconds = over(g, Cell::trainSeconds);
+      rows.add(
+          new Row(
+              first.dataset(),
+              first.backbone(),
+              first.method(),
+              first.scale(),
+              g.size(),
+              over(g, Cell::testAuc),
+              over(g, Cell::testLogloss),
+              over(g, Cell::coldAuc),
+              over(g, Cell::coldPairAuc),
+              over(g, Cell::coldRecallAt10),
+              over(g, Cell::coldNdcgAt10),
+              over(g, Cell::validColdPairAuc),
+              over(g, Cell::validAuc),
+              trainSeconds,
+              trainSeconds.mean(),
+              over(g, Cell::examplesPerS),
+              first.embeddingRows(),
+              first.parameters(),
+              first.codeCollisionRate() == null ? null : over(g, Cell::codeCollisionRate)));
     }
     return rows;
   }
 
-  /**
-   * Puts {@code name_mean} and {@code name_std} (sample standard deviation; 0 for one cell) of the
-   * cells' {@code key} into {@code row}.
-   */
-  public static void stat(
-      Map<String, Object> row, List<Map<String, Object>> cells, String key, String name) {
-    double[] v =
+  /** The figure's mean and std over the cells that measured it (not null, not NaN). */
+  static <T> MeanStd over(List<T> cells, Function<T, ? extends Number> figure) {
+    return MeanStd.of(
         cells.stream()
-            .map(c -> c.get(key))
-            .filter(x -> x instanceof Number)
-            .mapToDouble(x -> ((Number) x).doubleValue())
-            .toArray();
-    if (v.length == 0) {
-      // Not measured (the cold-vs-cold slice of a dataset with logged labels).
-      row.put(name + "_mean", null);
-      row.put(name + "_std", null);
-      return;
-    }
-    double mean = Arrays.stream(v).average().orElse(Double.NaN);
-    double var =
-        v.length < 2
-            ? 0
-            : Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / (v.length - 1);
-    row.put(name + "_mean", mean);
-    row.put(name + "_std", Math.sqrt(var));
+            .map(figure)
+            .filter(Objects::nonNull)
+            .mapToDouble(Number::doubleValue)
+            .filter(x -> !Double.isNaN(x))
+            .toArray());
   }
 }

@@ -1,7 +1,11 @@
 package io.moc.ctr.eval;
 
+import io.moc.ctr.eval.EvaluationGrid.Cell;
+import io.moc.ctr.eval.EvaluationGrid.Row;
+import io.moc.ctr.metrics.PairedDifference;
 import io.moc.report.Figure;
 import io.moc.report.JsonReport;
+import io.moc.report.MeanStd;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * {@code bin/moc evaluate}: the CTR evaluation grid, its JSON report, and a markdown report with
@@ -32,35 +37,35 @@ public final class EvaluationReport {
     String base = report.getFileName().toString().replaceFirst("\\.json$", "");
     Path cellsFile = report.resolveSibling(base + ".cells.jsonl");
     EvaluationGrid grid = new EvaluationGrid(settings, cellsFile, console);
-    List<Map<String, Object>> cells = reportOnly ? grid.finished() : grid.run();
-    List<Map<String, Object>> rows = EvaluationGrid.rows(cells);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("dataset", settings.data().toString());
-    out.put("settings", settings.describe());
-    out.put("rows", rows);
+    List<Cell> cells = reportOnly ? grid.finished() : grid.run();
+    List<Row> rows = EvaluationGrid.rows(cells);
     List<Paired> paired = paired(cells);
-    out.put("paired", paired);
-    out.put("cells", cells);
-    Path written = JsonReport.write(report, out);
+    Path written =
+        JsonReport.write(
+            report,
+            new Report(settings.data().toString(), settings.describe(), rows, paired, cells));
     Path figure = Figure.write(written.resolveSibling(base), figure(rows));
     Path markdown = written.resolveSibling(base + ".md");
     Files.writeString(markdown, markdown(settings, rows, paired, figure.getFileName().toString()));
     console.println("Report written to " + written + ", " + markdown + " and " + figure);
   }
 
+  /** The JSON report: the rows over seeds, the paired comparisons, and every cell. */
+  public record Report(
+      String dataset, String settings, List<Row> rows, List<Paired> paired, List<Cell> cells) {}
+
   /** AUC against scale per method, one panel per backbone; then cold-start AUC likewise. */
-  static List<Figure.Panel> figure(List<Map<String, Object>> rows) {
+  static List<Figure.Panel> figure(List<Row> rows) {
     Map<String, Figure.Panel> auc = new LinkedHashMap<>();
     Map<String, Figure.Panel> cold = new LinkedHashMap<>();
-    for (Map<String, Object> r : rows) {
-      String backbone = (String) r.get("backbone");
+    for (Row r : rows) {
       auc.computeIfAbsent(
-              backbone, b -> new Figure.Panel("Test AUC, " + b, "scale (x)", "AUC", false))
-          .add((String) r.get("method"), num(r, "scale"), num(r, "auc_mean"));
+              r.backbone(), b -> new Figure.Panel("Test AUC, " + b, "scale (x)", "AUC", false))
+          .add(r.method(), r.scale(), r.auc().meanOrNaN());
       cold.computeIfAbsent(
-              backbone,
+              r.backbone(),
               b -> new Figure.Panel("Cold-start test AUC, " + b, "scale (x)", "AUC", false))
-          .add((String) r.get("method"), num(r, "scale"), num(r, "cold_auc_mean"));
+          .add(r.method(), r.scale(), r.coldAuc().meanOrNaN());
     }
     List<Figure.Panel> panels = new ArrayList<>(auc.values());
     panels.addAll(cold.values());
@@ -68,10 +73,7 @@ public final class EvaluationReport {
   }
 
   static String markdown(
-      EvaluationGrid.Settings settings,
-      List<Map<String, Object>> rows,
-      List<Paired> paired,
-      String figure) {
+      EvaluationGrid.Settings settings, List<Row> rows, List<Paired> paired, String figure) {
     StringBuilder md = new StringBuilder();
     md.append("# CTR evaluation: ").append(settings.data().getFileName()).append("\n\n");
     md.append("Test AUC, mean ± std over seeds (early stopping on validation AUC; the test split ")
@@ -83,7 +85,7 @@ public final class EvaluationReport {
             .distinct()
             .sorted()
             .toList();
-    for (String backbone : distinct(rows, "backbone")) {
+    for (String backbone : distinct(rows, Row::backbone)) {
       md.append("## ").append(backbone).append("\n\n| method |");
       scales.forEach(s -> md.append(" ").append(s).append("x |"));
       md.append(
@@ -91,24 +93,28 @@ public final class EvaluationReport {
               + " |\n|---|");
       scales.forEach(s -> md.append("---|"));
       md.append("---|---|---|---|\n");
-      for (String method : distinct(rows, "method")) {
+      for (String method : distinct(rows, Row::method)) {
         md.append("| ").append(method).append(" |");
-        Map<String, Object> largest = null;
+        Row largest = null;
         for (int s : scales) {
-          Map<String, Object> r = find(rows, backbone, method, s);
-          md.append(" ").append(r == null ? "" : pm(r, "auc", settings.seeds())).append(" |");
+          Row r = find(rows, backbone, method, s);
+          md.append(" ").append(r == null ? "" : pm(r, r.auc(), settings.seeds())).append(" |");
           if (r != null) {
             largest = r;
           }
         }
+        if (largest == null) {
+          md.append(" | | | |\n");
+          continue;
+        }
         md.append(" ")
-            .append(largest == null ? "" : pm(largest, "cold_auc", settings.seeds()))
+            .append(pm(largest, largest.coldAuc(), settings.seeds()))
             .append(" | ")
-            .append(largest == null ? "" : pm(largest, "cold_pair_auc", settings.seeds()))
+            .append(pm(largest, largest.coldPairAuc(), settings.seeds()))
             .append(" | ")
-            .append(largest == null ? "" : pm(largest, "cold_recall_at_10", settings.seeds()))
+            .append(pm(largest, largest.coldRecallAt10(), settings.seeds()))
             .append(" | ")
-            .append(largest == null ? "" : largest.get("embedding_rows"))
+            .append(largest.embeddingRows())
             .append(" |\n");
       }
       md.append("\n");
@@ -120,8 +126,8 @@ public final class EvaluationReport {
   }
 
   /** MoC against every other method at one scale: difference and z = diff / sqrt(s1² + s2²). */
-  static String comparisons(List<Map<String, Object>> rows, String backbone, int scale) {
-    Map<String, Object> moc = find(rows, backbone, "moc", scale);
+  static String comparisons(List<Row> rows, String backbone, int scale) {
+    Row moc = find(rows, backbone, "moc", scale);
     if (moc == null) {
       return "";
     }
@@ -134,33 +140,32 @@ public final class EvaluationReport {
         .append(
             "\"beats\" means z > 2.\n\n| other | ΔAUC | z | beats | Δ cold AUC | Δ cold-vs-cold AUC"
                 + " | z | Δ cold recall@10 |\n|---|---|---|---|---|---|---|---|\n");
-    for (String other : distinct(rows, "method")) {
+    for (String other : distinct(rows, Row::method)) {
       if (other.equals("moc")) {
         continue;
       }
-      Map<String, Object> o = null;
+      Row o = null;
       for (int s = scale; s >= 1 && o == null; s--) {
         o = find(rows, backbone, other, s);
       }
       if (o == null) {
         continue;
       }
-      double diff = num(moc, "auc_mean") - num(o, "auc_mean");
-      double sd = Math.hypot(num(moc, "auc_std"), num(o, "auc_std"));
-      double z = sd > 0 ? diff / sd : Double.NaN;
+      double diff = moc.auc().meanOrNaN() - o.auc().meanOrNaN();
+      double z = z(moc.auc(), o.auc());
       md.append(
           String.format(
               Locale.ROOT,
               "| %s %sx | %+.4f | %.1f | %s | %+.4f | %s | %s | %s |%n",
               other,
-              o.get("scale"),
+              o.scale(),
               diff,
               z,
               z > 2 ? "yes" : "no",
-              num(moc, "cold_auc_mean") - num(o, "cold_auc_mean"),
-              difference(moc, o, "cold_pair_auc", "%+.4f"),
-              zOf(moc, o, "cold_pair_auc"),
-              difference(moc, o, "cold_recall_at_10", "%+.3f")));
+              moc.coldAuc().meanOrNaN() - o.coldAuc().meanOrNaN(),
+              difference(moc.coldPairAuc(), o.coldPairAuc(), "%+.4f"),
+              zOf(moc.coldPairAuc(), o.coldPairAuc()),
+              difference(moc.coldRecallAt10(), o.coldRecallAt10(), "%+.3f")));
     }
     return md.append("\n").toString();
   }
@@ -169,8 +174,22 @@ public final class EvaluationReport {
   static final List<String> REFERENCES = List.of("adapter", "none");
 
   /** The metrics compared seed by seed: overall AUC and the two cold-start figures. */
-  static final List<String> PAIRED_METRICS =
-      List.of("test_auc", "cold_pair_auc", "cold_recall_at_10");
+  enum PairedMetric {
+    TEST_AUC("test_auc", Cell::testAuc),
+    COLD_PAIR_AUC("cold_pair_auc", Cell::coldPairAuc),
+    COLD_RECALL_AT_10("cold_recall_at_10", Cell::coldRecallAt10);
+
+    /** The cell's key, which names the metric in reports. */
+    final String key;
+
+    /** The figure, null where the cell did not measure it. */
+    final Function<Cell, Double> figure;
+
+    PairedMetric(String key, Function<Cell, Double> figure) {
+      this.key = key;
+      this.figure = figure;
+    }
+  }
 
   /**
    * A method minus a reference on one metric, over the seeds both have (each seed's cells share the
@@ -192,20 +211,20 @@ public final class EvaluationReport {
    * Every method at its largest scale against each reference at its largest, per backbone and
    * metric, paired by seed.
    */
-  static List<Paired> paired(List<Map<String, Object>> cells) {
+  static List<Paired> paired(List<Cell> cells) {
     List<Paired> out = new ArrayList<>();
-    for (String backbone : distinct(cells, "backbone")) {
+    for (String backbone : distinct(cells, Cell::backbone)) {
       for (String reference : REFERENCES) {
         int refScale = largestScale(cells, backbone, reference);
         if (refScale < 0) {
           continue;
         }
-        for (String method : distinct(cells, "method")) {
+        for (String method : distinct(cells, Cell::method)) {
           int scale = largestScale(cells, backbone, method);
           if (method.equals(reference) || scale < 0) {
             continue;
           }
-          for (String metric : PAIRED_METRICS) {
+          for (PairedMetric metric : PairedMetric.values()) {
             Map<Integer, Double> a = bySeed(cells, backbone, method, scale, metric);
             Map<Integer, Double> b = bySeed(cells, backbone, reference, refScale, metric);
             a.keySet().retainAll(b.keySet());
@@ -214,7 +233,7 @@ public final class EvaluationReport {
             }
             double[] x = a.values().stream().mapToDouble(Double::doubleValue).toArray();
             double[] y = a.keySet().stream().mapToDouble(b::get).toArray();
-            io.moc.ctr.metrics.PairedDifference d = io.moc.ctr.metrics.PairedDifference.of(x, y);
+            PairedDifference d = PairedDifference.of(x, y);
             out.add(
                 new Paired(
                     backbone,
@@ -222,7 +241,7 @@ public final class EvaluationReport {
                     scale,
                     reference,
                     refScale,
-                    metric,
+                    metric.key,
                     d.pairs(),
                     d.mean(),
                     d.std(),
@@ -234,24 +253,25 @@ public final class EvaluationReport {
     return out;
   }
 
-  private static int largestScale(List<Map<String, Object>> cells, String backbone, String method) {
+  private static int largestScale(List<Cell> cells, String backbone, String method) {
     return cells.stream()
-        .filter(c -> c.get("backbone").equals(backbone) && c.get("method").equals(method))
-        .mapToInt(c -> (int) num(c, "scale"))
+        .filter(c -> c.backbone().equals(backbone) && c.method().equals(method))
+        .mapToInt(Cell::scale)
         .max()
         .orElse(-1);
   }
 
   /** The metric of each seed's cell, in seed order; seeds without it are left out. */
   private static Map<Integer, Double> bySeed(
-      List<Map<String, Object>> cells, String backbone, String method, int scale, String metric) {
-    Map<Integer, Double> values = new java.util.TreeMap<>();
-    for (Map<String, Object> c : cells) {
-      if (c.get("backbone").equals(backbone)
-          && c.get("method").equals(method)
-          && num(c, "scale") == scale
-          && c.get(metric) != null) {
-        values.put((int) num(c, "seed"), num(c, metric));
+      List<Cell> cells, String backbone, String method, int scale, PairedMetric metric) {
+    Map<Integer, Double> values = new TreeMap<>();
+    for (Cell c : cells) {
+      Double value = metric.figure.apply(c);
+      if (c.backbone().equals(backbone)
+          && c.method().equals(method)
+          && c.scale() == scale
+          && value != null) {
+        values.put(c.seed(), value);
       }
     }
     return values;
@@ -268,9 +288,11 @@ public final class EvaluationReport {
         "Paired by seed (the same seed's split, negatives and initialisation for both): method −"
             + " reference, mean ± std of the per-seed differences; \"noise\" when the 95% interval"
             + " of the mean (Student's t) contains zero.\n\n| method | reference |");
-    PAIRED_METRICS.forEach(m -> md.append(" Δ ").append(m).append(" |"));
+    for (PairedMetric m : PairedMetric.values()) {
+      md.append(" Δ ").append(m.key).append(" |");
+    }
     md.append("\n|---|---|");
-    PAIRED_METRICS.forEach(m -> md.append("---|"));
+    md.append("---|".repeat(PairedMetric.values().length));
     md.append("\n");
     Map<String, Map<String, Paired>> byPair = new LinkedHashMap<>();
     for (Paired p : mine) {
@@ -290,8 +312,8 @@ public final class EvaluationReport {
     byPair.forEach(
         (pair, metrics) -> {
           md.append("| ").append(pair).append(" |");
-          for (String m : PAIRED_METRICS) {
-            Paired p = metrics.get(m);
+          for (PairedMetric m : PairedMetric.values()) {
+            Paired p = metrics.get(m.key);
             md.append(
                 p == null
                     ? " |"
@@ -307,55 +329,49 @@ public final class EvaluationReport {
     return md.append("\n").toString();
   }
 
-  private static List<String> distinct(List<Map<String, Object>> rows, String key) {
-    return rows.stream().map(r -> (String) r.get(key)).distinct().toList();
+  private static <T> List<String> distinct(List<T> rows, Function<T, String> key) {
+    return rows.stream().map(key).distinct().toList();
   }
 
-  private static Map<String, Object> find(
-      List<Map<String, Object>> rows, String backbone, String method, int scale) {
+  private static Row find(List<Row> rows, String backbone, String method, int scale) {
     return rows.stream()
         .filter(
-            r ->
-                r.get("backbone").equals(backbone)
-                    && r.get("method").equals(method)
-                    && num(r, "scale") == scale)
+            r -> r.backbone().equals(backbone) && r.method().equals(method) && r.scale() == scale)
         .findFirst()
         .orElse(null);
   }
 
   /** a's mean minus b's, or blank when either was not measured. */
-  private static String difference(
-      Map<String, Object> a, Map<String, Object> b, String name, String format) {
-    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
+  private static String difference(MeanStd a, MeanStd b, String format) {
+    if (!a.measured() || !b.measured()) {
       return "";
     }
-    return String.format(Locale.ROOT, format, num(a, name + "_mean") - num(b, name + "_mean"));
+    return String.format(Locale.ROOT, format, a.mean() - b.mean());
   }
 
-  private static String zOf(Map<String, Object> a, Map<String, Object> b, String name) {
-    if (a.get(name + "_mean") == null || b.get(name + "_mean") == null) {
-      return "";
+  /** z = difference / sqrt(std² + std²); NaN without a spread (or a figure). */
+  private static double z(MeanStd a, MeanStd b) {
+    if (!a.measured() || !b.measured()) {
+      return Double.NaN;
     }
-    double sd = Math.hypot(num(a, name + "_std"), num(b, name + "_std"));
-    return sd > 0
-        ? String.format(Locale.ROOT, "%.1f", (num(a, name + "_mean") - num(b, name + "_mean")) / sd)
-        : "";
+    double sd = Math.hypot(a.std(), b.std());
+    return sd > 0 ? (a.mean() - b.mean()) / sd : Double.NaN;
+  }
+
+  private static String zOf(MeanStd a, MeanStd b) {
+    double z = z(a, b);
+    return Double.isNaN(z) ? "" : String.format(Locale.ROOT, "%.1f", z);
   }
 
   /**
    * Mean ± std, and the number of seeds when fewer than the grid's (a grid still running); blank
    * for a figure not measured.
    */
-  private static String pm(Map<String, Object> r, String name, int seeds) {
-    if (r.get(name + "_mean") == null) {
+  private static String pm(Row r, MeanStd figure, int seeds) {
+    if (!figure.measured()) {
       return "";
     }
-    String partial = num(r, "seeds") < seeds ? " (" + (int) num(r, "seeds") + " seeds)" : "";
-    return String.format(
-        Locale.ROOT, "%.4f ± %.4f%s", num(r, name + "_mean"), num(r, name + "_std"), partial);
-  }
-
-  private static double num(Map<String, Object> r, String key) {
-    return ((Number) Objects.requireNonNull(r.get(key), key)).doubleValue();
+    String partial = r.seeds() < seeds ? " (" + r.seeds() + " seeds)" : "";
+    return String.format(Locale.ROOT, "%.4f ± %.4f%s", figure.mean(), figure.std(), partial);
   }
 }

@@ -1,5 +1,6 @@
 package io.moc.ctr.eval;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
 import io.moc.ctr.data.CtrDataset;
@@ -15,6 +16,7 @@ import io.moc.ctr.online.ModelArtifact;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.kafka.KafkaConnection;
 import io.moc.kafka.TopicTail;
+import io.moc.report.MeanStd;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
 import io.moc.serving.ModelArtifactReader;
@@ -31,11 +33,11 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * The streaming trainer against offline training on the same period, after a dataset replay through
@@ -113,6 +115,61 @@ public final class OfflineComparison {
     }
   }
 
+  /**
+   * What {@link #run()} found; it goes into the local stack's report under {@code
+   * offline_comparison}.
+   *
+   * @param frozenLastEventMs the last event the frozen snapshot had trained on
+   * @param offlineTwin refitted on exactly what the frozen snapshot had seen
+   * @param offlineTwinTrainPeriodOnly trained on the train period, early-stopped on validation
+   */
+  public record Report(
+      long validStartMs,
+      long testStartMs,
+      int trainExamples,
+      int validExamples,
+      int testExamples,
+      long frozenLastEventMs,
+      long codebookVersion,
+      int testExamplesWithoutCodes,
+      Frozen frozen,
+      Twin<RefitRun> offlineTwin,
+      Twin<EarlyStoppedRun> offlineTwinTrainPeriodOnly,
+      Prequential prequential,
+      double frozenMinusOfflineAuc) {}
+
+  /** One model's scores on the test period; {@code aucLastWindow} over its last examples. */
+  public record Scores(
+      double auc, double logloss, double coldAuc, int coldExamples, double aucLastWindow) {}
+
+  /** The frozen online snapshot's scores. */
+  public record Frozen(@JsonUnwrapped Scores scores, long modelVersion, long examplesSeen) {}
+
+  /** One seed of the twin trained as the evaluation grid trains. */
+  public record EarlyStoppedRun(
+      @JsonUnwrapped Scores scores,
+      int seed,
+      double validAuc,
+      int bestEpoch,
+      double trainSeconds) {}
+
+  /** One seed of the twin refitted for its early-stopped epoch count. */
+  public record RefitRun(@JsonUnwrapped Scores scores, int seed, int epochs, double trainSeconds) {}
+
+  /** The offline twin over its seeds: each seed's run, and their mean and standard deviation. */
+  public record Twin<R>(
+      double idDropout,
+      int seeds,
+      int trainExamples,
+      @JsonUnwrapped(prefix = "auc_") MeanStd auc,
+      @JsonUnwrapped(prefix = "cold_auc_") MeanStd coldAuc,
+      @JsonUnwrapped(prefix = "auc_last_window_") MeanStd aucLastWindow,
+      @JsonUnwrapped(prefix = "logloss_") MeanStd logloss,
+      List<R> runs) {}
+
+  /** The job's own figure in its newest snapshot, over its last {@code window} examples. */
+  public record Prequential(long modelVersion, int window, Double auc, Double logloss) {}
+
   /** One period's impressions: the examples (labels, cold flags) and their ids as strings. */
   private record Period(Examples examples, String[] users, String[] items) {}
 
@@ -149,12 +206,11 @@ public final class OfflineComparison {
   }
 
   /**
-   * Runs the comparison; the result goes into the local stack's report under {@code
-   * offline_comparison}.
+   * Runs the comparison.
    *
    * @throws IllegalStateException when no snapshot was published before the test period
    */
-  public Map<String, Object> run() throws Exception {
+  public Report run() throws Exception {
     Dataset dataset = Dataset.read(data);
     CtrDataset.SplitTimes periods = CtrDataset.splitTimes(dataset.interactions());
     List<ModelSnapshotEntry> snapshots = CtrScorer.snapshots(bootstrap, ctrModelsTopic);
@@ -192,16 +248,6 @@ public final class OfflineComparison {
     Examples test = batches.examples(Split.TEST);
     int window = Math.min(model.windowSize(), test.size());
 
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("valid_start_ms", periods.validStartMs());
-    out.put("test_start_ms", periods.testStartMs());
-    for (Split s : Split.values()) {
-      out.put(s.name().toLowerCase(Locale.ROOT) + "_examples", batches.examples(s).size());
-    }
-    out.put("frozen_last_event_ms", seenUntil);
-    out.put("codebook_version", frozen.codebookVersion);
-    out.put("test_examples_without_codes", withoutCodes);
-
     // As the evaluation grid trains: the train period, early stopping on the validation period.
     CtrTrainer trainer =
         new CtrTrainer(
@@ -212,30 +258,23 @@ public final class OfflineComparison {
             + " (trained up to the test period) on "
             + test.size()
             + " test-period impressions ...");
-    Map<String, Object> frozenScores;
+    Frozen frozenScores;
     try (CtrModel online = CtrModel.fromBytes(artifact.modelBytes())) {
-      frozenScores = scores(trainer, online, batches, window);
+      frozenScores =
+          new Frozen(scores(trainer, online, batches, window), frozen.version, frozen.examplesSeen);
     }
-    frozenScores.put("model_version", frozen.version);
-    frozenScores.put("examples_seen", frozen.examplesSeen);
-    out.put("frozen", frozenScores);
-
-    Map<String, Map<String, Object>> twins =
-        twins(contract, trainer, batches, sameExamples, window);
-    Map<String, Object> twinScores = twins.get("refit");
-    out.put("offline_twin", twinScores);
-    out.put("offline_twin_train_period_only", twins.get("early_stopped"));
-
-    Map<String, Object> prequential = new LinkedHashMap<>();
-    prequential.put("model_version", newest.version);
-    prequential.put("window", model.windowSize());
-    prequential.put("auc", newest.metrics().get("prequential_auc"));
-    prequential.put("logloss", newest.metrics().get("prequential_logloss"));
-    out.put("prequential", prequential);
-
-    double frozenAuc = (Double) frozenScores.get("auc");
-    double twinAuc = (Double) twinScores.get("auc_mean");
-    out.put("frozen_minus_offline_auc", frozenAuc - twinAuc);
+    List<EarlyStoppedRun> earlyRuns = new ArrayList<>();
+    List<RefitRun> refitRuns = new ArrayList<>();
+    twins(contract, trainer, batches, sameExamples, window, earlyRuns, refitRuns);
+    Twin<RefitRun> twin = twin(refitRuns, RefitRun::scores, sameExamples);
+    Prequential prequential =
+        new Prequential(
+            newest.version,
+            model.windowSize(),
+            newest.metrics().get("prequential_auc"),
+            newest.metrics().get("prequential_logloss"));
+    double frozenAuc = frozenScores.scores().auc();
+    double twinAuc = twin.auc().meanOrNaN();
     console.printf(
         Locale.ROOT,
         "Offline comparison: test-period AUC frozen online %.4f, offline twin %.4f (mean; %+.4f);"
@@ -244,8 +283,21 @@ public final class OfflineComparison {
         twinAuc,
         frozenAuc - twinAuc,
         model.windowSize(),
-        prequential.get("auc"));
-    return out;
+        prequential.auc());
+    return new Report(
+        periods.validStartMs(),
+        periods.testStartMs(),
+        batches.examples(Split.TRAIN).size(),
+        batches.examples(Split.VALID).size(),
+        test.size(),
+        seenUntil,
+        frozen.codebookVersion,
+        withoutCodes,
+        frozenScores,
+        twin,
+        twin(earlyRuns, EarlyStoppedRun::scores, batches),
+        prequential,
+        frozenAuc - twinAuc);
   }
 
   /**
@@ -253,19 +305,19 @@ public final class OfflineComparison {
    * early_stopped} trains on the train period with early stopping on the validation period, as the
    * grid does; {@code refit} then trains a fresh model of the same seed, for that seed's best epoch
    * count, on what the frozen snapshot had seen (the train period and the validation period up to
-   * its last event). Each with every seed's test scores, and their mean and standard deviation.
+   * its last event). Each seed's runs are added to {@code earlyRuns} and {@code refitRuns}.
    */
-  private Map<String, Map<String, Object>> twins(
+  private void twins(
       FeatureContract contract,
       CtrTrainer early,
       ContractBatches trainPeriod,
       ContractBatches sameExamples,
-      int window) {
+      int window,
+      List<EarlyStoppedRun> earlyRuns,
+      List<RefitRun> refitRuns) {
     CtrTrainer refit =
         new CtrTrainer(
             sameExamples, sameExamples.examples(Split.TRAIN), BATCH, 0, 0, 0, ID_DROPOUT);
-    List<Map<String, Object>> earlyRuns = new ArrayList<>();
-    List<Map<String, Object>> refitRuns = new ArrayList<>();
     for (int seed = 1; seed <= TWIN_SEEDS; seed++) {
       console.printf(
           Locale.ROOT, "Offline comparison: training the offline twin, seed %d ...%n", seed);
@@ -275,41 +327,36 @@ public final class OfflineComparison {
         CtrTrainer.Fit fit = early.fit(twin, seed, n -> {});
         epochs = fit.bestEpoch();
         try (CtrModel best = CtrModel.fromBytes(fit.best())) {
-          Map<String, Object> run = scores(early, best, trainPeriod, window);
-          run.put("seed", seed);
-          run.put("valid_auc", fit.valid().auc());
-          run.put("best_epoch", epochs);
-          run.put("train_seconds", fit.seconds());
-          earlyRuns.add(run);
+          earlyRuns.add(
+              new EarlyStoppedRun(
+                  scores(early, best, trainPeriod, window),
+                  seed,
+                  fit.valid().auc(),
+                  epochs,
+                  fit.seconds()));
         }
       }
       try (CtrModel twin = CtrModel.create(config, contract.codebookVersion())) {
         long start = System.nanoTime();
         refit.train(twin, seed, epochs);
-        Map<String, Object> run = scores(refit, twin, sameExamples, window);
-        run.put("seed", seed);
-        run.put("epochs", epochs);
-        run.put("train_seconds", (System.nanoTime() - start) / 1e9);
-        refitRuns.add(run);
+        Scores scores = scores(refit, twin, sameExamples, window);
+        refitRuns.add(new RefitRun(scores, seed, epochs, (System.nanoTime() - start) / 1e9));
       }
     }
-    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-    out.put("early_stopped", summary(earlyRuns, trainPeriod));
-    out.put("refit", summary(refitRuns, sameExamples));
-    return out;
   }
 
-  private static Map<String, Object> summary(
-      List<Map<String, Object>> runs, ContractBatches batches) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id_dropout", ID_DROPOUT);
-    out.put("seeds", runs.size());
-    out.put("train_examples", batches.examples(Split.TRAIN).size());
-    for (String key : List.of("auc", "cold_auc", "auc_last_window", "logloss")) {
-      EvaluationGrid.stat(out, runs, key, key);
-    }
-    out.put("runs", runs);
-    return out;
+  private static <R> Twin<R> twin(
+      List<R> runs, Function<R, Scores> scores, ContractBatches batches) {
+    List<Scores> s = runs.stream().map(scores).toList();
+    return new Twin<>(
+        ID_DROPOUT,
+        runs.size(),
+        batches.examples(Split.TRAIN).size(),
+        EvaluationGrid.over(s, Scores::auc),
+        EvaluationGrid.over(s, Scores::coldAuc),
+        EvaluationGrid.over(s, Scores::aucLastWindow),
+        EvaluationGrid.over(s, Scores::logloss),
+        runs);
   }
 
   private static ContractBatches batches(
@@ -420,18 +467,17 @@ public final class OfflineComparison {
   }
 
   /** Test-period AUC, logloss and cold-start AUC; AUC over its last {@code window} examples. */
-  private static Map<String, Object> scores(
+  private static Scores scores(
       CtrTrainer trainer, CtrModel model, ContractBatches batches, int window) {
     CtrTrainer.Scores test = trainer.score(model, Split.TEST);
     int n = test.examples();
     float[] p = model.predict(batches.batch(Split.TEST, null, n - window, n));
     float[] labels = batches.examples(Split.TEST).labels();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("auc", test.auc());
-    out.put("logloss", test.logloss());
-    out.put("cold_auc", test.coldAuc());
-    out.put("cold_examples", test.cold());
-    out.put("auc_last_window", Auc.of(p, Arrays.copyOfRange(labels, n - window, n)));
-    return out;
+    return new Scores(
+        test.auc(),
+        test.logloss(),
+        test.coldAuc(),
+        test.cold(),
+        Auc.of(p, Arrays.copyOfRange(labels, n - window, n)));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.ctr.eval.EvaluationGrid.Cell;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,19 +13,19 @@ import org.junit.jupiter.api.Test;
 
 class EvaluationReportTest {
 
-  private static Map<String, Object> cell(String method, int scale, int seed, double auc) {
+  private static Cell cell(String method, int scale, int seed, double auc) throws Exception {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("backbone", "deepfm");
     c.put("method", method);
     c.put("scale", scale);
     c.put("seed", seed);
     c.put("test_auc", auc);
-    return c;
+    return Cells.of(c);
   }
 
   @Test
-  void shouldPairEachMethodWithEachReferenceSeedBySeedAtItsLargestScale() {
-    List<Map<String, Object>> cells = new ArrayList<>();
+  void shouldPairEachMethodWithEachReferenceSeedBySeedAtItsLargestScale() throws Exception {
+    List<Cell> cells = new ArrayList<>();
     double[] seedEffect = {0.0, 0.03, -0.02};
     for (int seed = 1; seed <= 3; seed++) {
       double base = 0.68 + seedEffect[seed - 1];

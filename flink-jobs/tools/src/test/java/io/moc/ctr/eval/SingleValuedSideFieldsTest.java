@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,16 +74,15 @@ class SingleValuedSideFieldsTest {
             TextModel.ALL_MINILM_L6_V2_Q,
             dir.resolve("cache"));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    List<Map<String, Object>> cells =
+    List<EvaluationGrid.Cell> cells =
         new EvaluationGrid(
                 settings,
                 dir.resolve("cells.jsonl"),
                 new PrintStream(log, true, StandardCharsets.UTF_8))
             .run();
     assertEquals(2, cells.size(), log.toString(StandardCharsets.UTF_8));
-    for (Map<String, Object> cell : cells) {
-      double auc = ((Number) cell.get("test_auc")).doubleValue();
-      assertTrue(auc >= 0 && auc <= 1, cell.toString());
+    for (EvaluationGrid.Cell cell : cells) {
+      assertTrue(cell.testAuc() >= 0 && cell.testAuc() <= 1, cell.toString());
     }
   }
 
