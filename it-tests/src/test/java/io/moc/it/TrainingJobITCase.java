@@ -14,7 +14,6 @@ import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
-import io.moc.training.TrainingJob;
 import io.moc.training.TrainingOptions;
 import io.moc.training.TrainingSettings;
 import io.moc.util.Sha256;
@@ -31,7 +30,6 @@ import java.util.Set;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,14 +78,6 @@ class TrainingJobITCase {
     config.set(
         CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("checkpoints").toUri().toString());
     return JobConfig.withRuntimeDefaults(config);
-  }
-
-  private static JobID submit(LocalFlinkCluster flink, Configuration config, String name)
-      throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-    env.setParallelism(1);
-    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
-    return flink.submit(env, name);
   }
 
   private static void publishCodes(KafkaProducer<byte[], byte[]> producer, String topic)
@@ -183,7 +173,7 @@ class TrainingJobITCase {
       Configuration config = config(kafka);
       Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
       TrainingSettings settings = TrainingOptions.read(config);
-      JobID job = submit(flink, config, "training-it");
+      JobID job = flink.submitTraining(config, 1, "training-it");
 
       publishCodes(producer, settings.itemCodesTopic());
       // In two halves, with a snapshot in between: training outpaces the publish interval.
@@ -233,7 +223,7 @@ class TrainingJobITCase {
       Configuration config = config(kafka);
       Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
       TrainingSettings settings = TrainingOptions.read(config);
-      JobID job = submit(flink, config, "training-failover-it");
+      JobID job = flink.submitTraining(config, 1, "training-failover-it");
 
       publishCodes(producer, settings.itemCodesTopic());
       publishImpressions(producer, settings.impressionsTopic(), 0, 3000);

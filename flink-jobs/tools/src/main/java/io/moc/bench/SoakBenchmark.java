@@ -1,5 +1,7 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.avro.AvroBytes;
@@ -23,14 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -74,9 +75,85 @@ public final class SoakBenchmark {
       int uiPort,
       Configuration jobConfig) {}
 
+  /**
+   * The figures: the rates, the faults, how heap and checkpoints trended, and the feed's report.
+   *
+   * @param peakProbe null where both rates were given
+   * @param indexingRestarts as of the last sample; null where it could not be read
+   */
+  public record Report(
+      int exitCode,
+      long durationS,
+      double itemsPerS,
+      double impressionsPerS,
+      Probe peakProbe,
+      double badFraction,
+      long badRecordsSent,
+      long badRecordsRefusedByBroker,
+      List<String> faults,
+      Trend heapUsedMb,
+      Trend oldGenAfterGcMb,
+      Trend heapAfterFullGcMb,
+      Trend indexingCheckpointMs,
+      Trend trainingCheckpointMs,
+      Trend indexingCheckpointKb,
+      Trend trainingCheckpointKb,
+      Long indexingRestarts,
+      Long trainingRestarts,
+      JsonNode feed,
+      List<Sample> samples) {}
+
+  /** The jobs' sustained rates over the second half of the probe, and what it offered. */
+  public record Probe(
+      int exitCode,
+      long durationS,
+      double offeredItemsPerS,
+      double offeredImpressionsPerS,
+      double windowS,
+      double itemsCodedPerS,
+      double impressionsTrainedPerS,
+      boolean itemsSaturated,
+      boolean impressionsSaturated,
+      long itemsCoded,
+      long impressionsTrained) {}
+
+  /** How one figure moved over the run; only the count where fewer than three samples have it. */
+  public record Trend(@JsonUnwrapped Thirds thirds, int samples) {}
+
+  /**
+   * Medians of the first and last third of the samples.
+   *
+   * @param ratio last over first; null where the first is zero
+   */
+  public record Thirds(double firstThirdMedian, double lastThirdMedian, Double ratio, double max) {}
+
+  /**
+   * One sample of the run.
+   *
+   * @param heapAfterFullGcMb only in the samples that ran a full collection
+   * @param restartsError where reading the restarts failed (those not read are left out)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Sample(
+      long tS,
+      double heapUsedMb,
+      double oldGenAfterGcMb,
+      Double heapAfterFullGcMb,
+      @JsonUnwrapped(prefix = "indexing_") JobCheckpoint indexing,
+      @JsonUnwrapped(prefix = "training_") JobCheckpoint training,
+      Long indexingRestarts,
+      Long trainingRestarts,
+      String restartsError) {}
+
+  /** A job's newest completed checkpoint, the error in its place, or neither where none was. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record JobCheckpoint(Long checkpointMs, Double checkpointKb, String checkpointError) {
+    static final JobCheckpoint NONE = new JobCheckpoint(null, null, null);
+  }
+
   private final Options options;
   private final PrintStream out;
-  private final List<Map<String, Object>> samples = new CopyOnWriteArrayList<>();
+  private final List<Sample> samples = new CopyOnWriteArrayList<>();
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final AtomicLong badSent = new AtomicLong();
   private final AtomicLong badRefused = new AtomicLong();
@@ -92,17 +169,17 @@ public final class SoakBenchmark {
   public int run() throws Exception {
     itemsPerSecond = options.itemsPerSecond();
     impressionsPerSecond = options.impressionsPerSecond();
-    Map<String, Object> probe = null;
+    Probe probe = null;
     if (Double.isNaN(itemsPerSecond) || Double.isNaN(impressionsPerSecond)) {
       if (options.probe().isZero()) {
         throw new IllegalArgumentException("without a probe, give both rates");
       }
       probe = new PeakProbe().run();
       if (Double.isNaN(itemsPerSecond)) {
-        itemsPerSecond = Math.max(1, (double) probe.get("items_coded_per_s") / 2);
+        itemsPerSecond = Math.max(1, probe.itemsCodedPerS() / 2);
       }
       if (Double.isNaN(impressionsPerSecond)) {
-        impressionsPerSecond = Math.max(1, (double) probe.get("impressions_trained_per_s") / 2);
+        impressionsPerSecond = Math.max(1, probe.impressionsTrainedPerS() / 2);
       }
       out.printf(
           "SOAK at half the measured peak: %.1f items/s, %.1f impressions/s%n",
@@ -133,68 +210,81 @@ public final class SoakBenchmark {
     int rc = new LocalStack(local, out, this::alongside).run();
     JsonNode feed = new ObjectMapper().readTree(feedReport.toFile());
 
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("exit_code", rc);
-    report.put("duration_s", options.duration().toSeconds());
-    report.put("items_per_s", itemsPerSecond);
-    report.put("impressions_per_s", impressionsPerSecond);
-    report.put("peak_probe", probe);
-    report.put("bad_fraction", options.badFraction());
-    report.put("bad_records_sent", badSent.get());
-    report.put("bad_records_refused_by_broker", badRefused.get());
-    report.put("faults", events);
-    report.put("heap_used_mb", trend("heap_used_mb"));
-    report.put("old_gen_after_gc_mb", trend("old_gen_after_gc_mb"));
-    report.put("heap_after_full_gc_mb", trend("heap_after_full_gc_mb"));
-    report.put("indexing_checkpoint_ms", trend("indexing_checkpoint_ms"));
-    report.put("training_checkpoint_ms", trend("training_checkpoint_ms"));
-    report.put("indexing_checkpoint_kb", trend("indexing_checkpoint_kb"));
-    report.put("training_checkpoint_kb", trend("training_checkpoint_kb"));
-    Map<String, Object> last = samples.isEmpty() ? Map.of() : samples.get(samples.size() - 1);
-    report.put("indexing_restarts", last.get("indexing_restarts"));
-    report.put("training_restarts", last.get("training_restarts"));
-    report.put("feed", feed);
-    report.put("samples", samples);
+    Sample last = samples.isEmpty() ? null : samples.get(samples.size() - 1);
+    Report report =
+        new Report(
+            rc,
+            options.duration().toSeconds(),
+            itemsPerSecond,
+            impressionsPerSecond,
+            probe,
+            options.badFraction(),
+            badSent.get(),
+            badRefused.get(),
+            events,
+            trend(Sample::heapUsedMb),
+            trend(Sample::oldGenAfterGcMb),
+            trend(Sample::heapAfterFullGcMb),
+            trend(s -> s.indexing().checkpointMs()),
+            trend(s -> s.training().checkpointMs()),
+            trend(s -> s.indexing().checkpointKb()),
+            trend(s -> s.training().checkpointKb()),
+            last == null ? null : last.indexingRestarts(),
+            last == null ? null : last.trainingRestarts(),
+            feed,
+            samples);
     Path written = JsonReport.write(options.report(), report);
     out.println("Soak report written to " + written);
     out.println(
         "heap after full GC "
-            + report.get("heap_after_full_gc_mb")
+            + describe(report.heapAfterFullGcMb(), "MB")
             + "; checkpoints indexing "
-            + report.get("indexing_checkpoint_ms")
-            + " ms, training "
-            + report.get("training_checkpoint_ms")
-            + " ms; restarts "
-            + report.get("indexing_restarts")
+            + describe(report.indexingCheckpointMs(), "ms")
+            + ", training "
+            + describe(report.trainingCheckpointMs(), "ms")
+            + "; restarts "
+            + report.indexingRestarts()
             + "/"
-            + report.get("training_restarts")
+            + report.trainingRestarts()
             + "; audit accounted for everything: "
             + feed.path("audit").path("accounted_for"));
     return rc;
   }
 
-  /** Medians of the first and last third of the samples, and their ratio. */
-  private Map<String, Object> trend(String key) {
+  /** Medians of the first and last third of the samples that have the figure, and their ratio. */
+  private Trend trend(Function<Sample, ? extends Number> figure) {
     List<Double> values = new ArrayList<>();
-    for (Map<String, Object> s : samples) {
-      if (s.get(key) instanceof Number n && n.doubleValue() >= 0) {
+    for (Sample s : samples) {
+      Number n = figure.apply(s);
+      // Negative: the figure could not be read for that sample.
+      if (n != null && n.doubleValue() >= 0) {
         values.add(n.doubleValue());
       }
     }
-    Map<String, Object> t = new LinkedHashMap<>();
     if (values.size() < 3) {
-      t.put("samples", values.size());
-      return t;
+      return new Trend(null, values.size());
     }
     int third = values.size() / 3;
     double first = median(values.subList(0, third));
     double lastThird = median(values.subList(values.size() - third, values.size()));
-    t.put("first_third_median", first);
-    t.put("last_third_median", lastThird);
-    t.put("ratio", first == 0 ? null : lastThird / first);
-    t.put("max", values.stream().mapToDouble(Double::doubleValue).max().orElse(0));
-    t.put("samples", values.size());
-    return t;
+    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    return new Trend(
+        new Thirds(first, lastThird, first == 0 ? null : lastThird / first, max), values.size());
+  }
+
+  /** The first and last third's medians, for the console. */
+  private static String describe(Trend t, String unit) {
+    Thirds m = t.thirds();
+    if (m == null) {
+      return "- (" + t.samples() + " samples)";
+    }
+    return String.format(
+        "%.1f -> %.1f %s (x%s, %d samples)",
+        m.firstThirdMedian(),
+        m.lastThirdMedian(),
+        unit,
+        m.ratio() == null ? "-" : String.format("%.2f", m.ratio()),
+        t.samples());
   }
 
   private static double median(List<Double> values) {
@@ -253,7 +343,7 @@ public final class SoakBenchmark {
   private final class PeakProbe {
     private final List<long[]> counts = new CopyOnWriteArrayList<>();
 
-    Map<String, Object> run() throws Exception {
+    Probe run() throws Exception {
       double offeredItems = options.probeItemsPerSecond();
       double offeredImpressions = 5 * offeredItems;
       out.printf(
@@ -293,27 +383,24 @@ public final class SoakBenchmark {
       double seconds = (last[0] - middle[0]) / 1e9;
       double items = (last[1] - middle[1]) / seconds;
       double impressions = (last[2] - middle[2]) / seconds;
-      Map<String, Object> probe = new LinkedHashMap<>();
-      probe.put("exit_code", rc);
-      probe.put("duration_s", options.probe().toSeconds());
-      probe.put("offered_items_per_s", offeredItems);
-      probe.put("offered_impressions_per_s", offeredImpressions);
-      probe.put("window_s", seconds);
-      probe.put("items_coded_per_s", items);
-      probe.put("impressions_trained_per_s", impressions);
-      // Kept up with what was offered: the real peak lies higher.
-      probe.put("items_saturated", items < 0.9 * offeredItems);
-      probe.put("impressions_saturated", impressions < 0.9 * offeredImpressions);
-      probe.put("items_coded", last[1]);
-      probe.put("impressions_trained", last[2]);
+      Probe probe =
+          new Probe(
+              rc,
+              options.probe().toSeconds(),
+              offeredItems,
+              offeredImpressions,
+              seconds,
+              items,
+              impressions,
+              // Kept up with what was offered: the real peak lies higher.
+              items < 0.9 * offeredItems,
+              impressions < 0.9 * offeredImpressions,
+              last[1],
+              last[2]);
       out.printf(
           "SOAK probe: sustained peak %.1f items/s (saturated: %s), %.1f impressions/s"
               + " (saturated: %s) over the last %.0f s%n",
-          items,
-          probe.get("items_saturated"),
-          impressions,
-          probe.get("impressions_saturated"),
-          seconds);
+          items, probe.itemsSaturated(), impressions, probe.impressionsSaturated(), seconds);
       return probe;
     }
 
@@ -363,10 +450,9 @@ public final class SoakBenchmark {
   }
 
   private void sample(LocalStack.Running running) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("t_s", elapsedSeconds());
+    long t = elapsedSeconds();
     Runtime rt = Runtime.getRuntime();
-    s.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+    double heapUsed = (rt.totalMemory() - rt.freeMemory()) / 1e6;
     long oldGen = -1;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP
@@ -375,38 +461,49 @@ public final class SoakBenchmark {
         oldGen = pool.getCollectionUsage().getUsed();
       }
     }
-    s.put("old_gen_after_gc_mb", oldGen < 0 ? -1 : oldGen / 1e6);
     // G1 may not collect its old generation for the whole run, so the pool's figure above can
     // stand still while garbage and leaks alike pile up; a full collection every few samples
     // tells them apart, at the price of one pause each.
+    Double afterFullGc = null;
     if (samples.size() % FULL_GC_EVERY_SAMPLES == 0) {
       System.gc();
-      s.put("heap_after_full_gc_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+      afterFullGc = (rt.totalMemory() - rt.freeMemory()) / 1e6;
     }
-    checkpoint(running.cluster(), running.indexingJob(), "indexing", s);
-    checkpoint(running.cluster(), running.trainingJob(), "training", s);
+    JobCheckpoint indexing = checkpoint(running.cluster(), running.indexingJob());
+    JobCheckpoint training = checkpoint(running.cluster(), running.trainingJob());
+    Long indexingRestarts = null;
+    Long trainingRestarts = null;
+    String restartsError = null;
     try {
       FlinkRest rest = new FlinkRest(running.cluster().dashboardUrl());
-      s.put("indexing_restarts", rest.restarts(running.indexingJob().toHexString()));
-      s.put("training_restarts", rest.restarts(running.trainingJob().toHexString()));
+      indexingRestarts = rest.restarts(running.indexingJob().toHexString());
+      trainingRestarts = rest.restarts(running.trainingJob().toHexString());
     } catch (Exception e) {
-      s.put("restarts_error", e.toString());
+      restartsError = e.toString();
     }
-    samples.add(s);
+    samples.add(
+        new Sample(
+            t,
+            heapUsed,
+            oldGen < 0 ? -1 : oldGen / 1e6,
+            afterFullGc,
+            indexing,
+            training,
+            indexingRestarts,
+            trainingRestarts,
+            restartsError));
   }
 
-  private static void checkpoint(
-      LocalFlinkCluster cluster, JobID job, String name, Map<String, Object> sample) {
+  private static JobCheckpoint checkpoint(LocalFlinkCluster cluster, JobID job) {
     try {
       for (LocalFlinkCluster.Checkpoint c : cluster.recentCheckpoints(job)) {
         if (c.status().equals("COMPLETED")) {
-          sample.put(name + "_checkpoint_ms", c.durationMs());
-          sample.put(name + "_checkpoint_kb", c.stateSize() / 1e3);
-          return;
+          return new JobCheckpoint(c.durationMs(), c.stateSize() / 1e3, null);
         }
       }
+      return JobCheckpoint.NONE;
     } catch (Exception e) {
-      sample.put(name + "_checkpoint_error", e.toString());
+      return new JobCheckpoint(null, null, e.toString());
     }
   }
 

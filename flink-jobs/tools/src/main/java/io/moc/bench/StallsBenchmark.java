@@ -1,5 +1,7 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.cluster.FlinkRest;
@@ -51,6 +53,75 @@ public final class StallsBenchmark {
       int uiPort,
       Configuration jobConfig) {}
 
+  /** The figures of both phases, and background over task thread for the main ones. */
+  public record Report(
+      int cores,
+      long durationS,
+      double itemsPerS,
+      double impressionsPerS,
+      long codebookEveryS,
+      long retrainEveryS,
+      Phase taskThread,
+      Phase background,
+      Ratios backgroundOverTaskThread) {}
+
+  /**
+   * One run of the stack.
+   *
+   * @param gauges the jobs' training counters and gauges at the end by metric name, null if unread
+   */
+  public record Phase(
+      int exitCode,
+      long codesLatencyMsP50,
+      long codesLatencyMsP99,
+      long codesLatencySamples,
+      long itemsCoded,
+      long examplesTrained,
+      long codebookVersion,
+      @JsonUnwrapped(prefix = "indexing_") Checkpoints indexing,
+      @JsonUnwrapped(prefix = "training_") Checkpoints training,
+      @JsonAnyGetter Map<String, Long> gauges) {}
+
+  /**
+   * Durations of a job's completed checkpoints.
+   *
+   * @param checkpointMsMax -1 where none completed
+   */
+  public record Checkpoints(
+      int checkpoints, long checkpointMsP50, long checkpointMsP99, long checkpointMsMax) {}
+
+  /** Background over task thread, to three decimals; null where the task thread had none. */
+  public record Ratios(
+      Double codesLatencyMsP50,
+      Double codesLatencyMsP99,
+      Double indexingCheckpointMsP50,
+      Double indexingCheckpointMsP99,
+      Double indexingCheckpointMsMax,
+      Double trainingCheckpointMsP50,
+      Double trainingCheckpointMsP99,
+      Double trainingCheckpointMsMax,
+      Double examplesTrained,
+      Double itemsCoded) {
+
+    static Ratios of(Phase after, Phase before) {
+      return new Ratios(
+          ratio(after.codesLatencyMsP50(), before.codesLatencyMsP50()),
+          ratio(after.codesLatencyMsP99(), before.codesLatencyMsP99()),
+          ratio(after.indexing().checkpointMsP50(), before.indexing().checkpointMsP50()),
+          ratio(after.indexing().checkpointMsP99(), before.indexing().checkpointMsP99()),
+          ratio(after.indexing().checkpointMsMax(), before.indexing().checkpointMsMax()),
+          ratio(after.training().checkpointMsP50(), before.training().checkpointMsP50()),
+          ratio(after.training().checkpointMsP99(), before.training().checkpointMsP99()),
+          ratio(after.training().checkpointMsMax(), before.training().checkpointMsMax()),
+          ratio(after.examplesTrained(), before.examplesTrained()),
+          ratio(after.itemsCoded(), before.itemsCoded()));
+    }
+
+    private static Double ratio(long after, long before) {
+      return before <= 0 ? null : Math.round((double) after / before * 1000) / 1000.0;
+    }
+  }
+
   private final Options options;
   private final PrintStream out;
 
@@ -59,34 +130,21 @@ public final class StallsBenchmark {
     this.out = out;
   }
 
-  public Map<String, Object> run() throws Exception {
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("cores", Runtime.getRuntime().availableProcessors());
-    report.put("duration_s", options.duration().toSeconds());
-    report.put("items_per_s", options.itemsPerSecond());
-    report.put("impressions_per_s", options.impressionsPerSecond());
-    report.put("codebook_every_s", options.codebookEvery().toSeconds());
-    report.put("retrain_every_s", options.retrainEvery().toSeconds());
-    Map<String, Object> before = phase("task-thread", false);
-    Map<String, Object> after = phase("background", true);
-    report.put("task_thread", before);
-    report.put("background", after);
-    Map<String, Object> ratios = new LinkedHashMap<>();
-    for (String key :
-        List.of(
-            "codes_latency_ms_p50",
-            "codes_latency_ms_p99",
-            "indexing_checkpoint_ms_p50",
-            "indexing_checkpoint_ms_p99",
-            "indexing_checkpoint_ms_max",
-            "training_checkpoint_ms_p50",
-            "training_checkpoint_ms_p99",
-            "training_checkpoint_ms_max",
-            "examples_trained",
-            "items_coded")) {
-      ratios.put(key, ratio(after.get(key), before.get(key)));
-    }
-    report.put("background_over_task_thread", ratios);
+  public Report run() throws Exception {
+    Phase before = phase("task-thread", false);
+    Phase after = phase("background", true);
+    Ratios ratios = Ratios.of(after, before);
+    Report report =
+        new Report(
+            Runtime.getRuntime().availableProcessors(),
+            options.duration().toSeconds(),
+            options.itemsPerSecond(),
+            options.impressionsPerSecond(),
+            options.codebookEvery().toSeconds(),
+            options.retrainEvery().toSeconds(),
+            before,
+            after,
+            ratios);
     out.println("STALLS background / task thread: " + ratios);
     if (options.report() != null) {
       out.println("Report written to " + JsonReport.write(options.report(), report));
@@ -94,15 +152,8 @@ public final class StallsBenchmark {
     return report;
   }
 
-  private static Double ratio(Object after, Object before) {
-    if (!(after instanceof Number a) || !(before instanceof Number b) || b.doubleValue() <= 0) {
-      return null;
-    }
-    return Math.round(a.doubleValue() / b.doubleValue() * 1000) / 1000.0;
-  }
-
   /** One run of the stack, trainings where {@code background} says. */
-  private Map<String, Object> phase(String name, boolean background) throws Exception {
+  private Phase phase(String name, boolean background) throws Exception {
     Configuration config = new Configuration(options.jobConfig());
     // Every version of the method itself, and often: what is measured is the method's training.
     config.set(IndexingOptions.BOOTSTRAP_METHOD, "");
@@ -143,28 +194,29 @@ public final class StallsBenchmark {
     Sampler sampler = new Sampler();
     int rc = new LocalStack(local, out, sampler::start).run();
     JsonNode feed = new ObjectMapper().readTree(feedReport.toFile());
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("exit_code", rc);
-    result.put("codes_latency_ms_p50", feed.path("codes_latency_ms_p50").asLong());
-    result.put("codes_latency_ms_p99", feed.path("codes_latency_ms_p99").asLong());
-    result.put("codes_latency_samples", feed.path("codes_latency_samples").asLong());
-    result.put("items_coded", feed.path("items_coded_keys").asLong());
-    result.put("examples_trained", feed.path("examples_trained").asLong());
-    result.put("codebook_version", feed.path("codebook_version").asLong());
-    summarise(result, "indexing", sampler.indexing);
-    summarise(result, "training", sampler.training);
-    result.putAll(sampler.gauges);
+    Phase result =
+        new Phase(
+            rc,
+            feed.path("codes_latency_ms_p50").asLong(),
+            feed.path("codes_latency_ms_p99").asLong(),
+            feed.path("codes_latency_samples").asLong(),
+            feed.path("items_coded_keys").asLong(),
+            feed.path("examples_trained").asLong(),
+            feed.path("codebook_version").asLong(),
+            summarise(sampler.indexing),
+            summarise(sampler.training),
+            sampler.gauges);
     out.println("STALLS " + name + ": " + result);
     return result;
   }
 
-  private static void summarise(Map<String, Object> result, String job, Map<Long, Long> byId) {
+  private static Checkpoints summarise(Map<Long, Long> byId) {
     long[] durations = byId.values().stream().mapToLong(Long::longValue).sorted().toArray();
-    result.put(job + "_checkpoints", durations.length);
-    result.put(job + "_checkpoint_ms_p50", CodesMonitor.percentile(durations, 0.50));
-    result.put(job + "_checkpoint_ms_p99", CodesMonitor.percentile(durations, 0.99));
-    result.put(
-        job + "_checkpoint_ms_max", durations.length == 0 ? -1 : durations[durations.length - 1]);
+    return new Checkpoints(
+        durations.length,
+        CodesMonitor.percentile(durations, 0.50),
+        CodesMonitor.percentile(durations, 0.99),
+        durations.length == 0 ? -1 : durations[durations.length - 1]);
   }
 
   /**
@@ -174,7 +226,7 @@ public final class StallsBenchmark {
   private final class Sampler {
     final Map<Long, Long> indexing = new ConcurrentHashMap<>();
     final Map<Long, Long> training = new ConcurrentHashMap<>();
-    final Map<String, Object> gauges = new LinkedHashMap<>();
+    final Map<String, Long> gauges = new LinkedHashMap<>();
 
     AutoCloseable start(LocalStack.Running running) {
       ScheduledExecutorService timer =

@@ -1,5 +1,7 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
@@ -17,7 +19,6 @@ import io.moc.report.JsonReport;
 import io.moc.source.KafkaFeeder;
 import io.moc.training.OnlineModelSettings;
 import io.moc.training.TrainingExample;
-import io.moc.training.TrainingJob;
 import io.moc.training.TrainingOptions;
 import io.moc.training.TrainingSettings;
 import io.moc.util.SplitMix64;
@@ -29,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,7 +39,6 @@ import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -76,6 +75,67 @@ public final class TrainingBenchmark {
       Duration freshnessDuration,
       Configuration jobConfig) {}
 
+  /**
+   * The figures: (a) the job's rate next to the plain loop's before and after it (their mean is the
+   * baseline of {@code ratio}), (b) model freshness and what snapshots cost.
+   */
+  public record Report(
+      int cores,
+      String pytorchThreads,
+      int items,
+      int numCodebooks,
+      int codebookSize,
+      int batchSize,
+      int examples,
+      int warmupExamples,
+      double checkpointIntervalS,
+      double retrainIntervalS,
+      @JsonUnwrapped Throughput throughput,
+      @JsonUnwrapped Freshness freshness,
+      @JsonProperty("raw_examples_per_s_before") long rawExamplesPerSBefore,
+      @JsonProperty("raw_examples_per_s_after") long rawExamplesPerSAfter,
+      long rawExamplesPerS,
+      double ratio) {}
+
+  /** (a): the job's rate between the first and last snapshot inside the timed backlog. */
+  public record Throughput(
+      long flinkExamplesPerS,
+      long flinkMeasuredExamples,
+      double flinkMeasuredSeconds,
+      double throughputPublishIntervalS) {}
+
+  /** (b): from an impression's append to the first snapshot trained on it; what snapshots cost. */
+  public record Freshness(
+      double freshnessRatePerS,
+      long freshnessSeconds,
+      int freshnessSamples,
+      double publishIntervalS,
+      @JsonProperty("freshness_s_p50") double freshnessSP50,
+      @JsonProperty("freshness_s_p99") double freshnessSP99,
+      @JsonProperty("freshness_append_s_p50") double freshnessAppendSP50,
+      @JsonProperty("freshness_append_s_p99") double freshnessAppendSP99,
+      @JsonProperty("snapshot_commit_wait_s_p50") double snapshotCommitWaitSP50,
+      int snapshotsPublished,
+      @JsonUnwrapped Snapshots snapshots) {}
+
+  /**
+   * Sizes of the full and delta artifacts, and the trainer's time in publication.
+   *
+   * @param bytesPerSnapshotOverFull null where no full snapshot was published
+   * @param publishShareOfTaskThread of each publish interval
+   */
+  public record Snapshots(
+      int fullSnapshots,
+      int deltaSnapshots,
+      long fullSnapshotBytesP50,
+      long deltaSnapshotBytesP50,
+      long deltaSnapshotBytesMax,
+      long bytesPerSnapshotMean,
+      Double bytesPerSnapshotOverFull,
+      double fullPublishMsP50,
+      double deltaPublishMsP50,
+      double publishShareOfTaskThread) {}
+
   /** A committed model snapshot as a model server sees it. */
   record Publication(
       long examplesTrained,
@@ -100,12 +160,9 @@ public final class TrainingBenchmark {
     this.console = console;
   }
 
-  public Map<String, Object> run() throws Exception {
+  public Report run() throws Exception {
     Path workDir = options.workDir().toAbsolutePath();
     Files.createDirectories(workDir.resolve("kafka"));
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("cores", Runtime.getRuntime().availableProcessors());
-    report.put("pytorch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
 
     Configuration base = new Configuration(options.jobConfig());
     int m = base.get(IndexingOptions.NUM_CODEBOOKS);
@@ -115,41 +172,50 @@ public final class TrainingBenchmark {
     List<TrainingExample> timed =
         examples(codes, k, options.warmupExamples(), options.examples(), 6);
     OnlineModelSettings model = TrainingOptions.read(base).model();
-    report.put("items", options.items());
-    report.put("num_codebooks", m);
-    report.put("codebook_size", k);
-    report.put("batch_size", model.batchSize());
-    report.put("examples", options.examples());
-    report.put("warmup_examples", options.warmupExamples());
 
     // The plain loop runs before the job and again after it, in this JVM: the job is compared with
     // the mean, so JIT warm-up and the shared machine's noise cut both ways.
     double rawBefore = rawExamplesPerSecond(model, m, warmup, timed);
     console.printf("raw trainer loop: %.0f examples/s%n", rawBefore);
 
+    double checkpointInterval;
+    double retrainInterval;
+    Throughput throughput;
+    Freshness freshness;
     try (LocalRuntime local = LocalRuntime.start(workDir, options.kafkaPort(), base);
         LocalFlinkCluster cluster = local.startFlink(2, 0)) {
       String bootstrap = local.bootstrapServers();
       Configuration jobConfig = local.jobConfig();
-      report.put(
-          "checkpoint_interval_s",
-          jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis() / 1000.0);
-      report.put(
-          "retrain_interval_s",
-          jobConfig.get(TrainingOptions.RETRAIN_INTERVAL).toMillis() / 1000.0);
+      checkpointInterval =
+          jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis() / 1000.0;
+      retrainInterval = jobConfig.get(TrainingOptions.RETRAIN_INTERVAL).toMillis() / 1000.0;
       publishCodes(bootstrap, jobConfig.get(KafkaOptions.ITEM_CODES_TOPIC), codes);
 
-      throughput(cluster, bootstrap, jobConfig, workDir, warmup, timed, report);
-      freshness(cluster, bootstrap, jobConfig, workDir, codes, k, report);
+      throughput = throughput(cluster, bootstrap, jobConfig, workDir, warmup, timed);
+      freshness = freshness(cluster, bootstrap, jobConfig, workDir, codes, k);
     }
 
     double rawAfter = rawExamplesPerSecond(model, m, warmup, timed);
     double raw = (rawBefore + rawAfter) / 2;
-    double flink = ((Number) report.get("flink_examples_per_s")).doubleValue();
-    report.put("raw_examples_per_s_before", Math.round(rawBefore));
-    report.put("raw_examples_per_s_after", Math.round(rawAfter));
-    report.put("raw_examples_per_s", Math.round(raw));
-    report.put("ratio", round(flink / raw));
+    double flink = throughput.flinkExamplesPerS();
+    Report report =
+        new Report(
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("ai.djl.pytorch.num_threads", "default"),
+            options.items(),
+            m,
+            k,
+            model.batchSize(),
+            options.examples(),
+            options.warmupExamples(),
+            checkpointInterval,
+            retrainInterval,
+            throughput,
+            freshness,
+            Math.round(rawBefore),
+            Math.round(rawAfter),
+            Math.round(raw),
+            round(flink / raw));
     console.printf(
         "training: job %.0f examples/s, raw loop %.0f (before %.0f, after %.0f), ratio %.2f%n",
         flink, raw, rawBefore, rawAfter, flink / raw);
@@ -166,14 +232,13 @@ public final class TrainingBenchmark {
    * default (one snapshot per interval is the only clock there is), which costs it an artifact
    * write per interval.
    */
-  private void throughput(
+  private Throughput throughput(
       LocalFlinkCluster cluster,
       String bootstrap,
       Configuration base,
       Path workDir,
       List<TrainingExample> warmup,
-      List<TrainingExample> timed,
-      Map<String, Object> report)
+      List<TrainingExample> timed)
       throws Exception {
     Configuration config = new Configuration(base);
     config.set(TrainingOptions.PUBLISH_INTERVAL, options.throughputPublishInterval());
@@ -194,7 +259,7 @@ public final class TrainingBenchmark {
     // come.
     long lastFull = total - total % settings.model().batchSize();
     try (SnapshotWatcher snapshots = SnapshotWatcher.start(bootstrap, settings.ctrModelsTopic())) {
-      JobID job = submit(cluster, config, "moc training (throughput bench)");
+      JobID job = cluster.submitTraining(config, 1, "moc training (throughput bench)");
       snapshots.awaitTrained(lastFull, TIMEOUT);
       cluster.cancel(job);
       List<Publication> pubs = snapshots.publications();
@@ -215,17 +280,17 @@ public final class TrainingBenchmark {
       }
       double seconds = (last.createdTime() - first.createdTime()) / 1000.0;
       double rate = (last.examplesTrained() - first.examplesTrained()) / seconds;
-      report.put("flink_examples_per_s", Math.round(rate));
-      report.put("flink_measured_examples", last.examplesTrained() - first.examplesTrained());
-      report.put("flink_measured_seconds", round(seconds));
-      report.put(
-          "throughput_publish_interval_s", options.throughputPublishInterval().toMillis() / 1e3);
       console.printf(
           "training job: %.0f examples/s over %.1f s (%d examples, snapshots every %d ms)%n",
           rate,
           seconds,
           last.examplesTrained() - first.examplesTrained(),
           options.throughputPublishInterval().toMillis());
+      return new Throughput(
+          Math.round(rate),
+          last.examplesTrained() - first.examplesTrained(),
+          round(seconds),
+          options.throughputPublishInterval().toMillis() / 1e3);
     }
   }
 
@@ -236,14 +301,13 @@ public final class TrainingBenchmark {
    * 1 the trainer takes examples in arrival order, and at a steady rate far below its capacity the
    * four partitions and the keyed join reorder them by milliseconds, a few positions at most.
    */
-  private void freshness(
+  private Freshness freshness(
       LocalFlinkCluster cluster,
       String bootstrap,
       Configuration base,
       Path workDir,
       int[][] codes,
-      int k,
-      Map<String, Object> report)
+      int k)
       throws Exception {
     Configuration config = new Configuration(base);
     config.set(KafkaOptions.IMPRESSIONS_TOPIC, "bench-freshness-impressions");
@@ -261,7 +325,7 @@ public final class TrainingBenchmark {
     try (SnapshotWatcher snapshots = SnapshotWatcher.start(bootstrap, settings.ctrModelsTopic());
         KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
-      JobID job = submit(cluster, config, "moc training (freshness bench)");
+      JobID job = cluster.submitTraining(config, 1, "moc training (freshness bench)");
       console.printf(
           "freshness: %.0f impressions/s, %d s warm-up then %d s sampled; publish interval %d ms%n",
           rate,
@@ -298,25 +362,11 @@ public final class TrainingBenchmark {
       List<Publication> pubs = snapshots.publications();
       double[] visible = freshnessSeconds(appendTimes, from, to, pubs, Publication::visibleTime);
       double[] appended = freshnessSeconds(appendTimes, from, to, pubs, Publication::appendTime);
-      report.put("freshness_rate_per_s", rate);
-      report.put("freshness_seconds", options.freshnessDuration().toSeconds());
-      report.put("freshness_samples", visible.length);
-      report.put("publish_interval_s", settings.model().publishIntervalMillis() / 1000.0);
-      report.put("freshness_s_p50", round(percentile(visible, 0.50)));
-      report.put("freshness_s_p99", round(percentile(visible, 0.99)));
-      // The broker stamps a transactional record when it is written, before the checkpoint that
-      // commits it: this is how long after the impression the snapshot was written, not when a
-      // read_committed reader could first see it (the figures above).
-      report.put("freshness_append_s_p50", round(percentile(appended, 0.50)));
-      report.put("freshness_append_s_p99", round(percentile(appended, 0.99)));
       // Written to visible: the wait for the checkpoint that commits the snapshot. With publish and
       // checkpoint intervals equal, both timers keep the phase they start with, so this wait is
       // nearly the same for every snapshot of a run and differs between runs (0 to one interval).
       double[] commitWait =
           pubs.stream().mapToDouble(p -> (p.visibleTime() - p.appendTime()) / 1000.0).toArray();
-      report.put("snapshot_commit_wait_s_p50", round(percentile(commitWait, 0.50)));
-      report.put("snapshots_published", pubs.size());
-      snapshotSizes(pubs, settings.model().publishIntervalMillis(), report);
       console.printf(
           "freshness over %d impressions: p50 %.2f s, p99 %.2f s (snapshot written: p50 %.2f s,"
               + " p99 %.2f s)%n",
@@ -325,6 +375,22 @@ public final class TrainingBenchmark {
           percentile(visible, 0.99),
           percentile(appended, 0.50),
           percentile(appended, 0.99));
+      long publishInterval = settings.model().publishIntervalMillis();
+      return new Freshness(
+          rate,
+          options.freshnessDuration().toSeconds(),
+          visible.length,
+          publishInterval / 1000.0,
+          round(percentile(visible, 0.50)),
+          round(percentile(visible, 0.99)),
+          // The broker stamps a transactional record when it is written, before the checkpoint
+          // that commits it: this is how long after the impression the snapshot was written, not
+          // when a read_committed reader could first see it (the figures above).
+          round(percentile(appended, 0.50)),
+          round(percentile(appended, 0.99)),
+          round(percentile(commitWait, 0.50)),
+          pubs.size(),
+          snapshotSizes(pubs, publishInterval));
     }
   }
 
@@ -386,14 +452,6 @@ public final class TrainingBenchmark {
       }
       return timed.size() / ((System.nanoTime() - start) / 1e9);
     }
-  }
-
-  private static JobID submit(LocalFlinkCluster cluster, Configuration config, String name)
-      throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-    env.setParallelism(1);
-    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
-    return cluster.submit(env, name);
   }
 
   /** Random codes for {@code items} items, {@code m} codes each in [0, k). */
@@ -476,32 +534,30 @@ public final class TrainingBenchmark {
    * Sizes of the full and delta artifacts, and what publishing costs the trainer: the task thread's
    * time in publication (serialising, diffing, writing) per publish interval.
    */
-  private static void snapshotSizes(
-      List<Publication> pubs, long publishIntervalMillis, Map<String, Object> report) {
+  private static Snapshots snapshotSizes(List<Publication> pubs, long publishIntervalMillis) {
     double[] full =
         pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::artifactBytes).toArray();
     double[] delta =
         pubs.stream().filter(Publication::delta).mapToDouble(Publication::artifactBytes).toArray();
-    report.put("full_snapshots", full.length);
-    report.put("delta_snapshots", delta.length);
-    report.put("full_snapshot_bytes_p50", Math.round(percentile(full, 0.50)));
-    report.put("delta_snapshot_bytes_p50", Math.round(percentile(delta, 0.50)));
-    report.put("delta_snapshot_bytes_max", Math.round(percentile(delta, 1.0)));
     double perSnapshot =
         pubs.stream().mapToDouble(Publication::artifactBytes).average().orElse(Double.NaN);
-    report.put("bytes_per_snapshot_mean", Math.round(perSnapshot));
-    report.put(
-        "bytes_per_snapshot_over_full",
-        full.length == 0 ? null : round(perSnapshot / percentile(full, 0.50)));
     double[] fullMs =
         pubs.stream().filter(p -> !p.delta()).mapToDouble(Publication::publishMs).toArray();
     double[] deltaMs =
         pubs.stream().filter(Publication::delta).mapToDouble(Publication::publishMs).toArray();
     double meanMs = pubs.stream().mapToDouble(Publication::publishMs).average().orElse(Double.NaN);
-    report.put("full_publish_ms_p50", round(percentile(fullMs, 0.50)));
-    report.put("delta_publish_ms_p50", round(percentile(deltaMs, 0.50)));
-    // Of the trainer's task thread: the throughput publishing takes at this cadence.
-    report.put("publish_share_of_task_thread", round(meanMs / publishIntervalMillis));
+    return new Snapshots(
+        full.length,
+        delta.length,
+        Math.round(percentile(full, 0.50)),
+        Math.round(percentile(delta, 0.50)),
+        Math.round(percentile(delta, 1.0)),
+        Math.round(perSnapshot),
+        full.length == 0 ? null : round(perSnapshot / percentile(full, 0.50)),
+        round(percentile(fullMs, 0.50)),
+        round(percentile(deltaMs, 0.50)),
+        // Of the trainer's task thread: the throughput publishing takes at this cadence.
+        round(meanMs / publishIntervalMillis));
   }
 
   private static long artifactBytes(String uri) {

@@ -1,5 +1,7 @@
 package io.moc.local;
 
+import io.moc.training.TrainingJob;
+import io.moc.training.TrainingOptions;
 import io.moc.util.Poll;
 import java.time.Duration;
 import org.apache.flink.api.common.JobID;
@@ -54,6 +56,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(jobName);
     return cluster.submitJob(graph.getJobGraph()).get().getJobID();
+  }
+
+  /** Submits the CTR training job that {@code config} describes, on its Kafka topics. */
+  public JobID submitTraining(Configuration config, int parallelism, String jobName)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    env.setParallelism(parallelism);
+    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
+    return submit(env, jobName);
   }
 
   public org.apache.flink.api.common.JobStatus status(JobID job) throws Exception {
