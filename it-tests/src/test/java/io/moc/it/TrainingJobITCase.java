@@ -82,6 +82,13 @@ class TrainingJobITCase {
     return JobConfig.withRuntimeDefaults(config);
   }
 
+  /** The settings {@code config} gives, with their topics created (two partitions each). */
+  private static TrainingSettings withTopics(EmbeddedKafka kafka, Configuration config)
+      throws Exception {
+    Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
+    return TrainingOptions.read(config);
+  }
+
   private static JobID submit(LocalFlinkCluster flink, Configuration config, String name)
       throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
@@ -181,8 +188,7 @@ class TrainingJobITCase {
         LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
         KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       Configuration config = config(kafka);
-      Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
-      TrainingSettings settings = TrainingOptions.read(config);
+      TrainingSettings settings = withTopics(kafka, config);
       JobID job = submit(flink, config, "training-it");
 
       publishCodes(producer, settings.itemCodesTopic());
@@ -231,8 +237,7 @@ class TrainingJobITCase {
         LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
         KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       Configuration config = config(kafka);
-      Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
-      TrainingSettings settings = TrainingOptions.read(config);
+      TrainingSettings settings = withTopics(kafka, config);
       JobID job = submit(flink, config, "training-failover-it");
 
       publishCodes(producer, settings.itemCodesTopic());
