@@ -188,16 +188,7 @@ class BoundedDecodingTest {
   @Test
   void shouldFindTheWriterSchemaOnlyForAKnownHeader() {
     assertEquals(null, SchemaHistory.writerSchema(ItemEvent.class, new byte[] {1, 2, 3}));
-    byte[] other =
-        bytes(
-            uncheckedBuffer(
-                ImpressionEvent.newBuilder()
-                    .setImpressionId("x")
-                    .setUserId("u")
-                    .setItemId("i")
-                    .setEventTime(Instant.EPOCH)
-                    .setClicked(true)
-                    .build()));
+    byte[] other = bytes(uncheckedBuffer(TestEvents.impression()));
     assertEquals(null, SchemaHistory.writerSchema(ItemEvent.class, other));
   }
 

@@ -27,15 +27,7 @@ class SingleObjectEncodingTest {
 
   @Test
   void shouldRefuseAMessageOfAnotherSchema() throws Exception {
-    ImpressionEvent impression =
-        ImpressionEvent.newBuilder()
-            .setImpressionId("x")
-            .setUserId("u")
-            .setItemId("i")
-            .setEventTime(Instant.EPOCH)
-            .setClicked(true)
-            .build();
-    ByteBuffer bytes = impression.toByteBuffer();
+    ByteBuffer bytes = TestEvents.impression().toByteBuffer();
     // The schema fingerprint in the message tells the decoder it is not an ItemEvent.
     assertThrows(Exception.class, () -> ItemEvent.fromByteBuffer(bytes));
   }

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,26 +37,16 @@ class BrokerRestartITCase {
 
   private static Run start(Path dir, String duration, String... extra) throws Exception {
     List<String> args =
-        new ArrayList<>(
-            List.of(
-                "local",
-                "--duration",
-                duration,
-                "--report",
-                dir.resolve("report.json").toString(),
-                "--kafka-port",
-                String.valueOf(Ports.freePair()),
-                "--ui-port",
-                "0",
-                "--work-dir",
-                dir.resolve("work").toString(),
-                "--items-per-second",
-                "20",
-                "-Dmoc.codebook.train-after-items=100",
-                "-Dmoc.codebook.size=16",
-                "-Dexecution.checkpointing.interval=2s",
-                "-Dmoc.training.publish-interval=3s",
-                "-Dmoc.training.batch-size=64"));
+        LocalArgs.local(
+            dir,
+            duration,
+            "--items-per-second",
+            "20",
+            "-Dmoc.codebook.train-after-items=100",
+            "-Dmoc.codebook.size=16",
+            "-Dexecution.checkpointing.interval=2s",
+            "-Dmoc.training.publish-interval=3s",
+            "-Dmoc.training.batch-size=64");
     args.addAll(List.of(extra));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);

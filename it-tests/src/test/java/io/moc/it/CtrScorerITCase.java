@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.avro.AvroBytes;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
@@ -16,6 +14,7 @@ import io.moc.ctr.online.ModelDelta;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.CtrScorer;
+import io.moc.testing.OneTorchThread;
 import io.moc.util.Poll;
 import io.moc.util.Sha256;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +31,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The serving scorer against real ctr-models and item-codes topics. */
+@ExtendWith(OneTorchThread.class)
 class CtrScorerITCase {
 
   private static final long CODEBOOK = 5;
@@ -46,8 +47,6 @@ class CtrScorerITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    Engine.getEngine(CtrModel.ENGINE);
-    JniUtils.setNumThreads(1);
     kafka = EmbeddedKafka.start();
   }
 

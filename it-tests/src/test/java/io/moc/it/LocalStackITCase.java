@@ -26,27 +26,18 @@ class LocalStackITCase {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     int rc =
         MocCli.run(
-            new String[] {
-              "local",
-              "--duration",
-              "40s",
-              "--report",
-              report.toString(),
-              "--kafka-port",
-              String.valueOf(Ports.freePair()),
-              "--ui-port",
-              "0",
-              "--work-dir",
-              dir.resolve("work").toString(),
-              "--items-per-second",
-              "25",
-              "-Dmoc.codebook.train-after-items=150",
-              "-Dmoc.codebook.size=32",
-              "-Dexecution.checkpointing.interval=2s",
-              // Small enough that several model versions are published within the run.
-              "-Dmoc.training.publish-interval=3s",
-              "-Dmoc.training.batch-size=64"
-            },
+            LocalArgs.local(
+                    dir,
+                    "40s",
+                    "--items-per-second",
+                    "25",
+                    "-Dmoc.codebook.train-after-items=150",
+                    "-Dmoc.codebook.size=32",
+                    "-Dexecution.checkpointing.interval=2s",
+                    // Small enough that several model versions are published within the run.
+                    "-Dmoc.training.publish-interval=3s",
+                    "-Dmoc.training.batch-size=64")
+                .toArray(String[]::new),
             new PrintStream(console, true, StandardCharsets.UTF_8),
             System.err);
     String output = console.toString(StandardCharsets.UTF_8);

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemCodes;
@@ -13,7 +11,6 @@ import io.moc.avro.ItemEvent;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.eval.OfflineComparison;
 import io.moc.ctr.metrics.Auc;
-import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
 import io.moc.ctr.online.FeatureContract;
 import io.moc.ctr.online.ModelArtifact;
@@ -24,6 +21,7 @@ import io.moc.serving.CtrScorer;
 import io.moc.source.Dataset;
 import io.moc.source.DatasetReplay;
 import io.moc.source.SourceEvent;
+import io.moc.testing.OneTorchThread;
 import io.moc.training.OnlineModelSettings;
 import io.moc.training.TrainingExample;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +36,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (outside Flink, which the training job's own ITCase covers), one before the test period and one
  * after it.
  */
+@ExtendWith(OneTorchThread.class)
 class OfflineComparisonITCase {
 
   private static final long SEED = 3;
@@ -58,8 +58,6 @@ class OfflineComparisonITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    Engine.getEngine(CtrModel.ENGINE);
-    JniUtils.setNumThreads(1);
     kafka = EmbeddedKafka.start();
   }
 

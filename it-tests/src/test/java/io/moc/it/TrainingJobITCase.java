@@ -80,6 +80,13 @@ class TrainingJobITCase {
     return JobConfig.withRuntimeDefaults(config);
   }
 
+  /** The settings {@code config} gives, with their topics created (two partitions each). */
+  private static TrainingSettings withTopics(EmbeddedKafka kafka, Configuration config)
+      throws Exception {
+    Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
+    return TrainingOptions.read(config);
+  }
+
   private static void publishCodes(KafkaProducer<byte[], byte[]> producer, String topic)
       throws Exception {
     for (int i = 0; i < ITEMS; i++) {
@@ -171,8 +178,7 @@ class TrainingJobITCase {
         LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
         KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       Configuration config = config(kafka);
-      Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
-      TrainingSettings settings = TrainingOptions.read(config);
+      TrainingSettings settings = withTopics(kafka, config);
       JobID job = flink.submitTraining(config, 1, "training-it");
 
       publishCodes(producer, settings.itemCodesTopic());
@@ -221,8 +227,7 @@ class TrainingJobITCase {
         LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
         KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       Configuration config = config(kafka);
-      Topics.create(kafka.bootstrapServers(), Topics.definitions(config, 2));
-      TrainingSettings settings = TrainingOptions.read(config);
+      TrainingSettings settings = withTopics(kafka, config);
       JobID job = flink.submitTraining(config, 1, "training-failover-it");
 
       publishCodes(producer, settings.itemCodesTopic());

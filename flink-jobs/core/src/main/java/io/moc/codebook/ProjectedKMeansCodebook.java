@@ -5,17 +5,12 @@ package io.moc.codebook;
  * a simple stand-in for the multi-codebook VQ-VAE that already gives M codes that quantize the same
  * item independently and in parallel, not residually.
  */
-public final class ProjectedKMeansCodebook implements Codebook {
+public final class ProjectedKMeansCodebook extends AbstractCodebook {
 
   public static final String METHOD = "projected-kmeans";
   public static final String PQ = "pq";
   public static final String KMEANS = "kmeans";
 
-  private final String method;
-  private final String embeddingModel;
-  private final int dimension;
-  private final int numCodebooks;
-  private final int codebookSize;
   private final int projectedDimension;
   // projections[m] is row-major projectedDimension x dimension
   private final float[][] projections;
@@ -28,23 +23,6 @@ public final class ProjectedKMeansCodebook implements Codebook {
   private final float[][] projectionColumns;
   private final NearestCode[] searches;
 
-  public ProjectedKMeansCodebook(
-      String embeddingModel,
-      int dimension,
-      int codebookSize,
-      int projectedDimension,
-      float[][] projections,
-      float[][] centroids) {
-    this(
-        METHOD,
-        embeddingModel,
-        dimension,
-        codebookSize,
-        projectedDimension,
-        projections,
-        centroids);
-  }
-
   /** A codebook of {@code method}: {@link #METHOD}, {@link #PQ} or {@link #KMEANS}. */
   public ProjectedKMeansCodebook(
       String method,
@@ -54,6 +32,7 @@ public final class ProjectedKMeansCodebook implements Codebook {
       int projectedDimension,
       float[][] projections,
       float[][] centroids) {
+    super(method, embeddingModel, dimension, projections.length, codebookSize);
     if (projections.length != centroids.length || projections.length == 0) {
       throw new IllegalArgumentException("need one projection and one centroid set per codebook");
     }
@@ -67,11 +46,6 @@ public final class ProjectedKMeansCodebook implements Codebook {
       Codebook.requireFinite(projections[m], "projection " + m);
       Codebook.requireFinite(centroids[m], "codebook " + m);
     }
-    this.method = method;
-    this.embeddingModel = embeddingModel;
-    this.dimension = dimension;
-    this.numCodebooks = projections.length;
-    this.codebookSize = codebookSize;
     this.projectedDimension = projectedDimension;
     this.projections = projections;
     this.centroids = centroids;
@@ -115,31 +89,6 @@ public final class ProjectedKMeansCodebook implements Codebook {
       }
     }
     return selected;
-  }
-
-  @Override
-  public String method() {
-    return method;
-  }
-
-  @Override
-  public String embeddingModel() {
-    return embeddingModel;
-  }
-
-  @Override
-  public int dimension() {
-    return dimension;
-  }
-
-  @Override
-  public int numCodebooks() {
-    return numCodebooks;
-  }
-
-  @Override
-  public int codebookSize() {
-    return codebookSize;
   }
 
   public int projectedDimension() {

@@ -85,12 +85,7 @@ class ProjectedKMeansCodebookTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> CodebookCodec.deserialize(codebook.method(), truncated));
-    byte[] nan = artifact.clone();
-    // Overwrite the last float (a centroid value) with NaN.
-    int bits = Float.floatToIntBits(Float.NaN);
-    for (int i = 0; i < 4; i++) {
-      nan[nan.length - 4 + i] = (byte) (bits >>> (24 - 8 * i));
-    }
+    byte[] nan = CorruptArtifacts.withLastFloatNaN(artifact);
     assertThrows(
         IllegalArgumentException.class, () -> CodebookCodec.deserialize(codebook.method(), nan));
     assertThrows(
@@ -100,20 +95,12 @@ class ProjectedKMeansCodebookTest {
   @Test
   void shouldRejectAnArtifactDeclaringMoreValuesThanItHoldsWithoutAllocatingThem()
       throws Exception {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-      out.writeInt(0x4d6f4331);
-      out.writeUTF(ProjectedKMeansCodebook.METHOD);
-      out.writeUTF("m");
-      out.writeInt(8192);
-      out.writeInt(64);
-      out.writeInt(65536);
-      out.writeInt(8192);
-    }
+    byte[] header =
+        CorruptArtifacts.headerOnly(ProjectedKMeansCodebook.METHOD, 8192, 64, 65536, 8192);
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> CodebookCodec.deserialize(ProjectedKMeansCodebook.METHOD, bytes.toByteArray()));
+            () -> CodebookCodec.deserialize(ProjectedKMeansCodebook.METHOD, header));
     assertTrue(e.getMessage().contains("too short"), e.getMessage());
   }
 

@@ -4,7 +4,9 @@ import io.moc.kafka.KafkaConnection;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -44,7 +46,7 @@ public final class KafkaIo {
         .build();
   }
 
-  private org.apache.flink.connector.kafka.source.KafkaSourceBuilder<RawRecord> source(
+  private KafkaSourceBuilder<RawRecord> source(
       String topic, String groupId, OffsetsInitializer start) {
     return KafkaSource.<RawRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
@@ -88,7 +90,7 @@ public final class KafkaIo {
     return atLeastOnce(DeadLetterRecord.serializer(topic));
   }
 
-  private <T> org.apache.flink.connector.kafka.sink.KafkaSinkBuilder<T> sink(
+  private <T> KafkaSinkBuilder<T> sink(
       KafkaRecordSerializationSchema<T> serializer, DeliveryGuarantee guarantee) {
     return KafkaSink.<T>builder()
         .setKafkaProducerConfig(kafka.clientProperties())

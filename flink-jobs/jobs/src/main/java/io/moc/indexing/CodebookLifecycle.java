@@ -1,6 +1,7 @@
 package io.moc.indexing;
 
 import java.io.Serializable;
+import java.util.function.Consumer;
 
 /**
  * When the codebook trainer trains a version after the first one, and how the indexer paces the
@@ -75,35 +76,65 @@ public record CodebookLifecycle(
 
   /** This lifecycle with a bootstrap method, replaced by the configured one after {@code items}. */
   public CodebookLifecycle withBootstrap(String method, int items) {
-    return new CodebookLifecycle(
-        retrainIntervalMillis,
-        retrainMinNewItems,
-        driftWindow,
-        driftCheckEvery,
-        driftErrorRatio,
-        driftUsageRatio,
-        driftCollisionRise,
-        recodeChunkItems,
-        recodeChunkMillis,
-        method,
-        items,
-        trainInBackground);
+    return edit(
+        d -> {
+          d.bootstrapMethod = method;
+          d.methodAfterItems = items;
+        });
   }
 
   /** This lifecycle, training on the task thread ({@code false}) or a worker thread. */
   public CodebookLifecycle withTrainInBackground(boolean background) {
+    return edit(d -> d.trainInBackground = background);
+  }
+
+  /** A copy with {@code change} applied. */
+  private CodebookLifecycle edit(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
     return new CodebookLifecycle(
-        retrainIntervalMillis,
-        retrainMinNewItems,
-        driftWindow,
-        driftCheckEvery,
-        driftErrorRatio,
-        driftUsageRatio,
-        driftCollisionRise,
-        recodeChunkItems,
-        recodeChunkMillis,
-        bootstrapMethod,
-        methodAfterItems,
-        background);
+        d.retrainIntervalMillis,
+        d.retrainMinNewItems,
+        d.driftWindow,
+        d.driftCheckEvery,
+        d.driftErrorRatio,
+        d.driftUsageRatio,
+        d.driftCollisionRise,
+        d.recodeChunkItems,
+        d.recodeChunkMillis,
+        d.bootstrapMethod,
+        d.methodAfterItems,
+        d.trainInBackground);
+  }
+
+  /** The components, editable: what the {@code with} methods change before the copy is made. */
+  private static final class Draft {
+    long retrainIntervalMillis;
+    int retrainMinNewItems;
+    int driftWindow;
+    int driftCheckEvery;
+    double driftErrorRatio;
+    double driftUsageRatio;
+    double driftCollisionRise;
+    int recodeChunkItems;
+    long recodeChunkMillis;
+    String bootstrapMethod;
+    int methodAfterItems;
+    boolean trainInBackground;
+
+    Draft(CodebookLifecycle c) {
+      retrainIntervalMillis = c.retrainIntervalMillis;
+      retrainMinNewItems = c.retrainMinNewItems;
+      driftWindow = c.driftWindow;
+      driftCheckEvery = c.driftCheckEvery;
+      driftErrorRatio = c.driftErrorRatio;
+      driftUsageRatio = c.driftUsageRatio;
+      driftCollisionRise = c.driftCollisionRise;
+      recodeChunkItems = c.recodeChunkItems;
+      recodeChunkMillis = c.recodeChunkMillis;
+      bootstrapMethod = c.bootstrapMethod;
+      methodAfterItems = c.methodAfterItems;
+      trainInBackground = c.trainInBackground;
+    }
   }
 }

@@ -270,42 +270,46 @@ public final class IndexingOptions {
               + numCodebooks
               + ": moc.codebook.bootstrap.method and moc.codebook.method must agree on M");
     }
-    return new IndexingSettings(
-        KafkaOptions.connection(config),
-        config.get(KafkaOptions.ITEMS_TOPIC),
-        config.get(KafkaOptions.ITEM_CODES_TOPIC),
-        config.get(KafkaOptions.CODEBOOKS_TOPIC),
-        config.get(KafkaOptions.DEAD_LETTERS_TOPIC),
-        notBlank(config, GROUP_ID),
-        oneOf(config, EMBEDDING_MODEL, TextModel.NAMES),
-        atLeast(config, EMBEDDING_DIMENSION, 1),
-        atLeast(config, EMBED_BATCH_SIZE, 1),
-        atLeast(config, EMBED_MAX_WAIT, Duration.ZERO).toMillis(),
-        atLeast(config, EMBED_MAX_TOKENS, 1),
-        config.get(EMBED_BATCH_INVARIANT),
-        notBlank(config, EMBED_SLOT_SHARING_GROUP),
-        embedParallelism(config),
-        inRange(config, NUM_CODEBOOKS, 1, MAX_CODEBOOKS),
-        inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookCodec.MAX_CODEBOOK_SIZE),
-        inRange(config, PROJECTED_DIMENSION, 1, config.get(EMBEDDING_DIMENSION)),
-        atLeast(config, TRAIN_AFTER_ITEMS, 1),
-        atLeast(config, RESERVOIR_SIZE, 1),
-        atLeast(config, KMEANS_ITERATIONS, 1),
-        config.get(SEED),
-        method,
-        new CodebookLifecycle(
-            atLeast(config, RETRAIN_INTERVAL, Duration.ZERO).toMillis(),
-            atLeast(config, RETRAIN_MIN_NEW_ITEMS, 0),
-            atLeast(config, DRIFT_WINDOW, 1),
-            atLeast(config, DRIFT_CHECK_EVERY, 1),
-            atLeast(config, DRIFT_ERROR_RATIO, 1.0),
-            inRange(config, DRIFT_USAGE_RATIO, 0.0, 1.0),
-            inRange(config, DRIFT_COLLISION_RISE, 0.0, 1.0),
-            atLeast(config, RECODE_CHUNK_ITEMS, 1),
-            atLeast(config, RECODE_CHUNK_TIME, Duration.ZERO).toMillis(),
-            bootstrap.equals(method) ? "" : bootstrap,
-            atLeast(config, BOOTSTRAP_REPLACE_AFTER, 0),
-            config.get(TRAIN_IN_BACKGROUND)),
-        InputOptions.read(config));
+    return IndexingSettings.builder()
+        .kafka(KafkaOptions.connection(config))
+        .itemsTopic(config.get(KafkaOptions.ITEMS_TOPIC))
+        .itemCodesTopic(config.get(KafkaOptions.ITEM_CODES_TOPIC))
+        .codebooksTopic(config.get(KafkaOptions.CODEBOOKS_TOPIC))
+        .deadLettersTopic(config.get(KafkaOptions.DEAD_LETTERS_TOPIC))
+        .groupId(notBlank(config, GROUP_ID))
+        .embeddingModel(oneOf(config, EMBEDDING_MODEL, TextModel.NAMES))
+        .embeddingDimension(atLeast(config, EMBEDDING_DIMENSION, 1))
+        .embedBatchSize(atLeast(config, EMBED_BATCH_SIZE, 1))
+        .embedMaxWaitMillis(atLeast(config, EMBED_MAX_WAIT, Duration.ZERO).toMillis())
+        .embedMaxTokens(atLeast(config, EMBED_MAX_TOKENS, 1))
+        .embedBatchInvariant(config.get(EMBED_BATCH_INVARIANT))
+        .embedSlotSharingGroup(notBlank(config, EMBED_SLOT_SHARING_GROUP))
+        .embedParallelism(embedParallelism(config))
+        .numCodebooks(inRange(config, NUM_CODEBOOKS, 1, MAX_CODEBOOKS))
+        .codebookSize(
+            inRange(config, CodebookOptions.CODEBOOK_SIZE, 2, CodebookCodec.MAX_CODEBOOK_SIZE))
+        .projectedDimension(
+            inRange(config, PROJECTED_DIMENSION, 1, config.get(EMBEDDING_DIMENSION)))
+        .trainAfterItems(atLeast(config, TRAIN_AFTER_ITEMS, 1))
+        .reservoirSize(atLeast(config, RESERVOIR_SIZE, 1))
+        .kmeansIterations(atLeast(config, KMEANS_ITERATIONS, 1))
+        .seed(config.get(SEED))
+        .codebookMethod(method)
+        .lifecycle(
+            new CodebookLifecycle(
+                atLeast(config, RETRAIN_INTERVAL, Duration.ZERO).toMillis(),
+                atLeast(config, RETRAIN_MIN_NEW_ITEMS, 0),
+                atLeast(config, DRIFT_WINDOW, 1),
+                atLeast(config, DRIFT_CHECK_EVERY, 1),
+                atLeast(config, DRIFT_ERROR_RATIO, 1.0),
+                inRange(config, DRIFT_USAGE_RATIO, 0.0, 1.0),
+                inRange(config, DRIFT_COLLISION_RISE, 0.0, 1.0),
+                atLeast(config, RECODE_CHUNK_ITEMS, 1),
+                atLeast(config, RECODE_CHUNK_TIME, Duration.ZERO).toMillis(),
+                bootstrap.equals(method) ? "" : bootstrap,
+                atLeast(config, BOOTSTRAP_REPLACE_AFTER, 0),
+                config.get(TRAIN_IN_BACKGROUND)))
+        .input(InputOptions.read(config))
+        .build();
   }
 }

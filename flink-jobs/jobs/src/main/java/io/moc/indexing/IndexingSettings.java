@@ -67,4 +67,187 @@ public record IndexingSettings(
   public CodebookTrainer codebookTrainer() {
     return trainer(codebookMethod);
   }
+
+  /** Settings named field by field; a field left unset is null, 0 or false. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds {@link IndexingSettings}, so that a call site names each of its many fields. */
+  public static final class Builder {
+    private KafkaConnection kafka;
+    private String itemsTopic;
+    private String itemCodesTopic;
+    private String codebooksTopic;
+    private String deadLettersTopic;
+    private String groupId;
+    private String embeddingModel;
+    private int embeddingDimension;
+    private int embedBatchSize;
+    private long embedMaxWaitMillis;
+    private int embedMaxTokens;
+    private boolean embedBatchInvariant;
+    private String embedSlotSharingGroup;
+    private int embedParallelism;
+    private int numCodebooks;
+    private int codebookSize;
+    private int projectedDimension;
+    private int trainAfterItems;
+    private int reservoirSize;
+    private int kmeansIterations;
+    private long seed;
+    private String codebookMethod;
+    private CodebookLifecycle lifecycle;
+    private InputSettings input;
+
+    private Builder() {}
+
+    public Builder kafka(KafkaConnection value) {
+      kafka = value;
+      return this;
+    }
+
+    public Builder itemsTopic(String value) {
+      itemsTopic = value;
+      return this;
+    }
+
+    public Builder itemCodesTopic(String value) {
+      itemCodesTopic = value;
+      return this;
+    }
+
+    public Builder codebooksTopic(String value) {
+      codebooksTopic = value;
+      return this;
+    }
+
+    public Builder deadLettersTopic(String value) {
+      deadLettersTopic = value;
+      return this;
+    }
+
+    public Builder groupId(String value) {
+      groupId = value;
+      return this;
+    }
+
+    public Builder embeddingModel(String value) {
+      embeddingModel = value;
+      return this;
+    }
+
+    public Builder embeddingDimension(int value) {
+      embeddingDimension = value;
+      return this;
+    }
+
+    public Builder embedBatchSize(int value) {
+      embedBatchSize = value;
+      return this;
+    }
+
+    public Builder embedMaxWaitMillis(long value) {
+      embedMaxWaitMillis = value;
+      return this;
+    }
+
+    public Builder embedMaxTokens(int value) {
+      embedMaxTokens = value;
+      return this;
+    }
+
+    public Builder embedBatchInvariant(boolean value) {
+      embedBatchInvariant = value;
+      return this;
+    }
+
+    public Builder embedSlotSharingGroup(String value) {
+      embedSlotSharingGroup = value;
+      return this;
+    }
+
+    public Builder embedParallelism(int value) {
+      embedParallelism = value;
+      return this;
+    }
+
+    public Builder numCodebooks(int value) {
+      numCodebooks = value;
+      return this;
+    }
+
+    public Builder codebookSize(int value) {
+      codebookSize = value;
+      return this;
+    }
+
+    public Builder projectedDimension(int value) {
+      projectedDimension = value;
+      return this;
+    }
+
+    public Builder trainAfterItems(int value) {
+      trainAfterItems = value;
+      return this;
+    }
+
+    public Builder reservoirSize(int value) {
+      reservoirSize = value;
+      return this;
+    }
+
+    public Builder kmeansIterations(int value) {
+      kmeansIterations = value;
+      return this;
+    }
+
+    public Builder seed(long value) {
+      seed = value;
+      return this;
+    }
+
+    public Builder codebookMethod(String value) {
+      codebookMethod = value;
+      return this;
+    }
+
+    public Builder lifecycle(CodebookLifecycle value) {
+      lifecycle = value;
+      return this;
+    }
+
+    public Builder input(InputSettings value) {
+      input = value;
+      return this;
+    }
+
+    public IndexingSettings build() {
+      return new IndexingSettings(
+          kafka,
+          itemsTopic,
+          itemCodesTopic,
+          codebooksTopic,
+          deadLettersTopic,
+          groupId,
+          embeddingModel,
+          embeddingDimension,
+          embedBatchSize,
+          embedMaxWaitMillis,
+          embedMaxTokens,
+          embedBatchInvariant,
+          embedSlotSharingGroup,
+          embedParallelism,
+          numCodebooks,
+          codebookSize,
+          projectedDimension,
+          trainAfterItems,
+          reservoirSize,
+          kmeansIterations,
+          seed,
+          codebookMethod,
+          lifecycle,
+          input);
+    }
+  }
 }

@@ -28,31 +28,32 @@ final class TestItems {
   }
 
   static IndexingSettings settings(CodebookLifecycle lifecycle, String method) {
-    return new IndexingSettings(
-        io.moc.kafka.KafkaConnection.plaintext("localhost:9092"),
-        "items",
-        "item-codes",
-        "codebooks",
-        "dead-letters",
-        "g",
-        MODEL,
-        DIM,
-        4,
-        20,
-        128,
-        true,
-        "gpu",
-        -1,
-        2,
-        4,
-        3,
-        10,
-        100,
-        10,
-        42,
-        method,
-        lifecycle,
-        io.moc.common.InputSettings.defaults());
+    return IndexingSettings.builder()
+        .kafka(io.moc.kafka.KafkaConnection.plaintext("localhost:9092"))
+        .itemsTopic("items")
+        .itemCodesTopic("item-codes")
+        .codebooksTopic("codebooks")
+        .deadLettersTopic("dead-letters")
+        .groupId("g")
+        .embeddingModel(MODEL)
+        .embeddingDimension(DIM)
+        .embedBatchSize(4)
+        .embedMaxWaitMillis(20)
+        .embedMaxTokens(128)
+        .embedBatchInvariant(true)
+        .embedSlotSharingGroup("gpu")
+        .embedParallelism(-1)
+        .numCodebooks(2)
+        .codebookSize(4)
+        .projectedDimension(3)
+        .trainAfterItems(10)
+        .reservoirSize(100)
+        .kmeansIterations(10)
+        .seed(42)
+        .codebookMethod(method)
+        .lifecycle(lifecycle)
+        .input(io.moc.common.InputSettings.defaults())
+        .build();
   }
 
   /** No schedule; drift measured every 10 items on the newest 20; re-coding in steps of 4. */

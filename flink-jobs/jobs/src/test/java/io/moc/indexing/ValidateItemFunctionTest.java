@@ -37,14 +37,6 @@ class ValidateItemFunctionTest {
     harness.close();
   }
 
-  private List<DeadLetterRecord> deadLetters() {
-    return DeadLetterOutput.of(harness);
-  }
-
-  private DeadLetterRecord onlyDeadLetter() {
-    return DeadLetterOutput.only(harness);
-  }
-
   private static List<Float> floats(int n, float value) {
     return new ArrayList<>(Collections.nCopies(n, value));
   }
@@ -61,13 +53,13 @@ class ValidateItemFunctionTest {
     assertEquals(5003, u.appendTime);
     assertNotNull(u.fingerprint);
     assertTrue(u.needsEmbedding());
-    assertTrue(deadLetters().isEmpty());
+    assertTrue(DeadLetterOutput.of(harness).isEmpty());
   }
 
   @Test
   void shouldDeadLetterBytesThatAreNotAnItemEvent() throws Exception {
     harness.processElement(raw("k", new byte[] {1, 2, 3, 4, 5}, 9), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("UNDECODABLE", d.reason);
     assertEquals(9, d.offset);
     assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, d.value);
@@ -91,7 +83,7 @@ class ValidateItemFunctionTest {
     e.setItemCount(2_000_000_000L);
     e.flush();
     harness.processElement(raw("x", out.toByteArray(), 4), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("UNDECODABLE", d.reason);
     assertTrue(d.error.contains("items"), d.error);
   }
@@ -99,20 +91,20 @@ class ValidateItemFunctionTest {
   @Test
   void shouldDeadLetterAnItemWithoutId() throws Exception {
     harness.processElement(raw(null, io.moc.avro.AvroBytes.encode(item("", "t").build()), 1), 0);
-    assertEquals("MISSING_ID", onlyDeadLetter().reason);
+    assertEquals("MISSING_ID", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
   void shouldDeadLetterAKeyThatIsNotTheItemId() throws Exception {
     harness.processElement(
         raw("other", io.moc.avro.AvroBytes.encode(item("i1", "t").build()), 1), 0);
-    assertEquals("KEY_MISMATCH", onlyDeadLetter().reason);
+    assertEquals("KEY_MISMATCH", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
   void shouldDeadLetterAnItemWithoutKey() throws Exception {
     harness.processElement(raw(null, io.moc.avro.AvroBytes.encode(item("i1", "t").build()), 1), 0);
-    assertEquals("MISSING_KEY", onlyDeadLetter().reason);
+    assertEquals("MISSING_KEY", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
@@ -123,7 +115,7 @@ class ValidateItemFunctionTest {
             .setEmbeddingModel(TestItems.MODEL)
             .build();
     harness.processElement(raw(e, 1), 0);
-    assertEquals("BAD_EMBEDDING_NORM", onlyDeadLetter().reason);
+    assertEquals("BAD_EMBEDDING_NORM", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
@@ -134,13 +126,13 @@ class ValidateItemFunctionTest {
             .setEmbeddingModel(TestItems.MODEL)
             .build();
     harness.processElement(raw(e, 1), 0);
-    assertEquals("BAD_EMBEDDING_NORM", onlyDeadLetter().reason);
+    assertEquals("BAD_EMBEDDING_NORM", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
   void shouldDeadLetterAnItemWithNeitherTextNorEmbedding() throws Exception {
     harness.processElement(raw(item("i1", null).build(), 1), 0);
-    assertEquals("NO_TEXT_OR_EMBEDDING", onlyDeadLetter().reason);
+    assertEquals("NO_TEXT_OR_EMBEDDING", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
@@ -151,7 +143,7 @@ class ValidateItemFunctionTest {
             .setEmbeddingModel(TestItems.MODEL)
             .build();
     harness.processElement(raw(e, 1), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("BAD_EMBEDDING_DIMENSION", d.reason);
     assertTrue(d.error.contains(String.valueOf(TestItems.DIM + 1)));
   }
@@ -162,7 +154,7 @@ class ValidateItemFunctionTest {
     values.set(3, Float.NaN);
     ItemEvent e = item("i1", "t").setEmbedding(values).setEmbeddingModel(TestItems.MODEL).build();
     harness.processElement(raw(e, 1), 0);
-    assertEquals("NON_FINITE_EMBEDDING", onlyDeadLetter().reason);
+    assertEquals("NON_FINITE_EMBEDDING", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
@@ -198,12 +190,12 @@ class ValidateItemFunctionTest {
     ItemUpdate u = harness.extractOutputValues().get(0);
     assertEquals("i1", u.itemId);
     assertTrue(u.deleted);
-    assertTrue(deadLetters().isEmpty());
+    assertTrue(DeadLetterOutput.of(harness).isEmpty());
   }
 
   @Test
   void shouldDeadLetterATombstoneWithoutKey() throws Exception {
     harness.processElement(raw(null, null, 4), 0);
-    assertEquals("MISSING_ID", onlyDeadLetter().reason);
+    assertEquals("MISSING_ID", DeadLetterOutput.only(harness).reason);
   }
 }

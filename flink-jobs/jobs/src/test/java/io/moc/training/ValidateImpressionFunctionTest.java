@@ -41,14 +41,6 @@ class ValidateImpressionFunctionTest {
     harness.close();
   }
 
-  private List<DeadLetterRecord> deadLetters() {
-    return DeadLetterOutput.of(harness);
-  }
-
-  private DeadLetterRecord onlyDeadLetter() {
-    return DeadLetterOutput.only(harness);
-  }
-
   @Test
   void shouldPassAValidImpressionWithItsSourceRecord() throws Exception {
     RawRecord raw = raw(event("imp-1", "u1", "i1").build(), 3);
@@ -64,7 +56,7 @@ class ValidateImpressionFunctionTest {
     assertTrue(i.clicked);
     assertEquals(3, i.source.offset);
     assertArrayEquals(raw.value, i.source.value);
-    assertTrue(deadLetters().isEmpty());
+    assertTrue(DeadLetterOutput.of(harness).isEmpty());
   }
 
   @Test
@@ -94,13 +86,13 @@ class ValidateImpressionFunctionTest {
     harness.processElement(raw("impressions", null, AvroBytes.encode(e), 1), 0);
     harness.processElement(raw("impressions", "u2", AvroBytes.encode(e), 2), 0);
     assertEquals(2, harness.extractOutputValues().size());
-    assertTrue(deadLetters().isEmpty());
+    assertTrue(DeadLetterOutput.of(harness).isEmpty());
   }
 
   @Test
   void shouldDeadLetterBytesThatAreNotAnImpressionEvent() throws Exception {
     harness.processElement(raw("impressions", "u1", new byte[] {1, 2, 3, 4, 5}, 9), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("UNDECODABLE", d.reason);
     assertEquals("impressions", d.sourceTopic);
     assertEquals(9, d.offset);
@@ -110,7 +102,7 @@ class ValidateImpressionFunctionTest {
   @Test
   void shouldDeadLetterATombstoneAsUndecodable() throws Exception {
     harness.processElement(raw("impressions", "u1", null, 4), 0);
-    assertEquals("UNDECODABLE", onlyDeadLetter().reason);
+    assertEquals("UNDECODABLE", DeadLetterOutput.only(harness).reason);
   }
 
   @Test
@@ -118,7 +110,7 @@ class ValidateImpressionFunctionTest {
     ImpressionEvent.Builder b =
         event("imp-1", "u1", "i1").setEventTime(java.time.Instant.ofEpochMilli(-5));
     harness.processElement(raw("impressions", "u1", AvroBytes.encode(b.build()), 7), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("BAD_EVENT_TIME", d.reason);
     assertEquals(7, d.offset);
   }
@@ -133,7 +125,7 @@ class ValidateImpressionFunctionTest {
       default -> b.setItemId("");
     }
     harness.processElement(raw("impressions", "u1", AvroBytes.encode(b.build()), 1), 0);
-    DeadLetterRecord d = onlyDeadLetter();
+    DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("MISSING_ID", d.reason);
     assertTrue(d.error.contains(field), d.error);
   }

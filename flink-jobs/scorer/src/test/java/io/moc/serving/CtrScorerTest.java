@@ -11,6 +11,7 @@ import io.moc.ctr.online.ModelArtifact;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.ctr.online.SyntheticStream;
+import io.moc.testing.OneTorchThread;
 import io.moc.util.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,8 +26,10 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(OneTorchThread.class)
 class CtrScorerTest {
 
   private static final long VERSION = SyntheticStream.VERSION;
@@ -41,7 +44,6 @@ class CtrScorerTest {
 
   @BeforeAll
   static void train() {
-    SyntheticStream.pinThreads();
     stream = new SyntheticStream(21);
     trainer =
         OnlineCtrTrainer.create(
@@ -54,7 +56,6 @@ class CtrScorerTest {
   @AfterAll
   static void close() {
     trainer.close();
-    SyntheticStream.restoreThreads();
   }
 
   static ItemCodes codes(String itemId, long version, int... codes) {

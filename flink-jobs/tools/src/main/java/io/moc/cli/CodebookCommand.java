@@ -18,12 +18,7 @@ final class CodebookCommand extends MocCommand.Group {
 
   /** What both subcommands share. */
   static final class Common {
-    @Option(
-        names = "--data",
-        required = true,
-        paramLabel = "DIR",
-        description = "Dataset in the ../shared/data format.")
-    Path data;
+    @Mixin DatasetOption dataset;
 
     @Option(
         names = "--size",
@@ -54,6 +49,7 @@ final class CodebookCommand extends MocCommand.Group {
     int limit;
 
     CodebookEvaluation.Common settings() {
+      Path data = dataset.data;
       if (!Files.isDirectory(data)) {
         throw new IllegalArgumentException("--data " + data + " is not a dataset directory");
       }

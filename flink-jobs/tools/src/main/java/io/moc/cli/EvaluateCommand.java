@@ -20,12 +20,7 @@ import picocli.CommandLine.Option;
             + " stopping on validation AUC: JSON, markdown and figure reports; resumable.")
 final class EvaluateCommand extends MocCommand {
 
-  @Option(
-      names = "--data",
-      required = true,
-      paramLabel = "DIR",
-      description = "Dataset in the ../shared/data format.")
-  Path data;
+  @Mixin DatasetOption dataset;
 
   @Option(
       names = "--report",
@@ -146,6 +141,7 @@ final class EvaluateCommand extends MocCommand {
   @Override
   public Integer call() throws Exception {
     List<Backbone> backbones = this.backbones.chosen;
+    Path data = dataset.data;
     if (!Files.isDirectory(data)) {
       throw new IllegalArgumentException("evaluate needs --data DIR, a dataset directory");
     }

@@ -239,7 +239,8 @@ public final class ClusterProcesses {
         spec.kafkaPort() + 1,
         java.time.Duration.ofSeconds(90),
         true,
-        List.of(marker(Role.KAFKA)));
+        List.of(marker(Role.KAFKA)),
+        KafkaBrokerProcess.Security.PLAINTEXT);
     Files.copy(dir.resolve("broker.pid"), pidFile(Role.KAFKA), StandardCopyOption.REPLACE_EXISTING);
   }
 

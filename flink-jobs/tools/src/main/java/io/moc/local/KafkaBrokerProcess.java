@@ -84,26 +84,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(Path dir, int port, int controllerPort, Duration timeout)
       throws Exception {
-    return start(dir, port, controllerPort, timeout, false, List.of());
+    return start(dir, port, controllerPort, timeout, false, List.of(), Security.PLAINTEXT);
   }
 
   /**
    * As {@link #start(Path, int, int, Duration)}; with {@code outliveLauncher} the broker keeps
    * running when this JVM exits (its pid is in {@code <dir>/broker.pid}: whoever stops it reads it
-   * there), and {@code jvmArgs} go on its command line, e.g. a marker that identifies it.
+   * there), {@code jvmArgs} go on its command line, e.g. a marker that identifies it, and {@code
+   * security} secures its client listener ({@link Security#PLAINTEXT}: none).
    */
-  public static KafkaBrokerProcess start(
-      Path dir,
-      int port,
-      int controllerPort,
-      Duration timeout,
-      boolean outliveLauncher,
-      List<String> jvmArgs)
-      throws Exception {
-    return start(dir, port, controllerPort, timeout, outliveLauncher, jvmArgs, Security.PLAINTEXT);
-  }
-
-  /** As {@link #start(Path, int, int, Duration, boolean, List)}, with a secured client listener. */
   public static KafkaBrokerProcess start(
       Path dir,
       int port,

@@ -17,6 +17,7 @@ import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -80,7 +81,7 @@ public final class Figure {
       plot.setRenderer(renderer);
       if (logY) {
         plot.setRangeAxis(new LogAxis(yLabel));
-      } else if (plot.getRangeAxis() instanceof org.jfree.chart.axis.NumberAxis axis) {
+      } else if (plot.getRangeAxis() instanceof NumberAxis axis) {
         axis.setAutoRangeIncludesZero(false);
       }
       chart.setBackgroundPaint(Color.WHITE);
@@ -96,29 +97,28 @@ public final class Figure {
    * @return the SVG file
    */
   public static Path write(Path base, List<Panel> panels) throws IOException {
-    int width = PANEL_WIDTH * Math.max(1, panels.size());
+    // A chart is built from its panel's series each time: build once, draw onto both canvases.
+    List<JFreeChart> charts = panels.stream().map(Panel::chart).toList();
+    int width = PANEL_WIDTH * Math.max(1, charts.size());
     SVGGraphics2D svg = new SVGGraphics2D(width, PANEL_HEIGHT);
-    draw(svg, panels);
+    draw(svg, charts);
     Path svgFile = base.resolveSibling(base.getFileName() + ".svg");
     Files.writeString(svgFile, svg.getSVGElement(), StandardCharsets.UTF_8);
 
     BufferedImage image = new BufferedImage(width, PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D png = image.createGraphics();
     png.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    draw(png, panels);
+    draw(png, charts);
     png.dispose();
     ImageIO.write(image, "png", base.resolveSibling(base.getFileName() + ".png").toFile());
     return svgFile;
   }
 
-  private static void draw(Graphics2D g, List<Panel> panels) {
+  private static void draw(Graphics2D g, List<JFreeChart> charts) {
     g.setPaint(Color.WHITE);
-    g.fillRect(0, 0, PANEL_WIDTH * Math.max(1, panels.size()), PANEL_HEIGHT);
-    for (int i = 0; i < panels.size(); i++) {
-      panels
-          .get(i)
-          .chart()
-          .draw(g, new Rectangle2D.Double(i * PANEL_WIDTH, 0, PANEL_WIDTH, PANEL_HEIGHT));
+    g.fillRect(0, 0, PANEL_WIDTH * Math.max(1, charts.size()), PANEL_HEIGHT);
+    for (int i = 0; i < charts.size(); i++) {
+      charts.get(i).draw(g, new Rectangle2D.Double(i * PANEL_WIDTH, 0, PANEL_WIDTH, PANEL_HEIGHT));
     }
   }
 }

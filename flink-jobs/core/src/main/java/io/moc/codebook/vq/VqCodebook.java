@@ -1,5 +1,6 @@
 package io.moc.codebook.vq;
 
+import io.moc.codebook.AbstractCodebook;
 import io.moc.codebook.Assignment;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.NearestCode;
@@ -27,7 +28,7 @@ import java.util.List;
  * with the DJL model's except at float near-ties; given the latent, a code is the exact argmin of
  * ||c||² − 2 z·c with z·c in double (see {@link NearestCode}).
  */
-public final class VqCodebook implements Codebook {
+public final class VqCodebook extends AbstractCodebook {
 
   public static final String MOC = "moc";
   public static final String MOC_HEADS = "moc-heads";
@@ -36,11 +37,6 @@ public final class VqCodebook implements Codebook {
   /** Every VQ-VAE method. */
   public static final List<String> METHODS = List.of(MOC, MOC_HEADS, RQVAE);
 
-  private final String method;
-  private final String embeddingModel;
-  private final int dimension;
-  private final int numCodebooks;
-  private final int codebookSize;
   private final int hiddenSize;
   private final int latentSize;
   private final int heads;
@@ -78,6 +74,7 @@ public final class VqCodebook implements Codebook {
       float[] w2,
       float[] b2,
       float[][] codebooks) {
+    super(method, embeddingModel, mean.length, codebooks.length, codebookSize);
     if (!METHODS.contains(method)) {
       throw new IllegalArgumentException("unknown VQ-VAE method " + method);
     }
@@ -107,11 +104,6 @@ public final class VqCodebook implements Codebook {
         throw new IllegalArgumentException("standard deviations must be > 0");
       }
     }
-    this.method = method;
-    this.embeddingModel = embeddingModel;
-    this.dimension = dim;
-    this.numCodebooks = codebooks.length;
-    this.codebookSize = codebookSize;
     this.hiddenSize = h;
     this.latentSize = d;
     this.heads = heads;
@@ -141,31 +133,6 @@ public final class VqCodebook implements Codebook {
     if (!ok) {
       throw new IllegalArgumentException(what + " has the wrong size");
     }
-  }
-
-  @Override
-  public String method() {
-    return method;
-  }
-
-  @Override
-  public String embeddingModel() {
-    return embeddingModel;
-  }
-
-  @Override
-  public int dimension() {
-    return dimension;
-  }
-
-  @Override
-  public int numCodebooks() {
-    return numCodebooks;
-  }
-
-  @Override
-  public int codebookSize() {
-    return codebookSize;
   }
 
   /** Width h of the encoder's hidden layer. */

@@ -1,11 +1,9 @@
 package io.moc.ctr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
 import java.util.Random;
 
@@ -14,7 +12,7 @@ import java.util.Random;
  * backbone's interaction, so that codes of different codebooks can exchange information; the other
  * fields pass by unchanged.
  */
-abstract class CodeFusion extends CtrBlock {
+abstract class CodeFusion extends UnaryBlock {
 
   /** The fusion module for {@code fusion}; null for {@link Fusion#NONE} (plain concatenation). */
   static CodeFusion create(Fusion fusion, int codes, int dim, int hidden, Random random) {
@@ -26,60 +24,60 @@ abstract class CodeFusion extends CtrBlock {
     };
   }
 
-  abstract NDArray apply(ParameterStore store, NDArray codes, boolean training);
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(apply(store, inputs.head(), training));
-  }
-
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {inputShapes[0]};
   }
 
   /**
-   * The Mixture-of-Codes self-gating bottleneck over the concatenation x (B × MD): g = σ(W₂ ReLU(W₁
-   * x + b₁) + b₂), output x ⊙ g. The bottleneck (width {@code hidden} < MD) forces the gate to
-   * summarise all codes jointly, so each code's embedding is rescaled by what the others say.
+   * W₂ ReLU(W₁ x + b₁) + b₂ over the concatenation x (B × MD) of the code embeddings, through a
+   * bottleneck of width {@code hidden}; what becomes of it is the subclass's choice.
    */
-  static final class Gate extends CodeFusion {
+  abstract static class OverConcatenation extends CodeFusion {
     private final Dense down;
     private final Dense up;
 
-    Gate(int codes, int dim, int hidden, Random random) {
+    OverConcatenation(int codes, int dim, int hidden, Random random) {
       down = addChildBlock("down", new Dense(codes * dim, hidden, true, random));
       up = addChildBlock("up", new Dense(hidden, codes * dim, true, random));
     }
 
+    /** The B × MD output from the concatenation {@code x} and the bottleneck's {@code mixed}. */
+    abstract NDArray combine(NDArray x, NDArray mixed);
+
     @Override
-    NDArray apply(ParameterStore store, NDArray codes, boolean training) {
-      Shape shape = codes.getShape();
-      NDArray x = codes.reshape(shape.get(0), shape.get(1) * shape.get(2));
-      NDArray gate =
-          Activation.sigmoid(
-              up.apply(store, Activation.relu(down.apply(store, x, training)), training));
-      return x.mul(gate).reshape(shape);
+    final NDArray apply(ParameterStore store, NDArray codes, boolean training) {
+      NDArray x = flatten(codes);
+      NDArray mixed = up.apply(store, Activation.relu(down.apply(store, x, training)), training);
+      return combine(x, mixed).reshape(codes.getShape());
+    }
+  }
+
+  /**
+   * The Mixture-of-Codes self-gating bottleneck: g = σ(W₂ ReLU(W₁ x + b₁) + b₂), output x ⊙ g. The
+   * bottleneck (width {@code hidden} < MD) forces the gate to summarise all codes jointly, so each
+   * code's embedding is rescaled by what the others say.
+   */
+  static final class Gate extends OverConcatenation {
+    Gate(int codes, int dim, int hidden, Random random) {
+      super(codes, dim, hidden, random);
+    }
+
+    @Override
+    NDArray combine(NDArray x, NDArray mixed) {
+      return x.mul(Activation.sigmoid(mixed));
     }
   }
 
   /** The MLP alternative: W₂ ReLU(W₁ x + b₁) + b₂ replaces the concatenation x, no gate. */
-  static final class Bottleneck extends CodeFusion {
-    private final Dense down;
-    private final Dense up;
-
+  static final class Bottleneck extends OverConcatenation {
     Bottleneck(int codes, int dim, int hidden, Random random) {
-      down = addChildBlock("down", new Dense(codes * dim, hidden, true, random));
-      up = addChildBlock("up", new Dense(hidden, codes * dim, true, random));
+      super(codes, dim, hidden, random);
     }
 
     @Override
-    NDArray apply(ParameterStore store, NDArray codes, boolean training) {
-      Shape shape = codes.getShape();
-      NDArray x = codes.reshape(shape.get(0), shape.get(1) * shape.get(2));
-      return up.apply(store, Activation.relu(down.apply(store, x, training)), training)
-          .reshape(shape);
+    NDArray combine(NDArray x, NDArray mixed) {
+      return mixed;
     }
   }
 

@@ -38,10 +38,4 @@ abstract class CtrBackbone extends CtrBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {new Shape(inputShapes[0].get(0))};
   }
-
-  /** B × F × D as B × FD. */
-  static NDArray flatten(NDArray embeddings) {
-    Shape s = embeddings.getShape();
-    return embeddings.reshape(s.get(0), s.get(1) * s.get(2));
-  }
 }

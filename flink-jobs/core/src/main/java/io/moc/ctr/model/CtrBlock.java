@@ -54,6 +54,17 @@ abstract class CtrBlock extends AbstractBlock {
     };
   }
 
+  /** B × F × D as B × FD. */
+  static NDArray flatten(NDArray embeddings) {
+    Shape s = embeddings.getShape();
+    return embeddings.reshape(s.get(0), s.get(1) * s.get(2));
+  }
+
+  /** {@code in} with its last axis replaced by one of {@code size}: what a linear layer returns. */
+  static Shape withLastAxis(Shape in, long size) {
+    return in.slice(0, in.dimension() - 1).add(size);
+  }
+
   static NDArray value(ParameterStore store, Parameter parameter, NDArray like, boolean training) {
     return store.getValue(parameter, like.getDevice(), training);
   }

@@ -1,10 +1,7 @@
 package io.moc.ctr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,7 +16,7 @@ import java.util.Random;
  * towers' logits is that mean with set-specific output layers. With one set this is the plain
  * single-embedding model.
  */
-final class CtrNetwork extends CtrBlock {
+final class CtrNetwork extends LogitsBlock {
 
   private final List<Tower> towers = new ArrayList<>();
   private final DropoutMasks dropout;
@@ -36,6 +33,7 @@ final class CtrNetwork extends CtrBlock {
     return dropout;
   }
 
+  @Override
   NDArray logits(ParameterStore store, NDArray indices, NDArray dense, boolean training) {
     NDArray sum = null;
     for (Tower tower : towers) {
@@ -43,17 +41,5 @@ final class CtrNetwork extends CtrBlock {
       sum = sum == null ? logits : sum.add(logits);
     }
     return towers.size() == 1 ? sum : sum.div(towers.size());
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(
-        logits(store, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
-  }
-
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {new Shape(inputShapes[0].get(0))};
   }
 }

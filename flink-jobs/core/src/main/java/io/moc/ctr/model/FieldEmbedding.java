@@ -1,19 +1,17 @@
 package io.moc.ctr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.util.PairList;
 
 /**
  * The embedding tables of all fields as one (rows × width) table; callers offset each field's
  * indices by the rows of the fields before it, so a batch costs one gather instead of one per
  * field.
  */
-final class FieldEmbedding extends CtrBlock {
+final class FieldEmbedding extends UnaryBlock {
 
   private final int width;
   private final Parameter table;
@@ -29,14 +27,9 @@ final class FieldEmbedding extends CtrBlock {
   }
 
   /** Rows of {@code indices} (B × F, int64, offset): B × F × width. */
+  @Override
   NDArray apply(ParameterStore store, NDArray indices, boolean training) {
     return value(store, table, indices, training).get(indices);
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(apply(store, inputs.head(), training));
   }
 
   @Override

@@ -1,17 +1,15 @@
 package io.moc.ctr.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /** Hidden layers with ReLU and dropout, then an optional linear output layer. */
-final class Mlp extends CtrBlock {
+final class Mlp extends UnaryBlock {
 
   private final List<Dense> hidden = new ArrayList<>();
   private final Dense output;
@@ -37,6 +35,7 @@ final class Mlp extends CtrBlock {
     return width;
   }
 
+  @Override
   NDArray apply(ParameterStore store, NDArray x, boolean training) {
     for (Dense layer : hidden) {
       x = dropout.apply(Activation.relu(layer.apply(store, x, training)), training);
@@ -45,14 +44,7 @@ final class Mlp extends CtrBlock {
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(apply(store, inputs.head(), training));
-  }
-
-  @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape in = inputShapes[0];
-    return new Shape[] {in.slice(0, in.dimension() - 1).add(width)};
+    return new Shape[] {withLastAxis(inputShapes[0], width)};
   }
 }

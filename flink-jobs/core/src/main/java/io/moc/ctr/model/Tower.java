@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.List;
 import java.util.Random;
 
@@ -14,7 +12,7 @@ import java.util.Random;
  * One embedding set with its own interaction: field embeddings, the adapter's extra field, the
  * fusion of the code fields (the last {@code codes} active fields), then the backbone.
  */
-final class Tower extends CtrBlock {
+final class Tower extends LogitsBlock {
 
   private final FieldEmbedding embedding;
   private final Mlp adapter;
@@ -40,11 +38,7 @@ final class Tower extends CtrBlock {
     backbone = addChildBlock("backbone", CtrBackbone.create(config, rows, dropout, random));
   }
 
-  /**
-   * @param indices B × C offset categorical indices
-   * @param dense B × denseDimension, or null without an adapter
-   * @return B logits
-   */
+  @Override
   NDArray logits(ParameterStore store, NDArray indices, NDArray dense, boolean training) {
     NDArray x = embedding.apply(store, indices, training);
     if (adapter != null) {
@@ -60,17 +54,5 @@ final class Tower extends CtrBlock {
               : NDArrays.concat(new NDList(x.get(new NDIndex(":, :{}", others)), fused), 1);
     }
     return backbone.logits(store, x, indices, training);
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    return new NDList(
-        logits(store, inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, training));
-  }
-
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {new Shape(inputShapes[0].get(0))};
   }
 }

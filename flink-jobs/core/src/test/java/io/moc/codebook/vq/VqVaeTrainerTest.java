@@ -6,23 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.codebook.Assignment;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
+import io.moc.codebook.CorruptArtifacts;
+import io.moc.testing.OneTorchThread;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@ExtendWith(OneTorchThread.class)
 class VqVaeTrainerTest {
 
   private static final int DIM = 32;
@@ -37,23 +38,12 @@ class VqVaeTrainerTest {
 
   private static final List<float[]> DATA = clustered(1600, DIM, CLUSTERS, 0.05, 3, 11);
   private static final Map<String, VqVaeTrainer.Result> TRAINED = new TreeMap<>();
-  private static int threadsBefore;
 
   @BeforeAll
   static void trainOncePerMethod() {
-    Engine.getEngine(VqVaeTrainer.ENGINE);
-    // On two shared cores, PyTorch's second OpenMP thread spins against whatever else runs and
-    // makes these small steps ten times slower: train with one thread, restore it afterwards.
-    threadsBefore = JniUtils.getNumThreads();
-    JniUtils.setNumThreads(1);
     for (String method : VqCodebook.METHODS) {
       TRAINED.put(method, VqVaeTrainer.create(method, CONFIG).fit("model-x", DATA));
     }
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    JniUtils.setNumThreads(threadsBefore);
   }
 
   private static List<float[]> gaussian(int n, int dim, long seed) {
@@ -271,11 +261,7 @@ class VqVaeTrainerTest {
     byte[] artifact = CodebookCodec.serialize(TRAINED.get("moc").codebook());
     byte[] truncated = Arrays.copyOf(artifact, artifact.length - 9);
     assertThrows(IllegalArgumentException.class, () -> CodebookCodec.deserialize("moc", truncated));
-    byte[] nan = artifact.clone();
-    int bits = Float.floatToIntBits(Float.NaN);
-    for (int i = 0; i < 4; i++) {
-      nan[nan.length - 4 + i] = (byte) (bits >>> (24 - 8 * i));
-    }
+    byte[] nan = CorruptArtifacts.withLastFloatNaN(artifact);
     assertThrows(IllegalArgumentException.class, () -> CodebookCodec.deserialize("moc", nan));
     assertThrows(
         IllegalArgumentException.class, () -> CodebookCodec.deserialize("rqvae", artifact));
@@ -284,21 +270,10 @@ class VqVaeTrainerTest {
   @Test
   void shouldRejectAnArtifactDeclaringMoreValuesThanItHoldsWithoutAllocatingThem()
       throws Exception {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-      out.writeInt(0x4d6f4331);
-      out.writeUTF("moc");
-      out.writeUTF("m");
-      out.writeInt(8192);
-      out.writeInt(64);
-      out.writeInt(65536);
-      out.writeInt(8192);
-      out.writeInt(8192);
-    }
+    byte[] header = CorruptArtifacts.headerOnly("moc", 8192, 64, 65536, 8192, 8192);
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> CodebookCodec.deserialize("moc", bytes.toByteArray()));
+            IllegalArgumentException.class, () -> CodebookCodec.deserialize("moc", header));
     assertTrue(e.getMessage().contains("too short"), e.getMessage());
   }
 

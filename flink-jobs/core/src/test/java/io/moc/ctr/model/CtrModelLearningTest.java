@@ -4,24 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.moc.testing.OneTorchThread;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+@ExtendWith(OneTorchThread.class)
 class CtrModelLearningTest {
 
   private static final CtrTestData DATA = CtrTestData.generate(3072, 0.05, 9);
-
-  @BeforeAll
-  static void pinThreads() {
-    CtrTestData.pinThreads();
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    CtrTestData.restoreThreads();
-  }
 
   private static final int TRAIN = 2048;
 

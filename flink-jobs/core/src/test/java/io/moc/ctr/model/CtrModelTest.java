@@ -11,6 +11,7 @@ import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.ctr.model.CtrModelConfig.FieldRole;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import io.moc.testing.OneTorchThread;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -23,27 +24,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@ExtendWith(OneTorchThread.class)
 class CtrModelTest {
 
   private static final CtrTestData DATA = CtrTestData.generate(64, 0.05, 5);
-
-  @BeforeAll
-  static void pinThreads() {
-    CtrTestData.pinThreads();
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    CtrTestData.restoreThreads();
-  }
 
   static Stream<CtrModelConfig> combinations() {
     return CtrTestData.validCombinations().stream();

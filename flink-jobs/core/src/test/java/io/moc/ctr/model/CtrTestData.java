@@ -1,7 +1,5 @@
 package io.moc.ctr.model;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
@@ -157,21 +155,5 @@ final class CtrTestData {
     }
     long negatives = scores.length - positives;
     return (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
-  }
-
-  private static int threadsBefore;
-
-  /**
-   * On two shared cores PyTorch's second OpenMP thread spins against whatever else runs and makes
-   * small steps far slower: tests run with one thread and restore it afterwards.
-   */
-  static void pinThreads() {
-    Engine.getEngine(CtrModel.ENGINE);
-    threadsBefore = JniUtils.getNumThreads();
-    JniUtils.setNumThreads(1);
-  }
-
-  static void restoreThreads() {
-    JniUtils.setNumThreads(threadsBefore);
   }
 }

@@ -7,28 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
+import io.moc.testing.OneTorchThread;
 import io.moc.util.Murmur3;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(OneTorchThread.class)
 class ModelArtifactTest {
 
   private static final FeatureContract CONTRACT = SyntheticStream.CONTRACT;
-
-  @BeforeAll
-  static void pinThreads() {
-    SyntheticStream.pinThreads();
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    SyntheticStream.restoreThreads();
-  }
 
   @Test
   void aScorerOfThePublishedArtifactScoresExactlyAsTheTrainer() {

@@ -12,27 +12,18 @@ import io.moc.ctr.metrics.LogLoss;
 import io.moc.ctr.model.CtrBatch;
 import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
+import io.moc.testing.OneTorchThread;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(OneTorchThread.class)
 class OnlineCtrTrainerTest {
 
   private static final FeatureContract CONTRACT = SyntheticStream.CONTRACT;
-
-  @BeforeAll
-  static void pinThreads() {
-    SyntheticStream.pinThreads();
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    SyntheticStream.restoreThreads();
-  }
 
   private static OnlineCtrTrainer trainer(CtrModelConfig config, TrainerSettings settings) {
     return OnlineCtrTrainer.create(config, CONTRACT, settings);

@@ -1,8 +1,5 @@
 package io.moc.ctr.online;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
-import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig;
 import io.moc.ctr.model.CtrModelConfig.Fusion;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
@@ -85,21 +82,5 @@ public final class SyntheticStream {
         .coldStartAgeMs(60_000)
         .replayCapacity(2000)
         .seed(11);
-  }
-
-  private static int threadsBefore;
-
-  /**
-   * On two shared cores PyTorch's second OpenMP thread spins against whatever else runs, and
-   * bit-identical continuation needs a fixed thread count: tests run with one thread.
-   */
-  public static void pinThreads() {
-    Engine.getEngine(CtrModel.ENGINE);
-    threadsBefore = JniUtils.getNumThreads();
-    JniUtils.setNumThreads(1);
-  }
-
-  public static void restoreThreads() {
-    JniUtils.setNumThreads(threadsBefore);
   }
 }
