@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -14,8 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.junit.jupiter.api.Test;
 
@@ -45,30 +42,6 @@ class BoundedDecodingTest {
         schema, message, SchemaHistory.HEADER_LENGTH, BoundedDecoding.DEFAULT_MAX_COLLECTION_ITEMS);
   }
 
-  /** The ItemEvent header of the current schema, then {@code body}. */
-  private static byte[] itemMessage(Bodywriter body) throws IOException {
-    byte[] header = Arrays.copyOf(bytes(item().toByteBuffer()), SchemaHistory.HEADER_LENGTH);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(header);
-    BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-    body.write(e);
-    e.flush();
-    return out.toByteArray();
-  }
-
-  /** item_id "x", then title, description and brand absent, then the categories' array start. */
-  private static void upToCategories(BinaryEncoder e) throws IOException {
-    e.writeString("x");
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeArrayStart();
-  }
-
-  interface Bodywriter {
-    void write(BinaryEncoder e) throws IOException;
-  }
-
   @Test
   void shouldPassEveryValidMessage() throws Exception {
     byte[] message = bytes(item().toByteBuffer());
@@ -80,12 +53,7 @@ class BoundedDecodingTest {
   @Test
   void shouldRejectAnArrayThatClaimsTwoBillionItemsInAFewBytes() throws Exception {
     // item_id, title, description and brand absent, then categories claiming 2e9 strings.
-    byte[] bomb =
-        itemMessage(
-            e -> {
-              upToCategories(e);
-              e.setItemCount(2_000_000_000L);
-            });
+    byte[] bomb = HostileMessages.allocationBomb("x");
     assertTrue(bomb.length < 40, "a few bytes: " + bomb.length);
     Schema writer = SchemaHistory.writerSchema(ItemEvent.class, bomb);
     IOException e = assertThrows(IOException.class, () -> check(writer, bomb));
@@ -94,7 +62,7 @@ class BoundedDecodingTest {
 
   @Test
   void shouldRejectAStringLongerThanTheMessage() throws Exception {
-    byte[] bomb = itemMessage(e -> e.writeLong(Integer.MAX_VALUE - 16L));
+    byte[] bomb = HostileMessages.stringBomb(Integer.MAX_VALUE - 16L);
     Schema writer = SchemaHistory.writerSchema(ItemEvent.class, bomb);
     IOException e = assertThrows(IOException.class, () -> check(writer, bomb));
     assertTrue(e.getMessage().contains("length"), e.getMessage());
@@ -103,9 +71,9 @@ class BoundedDecodingTest {
   @Test
   void shouldRejectCollectionsOverTheLimitAndBadUnionBranches() throws Exception {
     byte[] many =
-        itemMessage(
+        HostileMessages.itemMessage(
             e -> {
-              upToCategories(e);
+              HostileMessages.upToCategories(e, "x");
               e.setItemCount(5);
               for (int i = 0; i < 5; i++) {
                 e.startItem();
@@ -123,7 +91,7 @@ class BoundedDecodingTest {
         IOException.class,
         () -> BoundedDecoding.check(writer, many, SchemaHistory.HEADER_LENGTH, 4));
     byte[] badBranch =
-        itemMessage(
+        HostileMessages.itemMessage(
             e -> {
               e.writeString("x");
               e.writeIndex(7);

@@ -28,10 +28,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The serving scorer against real ctr-models and item-codes topics. */
@@ -41,19 +40,9 @@ class CtrScorerITCase {
   private static final long CODEBOOK = 5;
   private static final FeatureContract CONTRACT = new FeatureContract(CODEBOOK, 64, 256, 3, 8);
 
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   @TempDir Path store;
-
-  @BeforeAll
-  static void start() throws Exception {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    kafka.close();
-  }
 
   private static ModelArtifact artifact(int seed) {
     try (CtrModel model =
@@ -94,7 +83,7 @@ class CtrScorerITCase {
 
   private static KafkaProducer<byte[], byte[]> transactional() {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.get().bootstrapServers());
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ctr-models-it");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -107,7 +96,7 @@ class CtrScorerITCase {
   void loadsTheNewestCommittedSnapshotAndScoresItemsOfItsCodebookVersion() throws Exception {
     ModelArtifact v2 = artifact(2);
     try (KafkaProducer<byte[], byte[]> models = transactional();
-        KafkaProducer<byte[], byte[]> codes = kafka.producer()) {
+        KafkaProducer<byte[], byte[]> codes = KAFKA.get().producer()) {
       models.beginTransaction();
       models.send(snapshot(1, artifact(1)));
       models.send(snapshot(2, v2));
@@ -128,7 +117,7 @@ class CtrScorerITCase {
 
       try (CtrScorer scorer =
               CtrScorer.latest(
-                  io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                  io.moc.kafka.KafkaConnection.plaintext(KAFKA.get().bootstrapServers()),
                   "ctr-models",
                   "item-codes",
                   ArtifactOpener.local());

@@ -20,9 +20,40 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** A real single-node KRaft Kafka cluster inside the test JVM, and clients for it. */
 final class EmbeddedKafka implements AutoCloseable {
+
+  /**
+   * One broker for all tests of a class ({@code @RegisterExtension static final}): started before
+   * the class's {@code @BeforeAll} methods, closed after its {@code @AfterAll} ones.
+   */
+  static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    private EmbeddedKafka kafka;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+      kafka = start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+      if (kafka != null) {
+        kafka.close();
+        kafka = null;
+      }
+    }
+
+    EmbeddedKafka get() {
+      if (kafka == null) {
+        throw new IllegalStateException("the broker runs only while the test class does");
+      }
+      return kafka;
+    }
+  }
 
   private final KafkaClusterTestKit cluster;
 

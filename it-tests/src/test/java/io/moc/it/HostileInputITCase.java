@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moc.audit.Audit;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
+import io.moc.avro.HostileMessages;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ItemEvent;
 import io.moc.cli.MocCli;
@@ -39,8 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -101,31 +100,6 @@ class HostileInputITCase {
     return new ArrayList<>(Collections.nCopies(SentenceEmbedder.DIMENSION, value));
   }
 
-  /** An ItemEvent header, item_id "bomb", three absent optionals, then 2·10⁹ categories. */
-  private static byte[] allocationBomb() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(Arrays.copyOf(AvroBytes.encode(item("x").build()), 10));
-    BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-    e.writeString("bomb");
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeArrayStart();
-    e.setItemCount(2_000_000_000L);
-    e.flush();
-    return out.toByteArray();
-  }
-
-  /** An ItemEvent whose item_id claims 2 GB of characters. */
-  private static byte[] stringBomb() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(Arrays.copyOf(AvroBytes.encode(item("x").build()), 10));
-    BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-    e.writeLong(Integer.MAX_VALUE);
-    e.flush();
-    return out.toByteArray();
-  }
-
   private static ImpressionEvent.Builder impression(String id, String user, String item) {
     return ImpressionEvent.newBuilder()
         .setImpressionId(id)
@@ -137,8 +111,8 @@ class HostileInputITCase {
 
   private void sendHostileRecords(IndexingSettings s, String impressions) throws Exception {
     String items = s.itemsTopic();
-    send(items, "bomb", allocationBomb(), "UNDECODABLE");
-    send(items, "string-bomb", stringBomb(), "UNDECODABLE");
+    send(items, "bomb", HostileMessages.allocationBomb("bomb"), "UNDECODABLE");
+    send(items, "string-bomb", HostileMessages.stringBomb(Integer.MAX_VALUE), "UNDECODABLE");
     send(items, "near-limit", new byte[NEAR_LIMIT], "RECORD_TOO_LARGE");
     send(items, "bytes", new byte[] {0x00, 0x13, 0x37, 0x42}, "UNDECODABLE");
     byte[] valid = AvroBytes.encode(item("truncated").build());

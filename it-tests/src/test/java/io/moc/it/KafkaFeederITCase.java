@@ -32,10 +32,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The feeder against a real in-process KRaft broker, on the topics as the system creates them
@@ -48,29 +48,21 @@ class KafkaFeederITCase {
   private static final String IMPRESSIONS = "impressions";
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   // Log end offsets of the shared topics when the current test started.
   private long itemsBefore;
   private long impressionsBefore;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    kafka = EmbeddedKafka.start();
-    Topics.create(kafka.bootstrapServers(), Topics.definitions(new Configuration(), 1));
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void createTopics() throws Exception {
+    Topics.create(KAFKA.get().bootstrapServers(), Topics.definitions(new Configuration(), 1));
   }
 
   @BeforeEach
   void rememberWhereTheTopicsEnd() throws Exception {
-    itemsBefore = kafka.endOffset(ITEMS, 0);
-    impressionsBefore = kafka.endOffset(IMPRESSIONS, 0);
+    itemsBefore = KAFKA.get().endOffset(ITEMS, 0);
+    impressionsBefore = KAFKA.get().endOffset(IMPRESSIONS, 0);
   }
 
   @Test
@@ -106,9 +98,9 @@ class KafkaFeederITCase {
       assertEquals(events.size() - expectedItems, feeder.impressionsPublished());
       assertEquals(0, feeder.failedSends());
       // run() returns once everything is acknowledged: the broker holds exactly that many.
-      assertEquals(feeder.itemsPublished(), kafka.endOffset(ITEMS, 0) - itemsBefore);
+      assertEquals(feeder.itemsPublished(), KAFKA.get().endOffset(ITEMS, 0) - itemsBefore);
       assertEquals(
-          feeder.impressionsPublished(), kafka.endOffset(IMPRESSIONS, 0) - impressionsBefore);
+          feeder.impressionsPublished(), KAFKA.get().endOffset(IMPRESSIONS, 0) - impressionsBefore);
     }
   }
 
@@ -187,12 +179,12 @@ class KafkaFeederITCase {
     // Every item record is larger than this topic accepts.
     String tiny = "tiny-items";
     Topics.create(
-        kafka.bootstrapServers(),
+        KAFKA.get().bootstrapServers(),
         List.of(new NewTopic(tiny, 1, (short) 1).configs(Map.of("max.message.bytes", "64"))));
     List<SourceEvent> events = take(catalog(12), 200);
     try (KafkaFeeder feeder =
         new KafkaFeeder(
-            io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
+            io.moc.kafka.KafkaConnection.plaintext(KAFKA.get().bootstrapServers()),
             new ListSource(events),
             Pacing.asFastAsPossible(),
             tiny,
@@ -204,18 +196,18 @@ class KafkaFeederITCase {
       assertInstanceOf(RecordTooLargeException.class, e.getCause(), e.toString());
       assertTrue(feeder.failedSends() >= 1, "failed " + feeder.failedSends());
       assertEquals(0, feeder.itemsPublished());
-      assertEquals(0, kafka.endOffset(tiny, 0));
+      assertEquals(0, KAFKA.get().endOffset(tiny, 0));
     }
   }
 
   @Test
   void configuresItsOwnProducerForDurableIdempotentSends() {
-    Properties props = KafkaFeeder.producerProperties(kafka.bootstrapServers());
+    Properties props = KafkaFeeder.producerProperties(KAFKA.get().bootstrapServers());
     assertEquals("all", props.getProperty(ProducerConfig.ACKS_CONFIG));
     assertEquals("true", props.getProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG));
     assertEquals("5", props.getProperty(ProducerConfig.LINGER_MS_CONFIG));
     assertEquals(
-        kafka.bootstrapServers(), props.getProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
+        KAFKA.get().bootstrapServers(), props.getProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
   }
 
   private static SyntheticCatalog catalog(long seed) {
@@ -225,7 +217,7 @@ class KafkaFeederITCase {
   /** A feeder with its own producer, configured as in production. */
   private static KafkaFeeder feeder(CatalogSource source, Pacing pacing) {
     return new KafkaFeeder(
-        io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
+        io.moc.kafka.KafkaConnection.plaintext(KAFKA.get().bootstrapServers()),
         source,
         pacing,
         ITEMS,
@@ -249,9 +241,9 @@ class KafkaFeederITCase {
   /** The records of partition 0 of {@code topic} from offset {@code from} to its current end. */
   private static List<ConsumerRecord<byte[], byte[]>> newRecords(String topic, long from)
       throws Exception {
-    long end = kafka.endOffset(topic, 0);
+    long end = KAFKA.get().endOffset(topic, 0);
     List<ConsumerRecord<byte[], byte[]>> all =
-        kafka.readUntil(topic, TIMEOUT, records -> records.size() >= end);
+        KAFKA.get().readUntil(topic, TIMEOUT, records -> records.size() >= end);
     assertEquals(end, all.size(), "records read from " + topic);
     for (int i = 0; i < all.size(); i++) {
       assertEquals(i, all.get(i).offset(), "offsets of " + topic);

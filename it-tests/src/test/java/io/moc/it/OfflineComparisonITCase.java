@@ -33,10 +33,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,19 +51,9 @@ class OfflineComparisonITCase {
   private static final long CODEBOOK = 1;
   private static final int K = 16;
 
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   @TempDir Path store;
-
-  @BeforeAll
-  static void start() throws Exception {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    kafka.close();
-  }
 
   /** Two codes per item, derived from its id: stable, and the same for every reader. */
   private static int[] codesOf(String itemId) {
@@ -174,7 +163,7 @@ class OfflineComparisonITCase {
       trainer.flush();
       records.add(snapshot(2, trainer));
     }
-    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = KAFKA.get().producer()) {
       records.forEach(producer::send);
       producer.flush();
     }
@@ -183,7 +172,7 @@ class OfflineComparisonITCase {
         new OfflineComparison(
                 movieLens,
                 SEED,
-                io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
+                io.moc.kafka.KafkaConnection.plaintext(KAFKA.get().bootstrapServers()),
                 "ctr-models",
                 "item-codes",
                 settings,
@@ -226,7 +215,7 @@ class OfflineComparisonITCase {
 
   private ModelSnapshotEntry snapshotOne() {
     return CtrScorer.snapshots(
-            io.moc.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()), "ctr-models")
+            io.moc.kafka.KafkaConnection.plaintext(KAFKA.get().bootstrapServers()), "ctr-models")
         .stream()
         .filter(s -> s.version == 1)
         .findFirst()

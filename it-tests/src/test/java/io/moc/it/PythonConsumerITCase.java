@@ -45,10 +45,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The topic contracts hold for a client in another language: {@code avro/python/moc_consumer.py}
@@ -64,15 +64,14 @@ class PythonConsumerITCase {
       JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   private static String python;
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   @BeforeAll
-  static void startBroker() throws Exception {
+  static void createTopics() throws Exception {
     python = pythonWithKafkaAndAvro();
-    kafka = EmbeddedKafka.start();
     try (Admin admin =
         Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.get().bootstrapServers()))) {
       admin
           .createTopics(
               List.of(
@@ -80,13 +79,6 @@ class PythonConsumerITCase {
                   new NewTopic("ctr-models", 1, (short) 1)))
           .all()
           .get();
-    }
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (kafka != null) {
-      kafka.close();
     }
   }
 
@@ -202,7 +194,7 @@ class PythonConsumerITCase {
   }
 
   private static void publish(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
-    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = KAFKA.get().producer()) {
       for (ProducerRecord<byte[], byte[]> r : records) {
         producer.send(r).get();
       }
@@ -218,7 +210,7 @@ class PythonConsumerITCase {
                 python,
                 CONSUMER.toString(),
                 "--bootstrap-servers",
-                kafka.bootstrapServers(),
+                KAFKA.get().bootstrapServers(),
                 "--topic",
                 topic,
                 "--timeout",
@@ -243,7 +235,7 @@ class PythonConsumerITCase {
   private static <T extends SpecificRecordBase> Map<String, JsonNode> javaRead(
       String topic, Class<T> type, int count) {
     List<ConsumerRecord<byte[], byte[]>> records =
-        kafka.readUntil(topic, Duration.ofSeconds(60), r -> r.size() >= count);
+        KAFKA.get().readUntil(topic, Duration.ofSeconds(60), r -> r.size() >= count);
     Map<String, JsonNode> decoded = new LinkedHashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
       ObjectNode n = JsonNodeFactory.instance.objectNode();

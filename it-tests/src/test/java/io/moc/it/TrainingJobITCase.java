@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
-import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
+import io.moc.indexing.CodedItem;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
 import io.moc.training.TrainingOptions;
@@ -90,18 +90,8 @@ class TrainingJobITCase {
   private static void publishCodes(KafkaProducer<byte[], byte[]> producer, String topic)
       throws Exception {
     for (int i = 0; i < ITEMS; i++) {
-      ItemCodes codes =
-          ItemCodes.newBuilder()
-              .setItemId(itemId(i))
-              .setCodebookVersion(CODEBOOK_VERSION)
-              .setCodes(java.util.Arrays.stream(codes(i)).boxed().toList())
-              .setQuantizationError(0f)
-              .setItemEventTime(START)
-              .setCodedTime(START)
-              .build();
-      producer.send(
-          new ProducerRecord<>(
-              topic, itemId(i).getBytes(StandardCharsets.UTF_8), AvroBytes.encode(codes)));
+      long t = START.toEpochMilli();
+      producer.send(CodedItem.of(itemId(i), CODEBOOK_VERSION, codes(i), 0f, t, t).toRecord(topic));
     }
     producer.flush();
   }

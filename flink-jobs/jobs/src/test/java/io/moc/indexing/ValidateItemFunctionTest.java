@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.avro.HostileMessages;
 import io.moc.avro.ItemEvent;
 import io.moc.common.DeadLetterOutput;
 import io.moc.common.DeadLetterRecord;
@@ -69,20 +70,7 @@ class ValidateItemFunctionTest {
   void shouldDeadLetterAnAllocationBombInsteadOfRunningOutOfMemory() throws Exception {
     // A valid ItemEvent header, item_id "x", three absent optionals, then categories claiming
     // 2·10⁹ strings: 17 bytes that made Avro allocate an array of that size.
-    byte[] header =
-        java.util.Arrays.copyOf(io.moc.avro.AvroBytes.encode(item("x", "t").build()), 10);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    out.write(header);
-    org.apache.avro.io.BinaryEncoder e =
-        org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
-    e.writeString("x");
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeIndex(0);
-    e.writeArrayStart();
-    e.setItemCount(2_000_000_000L);
-    e.flush();
-    harness.processElement(raw("x", out.toByteArray(), 4), 0);
+    harness.processElement(raw("x", HostileMessages.allocationBomb("x"), 4), 0);
     DeadLetterRecord d = DeadLetterOutput.only(harness);
     assertEquals("UNDECODABLE", d.reason);
     assertTrue(d.error.contains("items"), d.error);

@@ -70,10 +70,7 @@ public final class SoakBenchmark {
       double probeItemsPerSecond,
       double badFraction,
       Path report,
-      Path workDir,
-      int kafkaPort,
-      int uiPort,
-      Configuration jobConfig) {}
+      BenchStack stack) {}
 
   /**
    * The figures: the rates, the faults, how heap and checkpoints trended, and the feed's report.
@@ -185,27 +182,14 @@ public final class SoakBenchmark {
           "SOAK at half the measured peak: %.1f items/s, %.1f impressions/s%n",
           itemsPerSecond, impressionsPerSecond);
     }
-    Path feedReport = options.workDir().resolve("soak-feed-report.json").toAbsolutePath();
+    Path feedReport = options.stack().workDir().resolve("soak-feed-report.json").toAbsolutePath();
     LocalStack.Options local =
-        new LocalStack.Options(
-            options.workDir(),
-            options.kafkaPort(),
-            options.uiPort(),
-            1,
-            options.jobConfig(),
-            new Feed.Options(
-                null,
-                0,
-                0,
-                itemsPerSecond,
-                impressionsPerSecond,
-                1000,
-                7,
-                options.duration().toMillis(),
-                feedReport,
-                false,
-                false),
-            BrokerWatchdog.OnLoss.RESTART);
+        options
+            .stack()
+            .options(
+                Feed.Options.synthetic(
+                    itemsPerSecond, impressionsPerSecond, 7, options.duration(), feedReport),
+                BrokerWatchdog.OnLoss.RESTART);
     start = System.nanoTime();
     int rc = new LocalStack(local, out, this::alongside).run();
     JsonNode feed = new ObjectMapper().readTree(feedReport.toFile());
@@ -350,25 +334,13 @@ public final class SoakBenchmark {
           "SOAK probe: %s offering %.0f items/s and %.0f impressions/s to find the peak%n",
           options.probe(), offeredItems, offeredImpressions);
       LocalStack.Options local =
-          new LocalStack.Options(
-              options.workDir().resolve("probe"),
-              options.kafkaPort(),
-              options.uiPort(),
-              1,
-              options.jobConfig(),
-              new Feed.Options(
-                  null,
-                  0,
-                  0,
-                  offeredItems,
-                  offeredImpressions,
-                  1000,
-                  11,
-                  options.probe().toMillis(),
-                  null,
-                  false,
-                  false),
-              BrokerWatchdog.OnLoss.FAIL);
+          options
+              .stack()
+              .in(options.stack().workDir().resolve("probe"))
+              .options(
+                  Feed.Options.synthetic(
+                      offeredItems, offeredImpressions, 11, options.probe(), null),
+                  BrokerWatchdog.OnLoss.FAIL);
       int rc = new LocalStack(local, out, this::sampleCounters).run();
       if (counts.size() < 4) {
         throw new IllegalStateException("the probe took too few samples: " + counts.size());

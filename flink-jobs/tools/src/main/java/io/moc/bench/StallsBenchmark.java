@@ -48,10 +48,7 @@ public final class StallsBenchmark {
       Duration codebookEvery,
       Duration retrainEvery,
       Path report,
-      Path workDir,
-      int kafkaPort,
-      int uiPort,
-      Configuration jobConfig) {}
+      BenchStack stack) {}
 
   /** The figures of both phases, and background over task thread for the main ones. */
   public record Report(
@@ -154,7 +151,7 @@ public final class StallsBenchmark {
 
   /** One run of the stack, trainings where {@code background} says. */
   private Phase phase(String name, boolean background) throws Exception {
-    Configuration config = new Configuration(options.jobConfig());
+    Configuration config = new Configuration(options.stack().jobConfig());
     // Every version of the method itself, and often: what is measured is the method's training.
     config.set(IndexingOptions.BOOTSTRAP_METHOD, "");
     config.set(IndexingOptions.RETRAIN_INTERVAL, options.codebookEvery());
@@ -164,28 +161,21 @@ public final class StallsBenchmark {
       config.set(IndexingOptions.TRAIN_IN_BACKGROUND, false);
       config.set(TrainingOptions.RETRAIN_CHUNK_TIME, Duration.ZERO);
     }
-    Path workDir = options.workDir().resolve(name).toAbsolutePath();
+    Path workDir = options.stack().workDir().resolve(name).toAbsolutePath();
     Path feedReport = workDir.resolve("feed-report.json");
     LocalStack.Options local =
-        new LocalStack.Options(
-            workDir,
-            options.kafkaPort(),
-            options.uiPort(),
-            1,
-            config,
-            new Feed.Options(
-                null,
-                0,
-                0,
-                options.itemsPerSecond(),
-                options.impressionsPerSecond(),
-                1000,
-                7,
-                options.duration().toMillis(),
-                feedReport,
-                false,
-                false),
-            BrokerWatchdog.OnLoss.FAIL);
+        options
+            .stack()
+            .in(workDir)
+            .with(config)
+            .options(
+                Feed.Options.synthetic(
+                    options.itemsPerSecond(),
+                    options.impressionsPerSecond(),
+                    7,
+                    options.duration(),
+                    feedReport),
+                BrokerWatchdog.OnLoss.FAIL);
     out.printf(
         "STALLS %s: %s for %ds%n",
         name,

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ImpressionEvent;
-import io.moc.avro.ItemCodes;
 import io.moc.avro.ModelSnapshot;
 import io.moc.common.CodebookOptions;
 import io.moc.common.KafkaOptions;
 import io.moc.ctr.online.FeatureContract;
 import io.moc.ctr.online.OnlineCtrTrainer;
+import io.moc.indexing.CodedItem;
 import io.moc.indexing.IndexingOptions;
 import io.moc.kafka.KafkaConnection;
 import io.moc.local.LocalFlinkCluster;
@@ -513,18 +513,9 @@ public final class TrainingBenchmark {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
       for (int i = 0; i < codes.length; i++) {
-        ItemCodes c =
-            ItemCodes.newBuilder()
-                .setItemId(itemId(i))
-                .setCodebookVersion(CODEBOOK_VERSION)
-                .setCodes(Arrays.stream(codes[i]).boxed().toList())
-                .setQuantizationError(0f)
-                .setItemEventTime(START)
-                .setCodedTime(START)
-                .build();
+        long t = START.toEpochMilli();
         producer.send(
-            new ProducerRecord<>(
-                topic, itemId(i).getBytes(StandardCharsets.UTF_8), AvroBytes.encode(c)));
+            CodedItem.of(itemId(i), CODEBOOK_VERSION, codes[i], 0f, t, t).toRecord(topic));
       }
       producer.flush();
     }

@@ -1,6 +1,7 @@
 package io.moc.cli;
 
 import io.moc.bench.AssignmentBenchmark;
+import io.moc.bench.BenchStack;
 import io.moc.bench.CtrBenchmark;
 import io.moc.bench.IndexingBenchmark;
 import io.moc.bench.RecodingBenchmark;
@@ -288,10 +289,11 @@ final class BenchCommand extends MocCommand.Group {
                   probeItems,
                   bad,
                   report,
-                  workDir != null ? workDir : home().resolve(".moc/soak"),
-                  kafkaPort,
-                  uiPort,
-                  JobOptions.read(null, jobOptions.values)),
+                  new BenchStack(
+                      workDir != null ? workDir : home().resolve(".moc/soak"),
+                      kafkaPort,
+                      uiPort,
+                      JobOptions.read(null, jobOptions.values))),
               out())
           .run();
     }
@@ -345,10 +347,11 @@ final class BenchCommand extends MocCommand.Group {
                   codebookEvery,
                   retrainEvery,
                   report,
-                  workDir != null ? workDir : home().resolve(".moc/stalls"),
-                  kafkaPort,
-                  uiPort,
-                  JobOptions.read(null, jobOptions.values)),
+                  new BenchStack(
+                      workDir != null ? workDir : home().resolve(".moc/stalls"),
+                      kafkaPort,
+                      uiPort,
+                      JobOptions.read(null, jobOptions.values))),
               out())
           .run();
       return 0;

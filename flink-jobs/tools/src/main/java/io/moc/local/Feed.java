@@ -63,6 +63,32 @@ public final class Feed {
     public Duration duration() {
       return durationMillis < 0 ? null : Duration.ofMillis(durationMillis);
     }
+
+    /**
+     * The built-in synthetic catalog and click stream at fixed rates for {@code duration}, 1000
+     * users, not drained: what the benchmarks feed.
+     *
+     * @param report the feed's report; null: none
+     */
+    public static Options synthetic(
+        double itemsPerSecond,
+        double impressionsPerSecond,
+        long seed,
+        Duration duration,
+        Path report) {
+      return new Options(
+          null,
+          0,
+          0,
+          itemsPerSecond,
+          impressionsPerSecond,
+          1000,
+          seed,
+          duration.toMillis(),
+          report,
+          false,
+          false);
+    }
   }
 
   /** What the feed cannot see from Kafka itself: the health of the broker it runs against. */
