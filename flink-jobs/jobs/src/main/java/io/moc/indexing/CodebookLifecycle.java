@@ -44,32 +44,6 @@ public record CodebookLifecycle(
     boolean trainInBackground)
     implements Serializable {
 
-  /** No bootstrap: every version of the configured method, trained in the background. */
-  public CodebookLifecycle(
-      long retrainIntervalMillis,
-      int retrainMinNewItems,
-      int driftWindow,
-      int driftCheckEvery,
-      double driftErrorRatio,
-      double driftUsageRatio,
-      double driftCollisionRise,
-      int recodeChunkItems,
-      long recodeChunkMillis) {
-    this(
-        retrainIntervalMillis,
-        retrainMinNewItems,
-        driftWindow,
-        driftCheckEvery,
-        driftErrorRatio,
-        driftUsageRatio,
-        driftCollisionRise,
-        recodeChunkItems,
-        recodeChunkMillis,
-        "",
-        0,
-        true);
-  }
-
   public boolean bootstraps() {
     return !bootstrapMethod.isEmpty();
   }

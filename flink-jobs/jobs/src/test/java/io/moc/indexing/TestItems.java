@@ -58,7 +58,7 @@ final class TestItems {
 
   /** No schedule; drift measured every 10 items on the newest 20; re-coding in steps of 4. */
   static CodebookLifecycle lifecycle() {
-    return new CodebookLifecycle(0, 10, 20, 10, 1.5, 0.5, 0.15, 4, 20);
+    return new CodebookLifecycle(0, 10, 20, 10, 1.5, 0.5, 0.15, 4, 20, "", 0, true);
   }
 
   static ItemEvent.Builder item(String id, String title) {
