@@ -52,4 +52,88 @@ class SpectrumTest {
       assertEquals(true, s[i] <= s[i - 1]);
     }
   }
+
+  @Test
+  void shouldFindTheEigenvaluesOfARotatedDiagonalMatrix() {
+    int n = 60;
+    Random random = new Random(3);
+    double[] lambda = new double[n];
+    for (int i = 0; i < n; i++) {
+      // Some equal and some tiny eigenvalues, as a Gram matrix of codes has.
+      lambda[i] = i % 7 == 0 ? 2.5 : i % 11 == 0 ? 1e-9 : random.nextDouble() * 10;
+    }
+    double[][] q = randomOrthogonal(n, random);
+    double[][] a = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        double v = 0;
+        for (int k = 0; k < n; k++) {
+          v += q[i][k] * lambda[k] * q[j][k];
+        }
+        a[i][j] = v;
+      }
+    }
+    double[] found = Spectrum.symmetricEigenvalues(a);
+    java.util.Arrays.sort(found);
+    java.util.Arrays.sort(lambda);
+    assertArrayEquals(lambda, found, 1e-9);
+  }
+
+  @Test
+  void shouldGiveAWideMatrixTheSingularValuesOfItsTranspose() {
+    Random random = new Random(5);
+    int rows = 12;
+    int columns = 40;
+    List<float[]> wide = new ArrayList<>();
+    List<float[]> tall = new ArrayList<>();
+    for (int j = 0; j < columns; j++) {
+      tall.add(new float[rows]);
+    }
+    for (int i = 0; i < rows; i++) {
+      float[] r = new float[columns];
+      for (int j = 0; j < columns; j++) {
+        r[j] = (float) random.nextGaussian();
+        tall.get(j)[i] = r[j];
+      }
+      wide.add(r);
+    }
+    double[] fromWide = Spectrum.singularValues(wide);
+    double[] fromTall = Spectrum.singularValues(tall);
+    assertEquals(columns, fromWide.length, "one value per column, the missing ones zero");
+    for (int i = 0; i < rows; i++) {
+      assertEquals(fromTall[i], fromWide[i], 1e-9 * fromTall[0]);
+    }
+    for (int i = rows; i < columns; i++) {
+      assertEquals(0.0, fromWide[i], 1e-9);
+    }
+  }
+
+  /** Gram-Schmidt on a random Gaussian matrix: its columns are orthonormal. */
+  private static double[][] randomOrthogonal(int n, Random random) {
+    double[][] q = new double[n][n];
+    for (int c = 0; c < n; c++) {
+      double[] v = new double[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = random.nextGaussian();
+      }
+      for (int prev = 0; prev < c; prev++) {
+        double dot = 0;
+        for (int i = 0; i < n; i++) {
+          dot += v[i] * q[i][prev];
+        }
+        for (int i = 0; i < n; i++) {
+          v[i] -= dot * q[i][prev];
+        }
+      }
+      double norm = 0;
+      for (double x : v) {
+        norm += x * x;
+      }
+      norm = Math.sqrt(norm);
+      for (int i = 0; i < n; i++) {
+        q[i][c] = v[i] / norm;
+      }
+    }
+    return q;
+  }
 }

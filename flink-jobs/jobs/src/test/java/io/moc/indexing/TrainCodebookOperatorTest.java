@@ -142,7 +142,8 @@ class TrainCodebookOperatorTest {
   /** Drift measured every 50 items on the newest 100, no schedule unless given. */
   private static IndexingSettings watching(long retrainIntervalMillis) {
     return TestItems.settings(
-        new CodebookLifecycle(retrainIntervalMillis, 50, 100, 50, 1.5, 0.5, 0.15, 4, 20, "", 0, true));
+        new CodebookLifecycle(
+            retrainIntervalMillis, 50, 100, 50, 1.5, 0.5, 0.15, 4, 20, "", 0, true));
   }
 
   /** Items unlike those the first version was trained on: shifted and spread out. */
@@ -290,7 +291,8 @@ class TrainCodebookOperatorTest {
         open(
             // No drift can fire: only the bootstrap's replacement trains a second version.
             TestItems.settings(
-                new CodebookLifecycle(0, 10, 20, 10, 1e9, 0, 1e9, 4, 20, "", 0, true).withBootstrap("pq", 100)),
+                new CodebookLifecycle(0, 10, 20, 10, 1e9, 0, 1e9, 4, 20, "", 0, true)
+                    .withBootstrap("pq", 100)),
             () -> -1,
             null);
     feed(0, 10);

@@ -18,18 +18,23 @@ public final class BenchData {
     Random random = new Random(seed);
     List<float[]> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      float[] x = new float[dimension];
-      double norm = 0;
-      for (int j = 0; j < dimension; j++) {
-        x[j] = (float) random.nextGaussian();
-        norm += x[j] * x[j];
-      }
-      for (int j = 0; j < dimension; j++) {
-        x[j] /= (float) Math.sqrt(norm);
-      }
-      out.add(x);
+      out.add(unitVector(random, dimension));
     }
     return out;
+  }
+
+  /** The next of {@link #unitVectors}, for a stream of them too long to hold. */
+  public static float[] unitVector(Random random, int dimension) {
+    float[] x = new float[dimension];
+    double norm = 0;
+    for (int j = 0; j < dimension; j++) {
+      x[j] = (float) random.nextGaussian();
+      norm += x[j] * x[j];
+    }
+    for (int j = 0; j < dimension; j++) {
+      x[j] /= (float) Math.sqrt(norm);
+    }
+    return x;
   }
 
   /** An item with a precomputed embedding of {@code model} and no text. */

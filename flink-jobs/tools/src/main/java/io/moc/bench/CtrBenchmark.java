@@ -30,9 +30,6 @@ import io.moc.ctr.model.CtrModelConfig;
 import io.moc.ctr.model.CtrModelConfig.Backbone;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,7 +155,7 @@ public final class CtrBenchmark {
 
   private Row backbone(CtrModelConfig config, CtrFeatures features, int[] order, Options options)
       throws Exception {
-    boolean rssReset = resetPeaks();
+    boolean rssReset = MemoryPeaks.reset();
     int b = options.batch();
     int steps = options.steps();
     int warmup = Math.max(2, Math.min(steps, 10));
@@ -221,8 +218,8 @@ public final class CtrBenchmark {
                 rate(b, steps, score[1]),
                 ratio(score[1], score[0]),
                 rate(b, steps, buildSeconds),
-                round(heapPeakBytes() / 1048576.0),
-                round(rssPeakKb() / 1024.0),
+                round(MemoryPeaks.heapPeakBytes() / 1048576.0),
+                round(MemoryPeaks.rssPeakBytes() / 1048576.0),
                 rssReset);
         console.printf(
             "%-12s train %8.0f ex/s (raw DJL %8.0f, ratio %.2f)  score %8.0f ex/s (raw %8.0f,"
@@ -234,8 +231,8 @@ public final class CtrBenchmark {
             b * steps / score[0],
             b * steps / score[1],
             score[1] / score[0],
-            heapPeakBytes() / 1048576.0,
-            rssPeakKb() / 1024.0);
+            MemoryPeaks.heapPeakBytes() / 1048576.0,
+            MemoryPeaks.rssPeakBytes() / 1048576.0);
         return row;
       }
     }
@@ -370,51 +367,6 @@ public final class CtrBenchmark {
       a[j] = t;
     }
     return a;
-  }
-
-  /**
-   * Collects garbage, then resets the heap pools' peaks and, where the kernel allows, the process's
-   * peak RSS (writing 5 to /proc/self/clear_refs).
-   *
-   * @return whether the RSS peak was reset
-   */
-  private static boolean resetPeaks() {
-    System.gc();
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        pool.resetPeakUsage();
-      }
-    }
-    try {
-      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  private static long heapPeakBytes() {
-    long sum = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        sum += pool.getPeakUsage().getUsed();
-      }
-    }
-    return sum;
-  }
-
-  /** VmHWM of /proc/self/status in kB, or -1 where there is none. */
-  private static long rssPeakKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (Exception e) {
-      // not Linux: reported as -1
-    }
-    return -1;
   }
 
   private static long rate(int batch, int steps, double seconds) {

@@ -16,14 +16,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentSkipListMap;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -82,9 +79,8 @@ public final class RecodingBenchmark {
             StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
         env.setParallelism(1);
         IndexingJob.buildWithKafka(env, settings, IndexingJob.textEmbedder(settings));
-        JobID job = cluster.submit(env, "moc indexing (re-coding bench)");
-        Map<Long, LocalFlinkCluster.Checkpoint> checkpoints = new ConcurrentSkipListMap<>();
-        Thread watcher = watch(cluster, job, checkpoints);
+        var job = cluster.submit(env, "moc indexing (re-coding bench)");
+        CheckpointWatch checkpoints = CheckpointWatch.start(cluster, job);
 
         for (int i = 0; i < items; i++) {
           producer.send(
@@ -106,19 +102,15 @@ public final class RecodingBenchmark {
         long lastAppend = awaitVersion(bootstrap, settings, items, 2);
         double seconds = (lastAppend - published) / 1000.0;
         Thread.sleep(2 * jobConfig.get(CheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis());
-        watcher.interrupt();
-        List<Long> before = new ArrayList<>();
-        List<Long> during = new ArrayList<>();
-        for (LocalFlinkCluster.Checkpoint c : checkpoints.values()) {
-          if (!c.status().equals("COMPLETED")) {
-            continue;
-          }
-          if (c.triggeredAt() >= quietStart && c.triggeredAt() < published) {
-            before.add(c.durationMs());
-          } else if (c.triggeredAt() >= published - 1 && c.triggeredAt() <= lastAppend) {
-            during.add(c.durationMs());
-          }
-        }
+        checkpoints.close();
+        List<Long> before =
+            checkpoints.completed(quietStart, published - 1).stream()
+                .map(LocalFlinkCluster.Checkpoint::durationMs)
+                .toList();
+        List<Long> during =
+            checkpoints.completed(published - 1, lastAppend).stream()
+                .map(LocalFlinkCluster.Checkpoint::durationMs)
+                .toList();
         console.printf(
             "re-coded %d items in %.2f s (%.0f items/s); checkpoints before %s ms, during %s ms%n",
             items, seconds, items / seconds, before, during);
@@ -132,37 +124,13 @@ public final class RecodingBenchmark {
             Math.round(items / seconds),
             before,
             during,
-            checkpoints.values().stream().filter(c -> c.status().equals("FAILED")).count());
+            checkpoints.failed());
       }
     }
   }
 
-  private static Thread watch(
-      LocalFlinkCluster cluster, JobID job, Map<Long, LocalFlinkCluster.Checkpoint> seen) {
-    Thread t =
-        new Thread(
-            () -> {
-              while (!Thread.currentThread().isInterrupted()) {
-                try {
-                  for (LocalFlinkCluster.Checkpoint c : cluster.recentCheckpoints(job)) {
-                    seen.put(c.id(), c);
-                  }
-                  Thread.sleep(200);
-                } catch (InterruptedException e) {
-                  return;
-                } catch (Exception retry) {
-                  // The job may be between states; the next poll sees it.
-                }
-              }
-            },
-            "bench-checkpoints");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
   /** Publishes a codebook version trained on the vectors; returns its broker append time. */
-  private static long publishVersion(
+  static long publishVersion(
       KafkaProducer<byte[], byte[]> producer,
       IndexingSettings settings,
       long version,

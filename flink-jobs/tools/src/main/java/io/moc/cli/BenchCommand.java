@@ -1,6 +1,7 @@
 package io.moc.cli;
 
 import io.moc.bench.AssignmentBenchmark;
+import io.moc.bench.BackfillBenchmark;
 import io.moc.bench.BenchStack;
 import io.moc.bench.CtrBenchmark;
 import io.moc.bench.IndexingBenchmark;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Option;
     description = "Benchmarks, each next to a baseline measured in the same run.",
     subcommands = {
       BenchCommand.Assignment.class,
+      BenchCommand.Backfill.class,
       BenchCommand.Recoding.class,
       BenchCommand.Ctr.class,
       BenchCommand.Indexing.class,
@@ -226,6 +228,53 @@ final class BenchCommand extends MocCommand.Group {
                   jobOptions.configuration()),
               out())
           .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "backfill",
+      description = {
+        "Push a whole catalog with precomputed embeddings (published before the job starts)"
+            + " through the indexing job, next to a raw Kafka -> Flink (RocksDB) -> Kafka pass over"
+            + " the same records before and after it: items/s of each and their ratio, state per"
+            + " item, checkpoints during the pass, heap and RSS peaks.",
+        "Give the JVM room for the broker's page cache and RocksDB: JAVA_OPTS=-Xmx3g (the default)."
+      })
+  static final class Backfill extends MocCommand {
+    @Mixin Report report;
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(
+        names = "--items",
+        paramLabel = "N",
+        defaultValue = "1000000",
+        description = "Catalog size (default ${DEFAULT-VALUE}).")
+    int items;
+
+    @Option(
+        names = "--parallelism",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Parallelism of both jobs (default ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9392")
+    int kafkaPort;
+
+    @Override
+    public Integer call() throws Exception {
+      report.write(
+          this,
+          new BackfillBenchmark(
+                  new BackfillBenchmark.Options(
+                      home().resolve(".moc/bench-backfill"),
+                      kafkaPort,
+                      items,
+                      parallelism,
+                      jobOptions.configuration()),
+                  out())
+              .run());
       return 0;
     }
   }

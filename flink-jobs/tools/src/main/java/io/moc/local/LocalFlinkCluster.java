@@ -94,9 +94,19 @@ public final class LocalFlinkCluster implements AutoCloseable {
         () -> completedCheckpoints(job) > count);
   }
 
-  /** A checkpoint as the dashboard shows it. */
+  /**
+   * A checkpoint as the dashboard shows it.
+   *
+   * @param stateSize the full state the checkpoint restores
+   * @param checkpointedSize what this checkpoint wrote (less than the full state when incremental)
+   */
   public record Checkpoint(
-      long id, long triggeredAt, long durationMs, long stateSize, String status) {}
+      long id,
+      long triggeredAt,
+      long durationMs,
+      long stateSize,
+      long checkpointedSize,
+      String status) {}
 
   /** The recent checkpoints of {@code job} (the history the dashboard keeps, newest first). */
   public java.util.List<Checkpoint> recentCheckpoints(JobID job) throws Exception {
@@ -112,6 +122,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                     c.getTriggerTimestamp(),
                     c.getEndToEndDuration(),
                     c.getStateSize(),
+                    c.getCheckpointedSize(),
                     c.getStatus().name()))
         .toList();
   }
