@@ -107,6 +107,9 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   /** How often the task thread looks whether the worker has finished. */
   static final long POLL_MILLIS = 50;
 
+  /** After a measurement of live quality that took t ms, the next starts t x this later at best. */
+  static final long CHECK_GAP_FACTOR = 4;
+
   private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final IndexingSettings settings;
@@ -128,6 +131,10 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   private transient volatile Map<String, Double> live;
   private transient volatile long activeVersion;
   private transient InFlight inFlight;
+  private transient Check check;
+  private transient boolean checkDue;
+  private transient boolean checkPollPending;
+  private transient long nextCheckAt;
   private transient volatile long lastTrainingMillis;
   private transient ExecutorService worker;
   private transient Counter trainingFailures;
@@ -141,6 +148,11 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   private transient ListState<Double> referenceState;
   private transient ListState<String> inFlightState;
   private transient ListState<float[]> inFlightSampleState;
+
+  /** A measurement of the live code quality handed to the worker, of the version it measures. */
+  private record Check(long version, CompletableFuture<Measured> result) {}
+
+  private record Measured(Map<String, Double> metrics, long millis) {}
 
   /** A training handed to the worker, and the version it will come back as. */
   private record InFlight(
@@ -207,13 +219,7 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       }
       return;
     }
-    if (active == null) {
-      return;
-    }
-    if (activeVersion < newestVersion
-        && seen - trainedAtSeen < RETURN_PATIENCE * lifecycle.retrainMinNewItems()) {
-      // The version trained last has not come back validated yet: watching the old one would
-      // only find the same drift again.
+    if (active == null || !mayRetrain()) {
       return;
     }
     if (lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry)) {
@@ -223,24 +229,14 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       }
       return;
     }
-    if (seen - trainedAtSeen < lifecycle.retrainMinNewItems()) {
-      return;
-    }
     Trigger trigger = null;
     if (seen % lifecycle.driftCheckEvery() == 0
         && seen - activatedAtSeen >= lifecycle.driftWindow()) {
-      live = CodeStatistics.of(active, List.copyOf(recent));
-      if (baseline == null) {
-        // The first window of items that all came after the version: the reference. Not the
-        // training sample, on which any codebook looks better than on items it has not seen.
-        baseline = live;
-        LOG.info("Reference code quality of version {}: {}", activeVersion, baseline);
+      if (worker == null) {
+        trigger = onLiveQuality(CodeStatistics.of(active, List.copyOf(recent)));
       } else {
-        String drift = drift(live);
-        if (drift != null) {
-          LOG.info("Codebook version {} drifted: {}", activeVersion, drift);
-          trigger = Trigger.DRIFT;
-        }
+        checkDue = true;
+        startCheck();
       }
     }
     if (trigger == null
@@ -251,6 +247,123 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
     if (trigger != null) {
       start(nextVersion(), trainingSample(), trigger);
     }
+  }
+
+  /**
+   * Whether the active version may be replaced by drift or schedule now: enough new items since the
+   * last training, and that training back (or given up on: it may have been rejected).
+   */
+  private boolean mayRetrain() {
+    if (activeVersion < newestVersion
+        && seen - trainedAtSeen < RETURN_PATIENCE * lifecycle.retrainMinNewItems()) {
+      // The version trained last has not come back validated yet: watching the old one would
+      // only find the same drift again.
+      return false;
+    }
+    if (lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry)) {
+      return true;
+    }
+    return seen - trainedAtSeen >= lifecycle.retrainMinNewItems();
+  }
+
+  /**
+   * Takes the live quality of the active version on the newest items: the first measurement is its
+   * reference (not the training sample, on which any codebook looks better than on items it has not
+   * seen); a later one that breaks a drift rule asks for a new version.
+   */
+  private Trigger onLiveQuality(Map<String, Double> metrics) {
+    live = metrics;
+    if (baseline == null) {
+      baseline = live;
+      LOG.info("Reference code quality of version {}: {}", activeVersion, baseline);
+      return null;
+    }
+    String drift = drift(live);
+    if (drift == null) {
+      return null;
+    }
+    LOG.info("Codebook version {} drifted: {}", activeVersion, drift);
+    return Trigger.DRIFT;
+  }
+
+  /**
+   * Measures the newest items on the worker. A measurement assigns the whole window and computes
+   * its spectrum (tens of ms at D = 384): on the task thread, at a measurement every few hundred
+   * items, it held a backfill to a few hundred items/s. One at a time, and at most a fifth of the
+   * worker's time: a due measurement waits, and runs once the one before has come back and the gap
+   * after it has passed, so the newest window is always measured in the end.
+   */
+  private void startCheck() {
+    if (check != null || !checkDue) {
+      return;
+    }
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (now < nextCheckAt) {
+      scheduleCheckPoll(nextCheckAt);
+      return;
+    }
+    checkDue = false;
+    Codebook codebook = active;
+    List<float[]> window = List.copyOf(recent);
+    check =
+        new Check(
+            activeVersion,
+            CompletableFuture.supplyAsync(
+                () -> {
+                  long start = System.nanoTime();
+                  Map<String, Double> metrics = CodeStatistics.of(codebook, window);
+                  return new Measured(metrics, (System.nanoTime() - start) / 1_000_000);
+                },
+                worker));
+    scheduleCheckPoll(now + POLL_MILLIS);
+  }
+
+  private void scheduleCheckPoll(long at) {
+    if (checkPollPending) {
+      return;
+    }
+    checkPollPending = true;
+    getProcessingTimeService()
+        .registerTimer(
+            at,
+            t -> {
+              checkPollPending = false;
+              pollCheck();
+            });
+  }
+
+  /** On the task thread: takes a finished measurement, and starts the one due next. */
+  private void pollCheck() {
+    if (check != null) {
+      if (!check.result.isDone()) {
+        scheduleCheckPoll(getProcessingTimeService().getCurrentProcessingTime() + POLL_MILLIS);
+        return;
+      }
+      Check done = check;
+      check = null;
+      Measured measured = null;
+      try {
+        measured = done.result.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException e) {
+        LOG.warn("Measuring the live code quality failed", e.getCause());
+      }
+      if (measured != null) {
+        nextCheckAt =
+            getProcessingTimeService().getCurrentProcessingTime()
+                + CHECK_GAP_FACTOR * measured.millis();
+        // A measurement of a version since replaced says nothing about the active one.
+        if (done.version == activeVersion
+            && onLiveQuality(measured.metrics()) == Trigger.DRIFT
+            && inFlight == null
+            && mayRetrain()) {
+          start(nextVersion(), trainingSample(), Trigger.DRIFT);
+        }
+      }
+    }
+    startCheck();
   }
 
   /**
@@ -454,7 +567,13 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
 
   private void open(CodebookEntry entry) {
     if (active != null) {
-      active.close();
+      Codebook retired = active;
+      if (check != null) {
+        // The worker may be measuring with it: close it there, after the measurement.
+        worker.execute(retired::close);
+      } else {
+        retired.close();
+      }
     }
     activeEntry = entry;
     activeVersion = entry.version;
@@ -467,23 +586,30 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   }
 
   /**
-   * Waits for the worker to finish the training in flight (the task thread still has to take it
-   * over, on its next poll), for tests.
+   * Waits for the worker to finish the training and the quality measurement in flight (the task
+   * thread still has to take them over, on its next poll), for tests.
    *
-   * @return whether a training was in flight
+   * @return whether either was in flight, or a measurement is due
    */
   boolean awaitTraining(Duration timeout) throws InterruptedException {
-    if (inFlight == null || inFlight.result == null) {
-      return false;
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    if (inFlight != null && inFlight.result != null) {
+      pending.add(inFlight.result);
     }
-    try {
-      inFlight.result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      // A failure is a result too.
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("training still running after " + timeout, e);
+    if (check != null) {
+      pending.add(check.result);
     }
-    return true;
+    for (CompletableFuture<?> result : pending) {
+      try {
+        result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        // A failure is a result too.
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("worker still busy after " + timeout, e);
+      }
+    }
+    // A measurement due but waiting for its gap counts too: the caller's clock must move on.
+    return !pending.isEmpty() || checkDue;
   }
 
   @Override

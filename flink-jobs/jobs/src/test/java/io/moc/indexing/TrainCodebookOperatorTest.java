@@ -55,8 +55,9 @@ class TrainCodebookOperatorTest {
    * Waits for the worker's training in flight, then lets the task thread's poll timer fire: what
    * the operator would have done by the time its next record arrives, when trainings are quick.
    */
+  /** Lets the worker finish, and what the task thread started on taking its result over. */
   private void settle() throws Exception {
-    if (operator.awaitTraining(Duration.ofMinutes(1))) {
+    while (operator.awaitTraining(Duration.ofMinutes(1))) {
       now += TrainCodebookOperator.POLL_MILLIS;
       harness.setProcessingTime(now);
     }
