@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It remembers, per item, the fingerprint of the text it last embedded successfully: catalogs
  * re-publish unchanged items all the time (price, stock), and those are passed on as unchanged so
- * that code assignment reuses the embedding it holds. The fingerprint is stored only after the
- * model succeeded, so a text whose embedding failed is tried again when it is published again.
+ * that code assignment reuses the embedding it holds. Items with a precomputed embedding carry it,
+ * and pass without a state read. The fingerprint is stored only after the model succeeded, so a
+ * text whose embedding failed is tried again when it is published again.
  *
  * <p>The buffer is never checkpointed: it is flushed before every checkpoint barrier, so no item is
  * lost or embedded twice across a restore. Records that need no model go through the same buffer so
@@ -141,7 +142,10 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   @Override
   public void processElement(StreamRecord<ItemUpdate> element) throws Exception {
     ItemUpdate update = element.getValue();
-    if (update.deleted) {
+    if (update.deleted || update.embedding != null) {
+      // A precomputed embedding replaces whatever the item's text embedded to: the same text
+      // published again must be embedded again. A blind delete, no read: backfills are mostly
+      // these.
       fingerprint.clear();
     } else if (update.fingerprint != null && update.fingerprint.equals(fingerprint.value())) {
       unchanged.inc();

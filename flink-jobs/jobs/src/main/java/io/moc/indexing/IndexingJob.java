@@ -48,6 +48,10 @@ public final class IndexingJob {
       DataStream<RawRecord> items,
       DataStream<RawRecord> codebookRecords,
       Sinks sinks) {
+    // Chained operators hand records on without a copy (an item's record and embedding are 3 kB):
+    // every operator here emits objects it never touches again, and those that keep their inputs
+    // (the embedding buffer, the trainer's sample) keep arrays that nothing writes to.
+    items.getExecutionEnvironment().getConfig().enableObjectReuse();
 
     SingleOutputStreamOperator<RawRecord> guardedItems =
         items

@@ -10,7 +10,7 @@ public class ItemUpdate {
   /** The text to embed; null when a precomputed embedding is used. */
   public String text;
 
-  /** Fingerprint of what the codes depend on: text, or the precomputed embedding. */
+  /** Fingerprint of the text to embed (model and truncation included); null with an embedding. */
   public String fingerprint;
 
   /** A precomputed embedding of the configured model, used as is. */
@@ -24,7 +24,10 @@ public class ItemUpdate {
   /** The broker's append time of the item record, for latency measurements. */
   public long appendTime;
 
-  /** The record it came from, for a dead letter if embedding fails. */
+  /**
+   * The record it came from, for a dead letter if embedding fails; null with a precomputed
+   * embedding, which nothing downstream can fail on.
+   */
   public RawRecord source;
 
   public ItemUpdate() {}

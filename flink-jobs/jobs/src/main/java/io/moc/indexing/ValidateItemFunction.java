@@ -117,11 +117,12 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
     update.itemId = itemId;
     update.eventTime = event.getEventTime().toEpochMilli();
     update.appendTime = raw.timestamp;
-    update.source = raw;
     if (embedding != null) {
+      // Travels with its update, so nothing downstream compares it with what was held or can fail
+      // on it: no fingerprint and no copy of the record (a backfill pushes millions of these).
       update.embedding = embedding;
-      update.fingerprint = Sha256.hex(embedding);
     } else {
+      update.source = raw;
       update.text = text;
       // The same text embedded by another model, or truncated elsewhere, is another embedding.
       update.fingerprint = Sha256.hex(embeddingModel + '\u0000' + maxTokens + '\u0000' + text);

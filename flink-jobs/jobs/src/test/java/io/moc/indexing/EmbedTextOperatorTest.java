@@ -189,6 +189,32 @@ class EmbedTextOperatorTest {
   }
 
   @Test
+  void shouldEmbedATextAgainOnceAPrecomputedEmbeddingReplacedIt() throws Exception {
+    open(MINILM);
+    harness.processElement(text("a", "rose serum"), 0);
+    harness.setProcessingTime(WAIT_MS);
+    ItemUpdate precomputed = text("a", "ignored");
+    precomputed.text = null;
+    precomputed.fingerprint = null;
+    precomputed.embedding = new float[] {1, 2, 3};
+    harness.processElement(precomputed, 0);
+    harness.processElement(precomputed, 0);
+    harness.processElement(text("a", "rose serum"), 0);
+    harness.setProcessingTime(2 * WAIT_MS);
+
+    List<EmbeddedItem> out = harness.extractOutputValues();
+    assertEquals(4, out.size());
+    assertArrayEquals(
+        new float[] {1, 2, 3}, out.get(2).embedding, "a precomputed one always travels with it");
+    assertTrue(
+        out.get(3).embedding != null && out.get(3).embedding.length > 3,
+        "the held embedding is the precomputed one: the old text must be embedded again");
+    harness.processElement(precomputed, 0);
+    assertEquals(5, harness.extractOutputValues().size());
+    assertEquals(0, timers(), "precomputed items never wait for a batch");
+  }
+
+  @Test
   void shouldDeadLetterOnlyTheTextThatFailsAndEmbedItAgainWhenRepublished() throws Exception {
     open(() -> new FailingEmbedder(false));
     harness.processElement(text("good", "argan oil shampoo"), 0);

@@ -157,6 +157,8 @@ class ValidateItemFunctionTest {
     assertEquals(0.5f, u.embedding[7]);
     assertNull(u.text);
     assertTrue(!u.needsEmbedding());
+    assertNull(u.source, "nothing downstream can fail on it: no copy of the record travels");
+    assertNull(u.fingerprint);
   }
 
   @Test
