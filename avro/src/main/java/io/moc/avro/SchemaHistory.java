@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -77,18 +79,30 @@ public final class SchemaHistory {
     for (int i = 9; i >= 2; i--) {
       fingerprint = (fingerprint << 8) | (message[i] & 0xFF);
     }
-    Schema current = SpecificData.getForClass(type).getSchema(type);
-    if (SchemaNormalization.parsingFingerprint64(current) == fingerprint) {
-      return current;
-    }
-    for (Released r : RELEASED) {
-      if (r.name().equals(current.getName())
-          && SchemaNormalization.parsingFingerprint64(r.schema()) == fingerprint) {
-        return r.schema();
-      }
-    }
-    return null;
+    return KNOWN.get(type).get(fingerprint);
   }
+
+  /**
+   * Per record type, its current and released schemas by fingerprint: every message decoded looks
+   * its writer up here, and normalising a schema to fingerprint it costs more than decoding an
+   * item.
+   */
+  private static final ClassValue<Map<Long, Schema>> KNOWN =
+      new ClassValue<>() {
+        @Override
+        protected Map<Long, Schema> computeValue(Class<?> type) {
+          Schema current = SpecificData.getForClass(type).getSchema(type);
+          Map<Long, Schema> known = new HashMap<>();
+          for (Released r : RELEASED) {
+            if (r.name().equals(current.getName())) {
+              known.putIfAbsent(SchemaNormalization.parsingFingerprint64(r.schema()), r.schema());
+            }
+          }
+          // The current schema wins over a released one with the same fingerprint.
+          known.put(SchemaNormalization.parsingFingerprint64(current), current);
+          return Map.copyOf(known);
+        }
+      };
 
   /** Marker (2 bytes) and CRC-64-AVRO fingerprint (8 bytes, little-endian) before the body. */
   public static final int HEADER_LENGTH = 10;
