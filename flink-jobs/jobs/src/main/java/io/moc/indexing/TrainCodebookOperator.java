@@ -580,6 +580,16 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
     active = CodebookCodec.deserialize(entry.method, entry.artifact);
   }
 
+  /** Whether a measurement of live quality is due or on the worker, for tests. */
+  boolean measuringLiveQuality() {
+    return check != null || checkDue;
+  }
+
+  /** The active version's latest live quality, for tests. */
+  Map<String, Double> liveQuality() {
+    return live;
+  }
+
   /** Whether a training has started and not been handed over yet, for tests. */
   boolean trainingInFlight() {
     return inFlight != null;

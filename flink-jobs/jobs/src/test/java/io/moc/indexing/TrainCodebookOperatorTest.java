@@ -169,6 +169,25 @@ class TrainCodebookOperatorTest {
   }
 
   @Test
+  void shouldMeasureLiveQualityOnTheWorkerAndTakeItOverOnTheTaskThread() throws Exception {
+    harness = open(watching(0), () -> -1, null);
+    firstVersionActive();
+    // Version 1 active after 200 items; a window of 100, measured every 50: due at item 300.
+    for (int i = 200; i < 300; i++) {
+      harness.processElement1(TestItems.embedded("item-" + i, vector(i), i), 0);
+    }
+    assertTrue(operator.measuringLiveQuality(), "handed to the worker, the items went on");
+    assertTrue(operator.liveQuality().isEmpty(), "nothing measured on the task thread");
+
+    settle();
+    assertFalse(operator.measuringLiveQuality());
+    assertTrue(
+        operator.liveQuality().containsKey("quantization_error"),
+        "the worker's measurement, taken over by the task thread: " + operator.liveQuality());
+    assertEquals(1, harness.extractOutputValues().size(), "the reference, not a drift");
+  }
+
+  @Test
   void shouldTrainANewVersionWhenLiveItemsDriftAndNotBefore() throws Exception {
     harness = open(watching(0), () -> -1, null);
     firstVersionActive();

@@ -55,6 +55,41 @@ class BenchReportsTest {
   }
 
   @Test
+  void shouldWriteTheBackfillKeysTheIssueAsksFor(@TempDir Path dir) throws Exception {
+    BackfillBenchmark.Pass pass =
+        new BackfillBenchmark.Pass(
+            20, 50000, 1_680_000_000L, List.of(900L), List.of(1L), 1, 2, false);
+    BackfillBenchmark.Report r =
+        new BackfillBenchmark.Report(
+            2, 1, 1_000_000, 384, 7, 256, "moc", 50, 50000, 60000, 0.833, 1680, 1622, 900, 1, 1, 2,
+            true, pass, pass, pass);
+    List<String> keys = keys(written(dir.resolve("b.json"), r));
+    for (String required :
+        List.of(
+            "items",
+            "items_per_s",
+            "raw_items_per_s",
+            "ratio",
+            "state_bytes_per_item",
+            "checkpoint_duration_ms_p99",
+            "heap_peak_bytes",
+            "rss_peak_bytes")) {
+      assertTrue(keys.contains(required), required + " in " + keys);
+    }
+  }
+
+  @Test
+  void shouldTakeTheNinetyNinthPercentileOfCheckpointDurations() {
+    List<Long> hundred = new ArrayList<>();
+    for (long i = 100; i >= 1; i--) {
+      hundred.add(i);
+    }
+    assertEquals(99, BackfillBenchmark.p99(hundred));
+    assertEquals(7, BackfillBenchmark.p99(List.of(3L, 7L)), "of a few, the longest");
+    assertEquals(-1, BackfillBenchmark.p99(List.of()), "none completed: said, not zero");
+  }
+
+  @Test
   void shouldKeepTheAssignmentAndRecodingBenchmarksKeys(@TempDir Path dir) throws Exception {
     AssignmentBenchmark.Report a =
         new AssignmentBenchmark.Report(
