@@ -43,7 +43,10 @@ public final class SchemaHistory {
     return RELEASED.stream().filter(r -> r.name().equals(name)).toList();
   }
 
-  /** A decoder of {@code type}'s messages written with its current or any released schema. */
+  /**
+   * A decoder of {@code type}'s messages written with its current or any released schema; arrays of
+   * float come back as {@link FloatList}.
+   */
   public static <T extends SpecificRecordBase> BinaryMessageDecoder<T> decoder(Class<T> type) {
     return decoder(type, List.of());
   }
@@ -51,8 +54,8 @@ public final class SchemaHistory {
   /** As {@link #decoder(Class)}, also knowing {@code more} writer schemas. */
   public static <T extends SpecificRecordBase> BinaryMessageDecoder<T> decoder(
       Class<T> type, Collection<Schema> more) {
-    SpecificData model = SpecificData.getForClass(type);
-    Schema current = model.getSchema(type);
+    SpecificData model = UnboxedFloats.of(type);
+    Schema current = SpecificData.getForClass(type).getSchema(type);
     SchemaStore.Cache store = new SchemaStore.Cache();
     for (Released r : RELEASED) {
       if (r.name().equals(current.getName())) {

@@ -1,6 +1,7 @@
 package io.moc.indexing;
 
 import io.moc.avro.AvroBytes;
+import io.moc.avro.FloatList;
 import io.moc.avro.ItemEvent;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
@@ -85,10 +86,23 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
         return;
       }
       embedding = new float[dimension];
+      // Unboxed where the decoder allows (AvroBytes gives a FloatList): this loop runs over every
+      // value of every item.
+      FloatList unboxed = values instanceof FloatList f ? f : null;
       double squaredNorm = 0;
       for (int i = 0; i < dimension; i++) {
-        Float v = values.get(i);
-        if (v == null || !Float.isFinite(v)) {
+        float v;
+        if (unboxed != null) {
+          v = unboxed.getFloat(i);
+        } else {
+          Float boxed = values.get(i);
+          if (boxed == null) {
+            reject(ctx, raw, DeadLetterReason.NON_FINITE_EMBEDDING, "embedding[" + i + "] = null");
+            return;
+          }
+          v = boxed;
+        }
+        if (!Float.isFinite(v)) {
           reject(ctx, raw, DeadLetterReason.NON_FINITE_EMBEDDING, "embedding[" + i + "] = " + v);
           return;
         }
