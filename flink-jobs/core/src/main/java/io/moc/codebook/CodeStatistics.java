@@ -45,6 +45,19 @@ public final class CodeStatistics {
 
   /** As {@link #of}, keeping the spectrum, which costs as much to compute again as all the rest. */
   public static Measured measure(Codebook codebook, List<float[]> embeddings) {
+    return measure(codebook, embeddings, true);
+  }
+
+  /**
+   * As {@link #of}, without the spectrum: {@code information_abundance} is NaN. For watching live
+   * quality often, where the spectrum of a window of items costs more than all the rest together.
+   */
+  public static Map<String, Double> withoutSpectrum(Codebook codebook, List<float[]> embeddings) {
+    return measure(codebook, embeddings, false).metrics();
+  }
+
+  private static Measured measure(
+      Codebook codebook, List<float[]> embeddings, boolean withSpectrum) {
     int m = codebook.numCodebooks();
     int k = codebook.codebookSize();
     long[][] counts = new long[m][k];
@@ -57,7 +70,9 @@ public final class CodeStatistics {
         counts[i][a.codes()[i]]++;
       }
       tuples.merge(Arrays.toString(a.codes()), 1, Integer::sum);
-      representations.add(codebook.represent(x));
+      if (withSpectrum) {
+        representations.add(codebook.represent(x));
+      }
       error += a.error();
     }
     int n = embeddings.size();
@@ -88,8 +103,10 @@ public final class CodeStatistics {
     metrics.put("collision_rate", n == 0 ? 0.0 : (double) colliding / n);
     metrics.put("distinct_tuples", (double) tuples.size());
     metrics.put("discriminability", n < 2 ? 0.0 : tupleEntropy / Math.log(n));
-    double[] spectrum = Spectrum.singularValues(representations);
-    metrics.put("information_abundance", Spectrum.informationAbundance(spectrum));
+    double[] spectrum = withSpectrum ? Spectrum.singularValues(representations) : new double[0];
+    metrics.put(
+        "information_abundance",
+        withSpectrum ? Spectrum.informationAbundance(spectrum) : Double.NaN);
     metrics.put("quantization_error", n == 0 ? 0.0 : error / n);
     return new Measured(metrics, spectrum);
   }

@@ -44,6 +44,24 @@ class CodeStatisticsTest {
   }
 
   @Test
+  void shouldGiveTheSameMetricsWithoutTheSpectrumBarItsAbundance() {
+    List<float[]> points = ClusteredData.clustered(300, 16, 10, 0.3, 5);
+    Codebook codebook = new ProjectedKMeansTrainer(3, 8, 4, 10, 1).train("m", points);
+    Map<String, Double> all = CodeStatistics.of(codebook, points);
+    Map<String, Double> cheap = CodeStatistics.withoutSpectrum(codebook, points);
+    assertEquals(
+        all.keySet(), cheap.keySet(), "every key, so gauges and reference state keep theirs");
+    for (String key : all.keySet()) {
+      if (key.equals("information_abundance")) {
+        assertTrue(cheap.get(key).isNaN(), "not measured: NaN, not a made-up value");
+        assertTrue(all.get(key) >= 1.0);
+      } else {
+        assertEquals(all.get(key), cheap.get(key), 1e-12, key);
+      }
+    }
+  }
+
+  @Test
   void shouldFindMoreInformationAbundanceWithMoreIndependentCodebooks() {
     List<float[]> points = ClusteredData.clustered(600, 32, 30, 0.3, 4);
     double one =

@@ -110,6 +110,11 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   /** After a measurement of live quality that took t ms, the next starts t x this later at best. */
   static final long CHECK_GAP_FACTOR = 4;
 
+  /** How often a measurement of live quality on the worker includes the spectrum. */
+  static final long SPECTRUM_EVERY_MILLIS = 60_000;
+
+  private static final String ABUNDANCE = "information_abundance";
+
   private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final IndexingSettings settings;
@@ -135,6 +140,7 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   private transient boolean checkDue;
   private transient boolean checkPollPending;
   private transient long nextCheckAt;
+  private transient long nextSpectrumAt;
   private transient volatile long lastTrainingMillis;
   private transient ExecutorService worker;
   private transient Counter trainingFailures;
@@ -305,13 +311,22 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
     checkDue = false;
     Codebook codebook = active;
     List<float[]> window = List.copyOf(recent);
+    // The spectrum (information abundance) is no drift rule's, and costs more than the rest: a
+    // gauge that moves once a minute is enough.
+    boolean withSpectrum = baseline == null || now >= nextSpectrumAt;
+    if (withSpectrum) {
+      nextSpectrumAt = now + SPECTRUM_EVERY_MILLIS;
+    }
     check =
         new Check(
             activeVersion,
             CompletableFuture.supplyAsync(
                 () -> {
                   long start = System.nanoTime();
-                  Map<String, Double> metrics = CodeStatistics.of(codebook, window);
+                  Map<String, Double> metrics =
+                      withSpectrum
+                          ? CodeStatistics.of(codebook, window)
+                          : CodeStatistics.withoutSpectrum(codebook, window);
                   return new Measured(metrics, (System.nanoTime() - start) / 1_000_000);
                 },
                 worker));
@@ -355,8 +370,12 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
             getProcessingTimeService().getCurrentProcessingTime()
                 + CHECK_GAP_FACTOR * measured.millis();
         // A measurement of a version since replaced says nothing about the active one.
+        Map<String, Double> metrics = new HashMap<>(measured.metrics());
+        if (metrics.get(ABUNDANCE).isNaN()) {
+          metrics.put(ABUNDANCE, live.getOrDefault(ABUNDANCE, Double.NaN));
+        }
         if (done.version == activeVersion
-            && onLiveQuality(measured.metrics()) == Trigger.DRIFT
+            && onLiveQuality(metrics) == Trigger.DRIFT
             && inFlight == null
             && mayRetrain()) {
           start(nextVersion(), trainingSample(), Trigger.DRIFT);

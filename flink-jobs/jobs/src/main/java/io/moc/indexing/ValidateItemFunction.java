@@ -86,27 +86,17 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
         return;
       }
       embedding = new float[dimension];
-      // Unboxed where the decoder allows (AvroBytes gives a FloatList): this loop runs over every
-      // value of every item.
-      FloatList unboxed = values instanceof FloatList f ? f : null;
+      int bad = copyFinite(values, embedding);
+      if (bad >= 0) {
+        reject(
+            ctx,
+            raw,
+            DeadLetterReason.NON_FINITE_EMBEDDING,
+            "embedding[" + bad + "] = " + values.get(bad));
+        return;
+      }
       double squaredNorm = 0;
-      for (int i = 0; i < dimension; i++) {
-        float v;
-        if (unboxed != null) {
-          v = unboxed.getFloat(i);
-        } else {
-          Float boxed = values.get(i);
-          if (boxed == null) {
-            reject(ctx, raw, DeadLetterReason.NON_FINITE_EMBEDDING, "embedding[" + i + "] = null");
-            return;
-          }
-          v = boxed;
-        }
-        if (!Float.isFinite(v)) {
-          reject(ctx, raw, DeadLetterReason.NON_FINITE_EMBEDDING, "embedding[" + i + "] = " + v);
-          return;
-        }
-        embedding[i] = v;
+      for (float v : embedding) {
         squaredNorm += (double) v * v;
       }
       double norm = Math.sqrt(squaredNorm);
@@ -142,6 +132,34 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
       update.fingerprint = Sha256.hex(embeddingModel + '\u0000' + maxTokens + '\u0000' + text);
     }
     out.collect(update);
+  }
+
+  /**
+   * Copies {@code values} into {@code out}, unboxed where the decoder allows (AvroBytes gives a
+   * {@link FloatList}). A method of its own, small and hot, so that the JIT compiles it early: it
+   * runs over every value of every item.
+   *
+   * @return the index of the first null or non-finite value, or -1
+   */
+  static int copyFinite(List<Float> values, float[] out) {
+    if (values instanceof FloatList unboxed) {
+      for (int i = 0; i < out.length; i++) {
+        float v = unboxed.getFloat(i);
+        if (!Float.isFinite(v)) {
+          return i;
+        }
+        out[i] = v;
+      }
+      return -1;
+    }
+    for (int i = 0; i < out.length; i++) {
+      Float v = values.get(i);
+      if (v == null || !Float.isFinite(v)) {
+        return i;
+      }
+      out[i] = v;
+    }
+    return -1;
   }
 
   private void reject(Context ctx, RawRecord raw, DeadLetterReason reason, String error) {
