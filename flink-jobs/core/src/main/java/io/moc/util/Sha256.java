@@ -1,6 +1,5 @@
 package io.moc.util;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,13 +24,6 @@ public final class Sha256 {
 
   public static String hex(String text) {
     return hex(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Of the IEEE 754 bits of {@code values}: equal exactly when the vectors are bit-identical. */
-  public static String hex(float[] values) {
-    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
-    buffer.asFloatBuffer().put(values);
-    return hex(buffer.array());
   }
 
   /** {@code body} followed by its 32-byte SHA-256: the trailer of the project's binary formats. */
