@@ -225,14 +225,17 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       }
       return;
     }
-    if (active == null || !mayRetrain()) {
+    if (active == null || waitingForReturn()) {
       return;
     }
-    if (lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry)) {
+    if (toBeReplaced()) {
       // Drift and schedule are moot for a version that is to be replaced anyway.
       if (seen >= lifecycle.methodAfterItems() && seen >= nextTrainingAt) {
         start(nextVersion(), trainingSample(), Trigger.METHOD);
       }
+      return;
+    }
+    if (!enoughNewItems()) {
       return;
     }
     Trigger trigger = null;
@@ -256,19 +259,20 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   }
 
   /**
-   * Whether the active version may be replaced by drift or schedule now: enough new items since the
-   * last training, and that training back (or given up on: it may have been rejected).
+   * The version trained last has not come back validated yet (and may still): watching the old one
+   * would only find the same drift again.
    */
-  private boolean mayRetrain() {
-    if (activeVersion < newestVersion
-        && seen - trainedAtSeen < RETURN_PATIENCE * lifecycle.retrainMinNewItems()) {
-      // The version trained last has not come back validated yet: watching the old one would
-      // only find the same drift again.
-      return false;
-    }
-    if (lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry)) {
-      return true;
-    }
+  private boolean waitingForReturn() {
+    return activeVersion < newestVersion
+        && seen - trainedAtSeen < RETURN_PATIENCE * lifecycle.retrainMinNewItems();
+  }
+
+  /** The active version is not of the configured method (the bootstrap's, say). */
+  private boolean toBeReplaced() {
+    return lifecycle.bootstraps() && !settings.isOfConfiguredMethod(activeEntry);
+  }
+
+  private boolean enoughNewItems() {
     return seen - trainedAtSeen >= lifecycle.retrainMinNewItems();
   }
 
@@ -377,7 +381,9 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
         if (done.version == activeVersion
             && onLiveQuality(metrics) == Trigger.DRIFT
             && inFlight == null
-            && mayRetrain()) {
+            && !waitingForReturn()
+            && !toBeReplaced()
+            && enoughNewItems()) {
           start(nextVersion(), trainingSample(), Trigger.DRIFT);
         }
       }

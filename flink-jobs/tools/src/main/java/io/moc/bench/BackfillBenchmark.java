@@ -108,10 +108,9 @@ public final class BackfillBenchmark {
             options.workDir().toAbsolutePath(), options.kafkaPort(), options.jobConfig())) {
       Configuration jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
-      String bootstrap = local.bootstrapServers();
-      bootstrapServers = bootstrap;
+      bootstrapServers = local.bootstrapServers();
       Topics.create(
-          bootstrap,
+          bootstrapServers,
           List.of(
               new NewTopic(RAW_OUT_TOPIC + "-before", 4, (short) 1),
               new NewTopic(RAW_OUT_TOPIC + "-after", 4, (short) 1)));
@@ -120,7 +119,7 @@ public final class BackfillBenchmark {
           BenchData.unitVectors(5000, settings.embeddingDimension(), CODEBOOK_SEED);
       double publishSeconds;
       try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
+          new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrapServers))) {
         RecodingBenchmark.publishVersion(producer, settings, 1, sample);
         publishSeconds = publishItems(producer, settings);
       }
