@@ -26,6 +26,19 @@ public interface Codebook extends AutoCloseable {
   Assignment assign(float[] embedding);
 
   /**
+   * The assignments of {@code embeddings[0 .. count)}, each equal to {@link #assign(float[])} of
+   * its embedding. Codebooks whose assignment streams matrices larger than the cache score a batch
+   * in one pass over them, several times faster per item than one at a time.
+   */
+  default Assignment[] assign(float[][] embeddings, int count) {
+    Assignment[] out = new Assignment[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = assign(embeddings[i]);
+    }
+    return out;
+  }
+
+  /**
    * The item's semantic representation: its chosen code vectors, concatenated in codebook order.
    * Its singular spectrum measures how many dimensions the codes really use.
    */

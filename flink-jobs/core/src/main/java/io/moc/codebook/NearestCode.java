@@ -88,9 +88,64 @@ public final class NearestCode {
    * at least float precision; it is only called at near-ties.
    */
   public void nearest(float[] z, Scratch scratch, int[] codes, int offset, Distance distance) {
+    java.util.Arrays.fill(scratch.scores, 0, norms.length, 0f);
+    VectorKernels.accumulate(columns, z, scratch.scores, norms.length);
+    pick(z, scratch, codes, offset, distance);
+  }
+
+  /** Working space for {@link #nearest(float[][], int, Batch, int[][], int, BatchDistance)}. */
+  public Batch batch(int capacity) {
+    return new Batch(this, capacity);
+  }
+
+  /** Working space of one batch search at a time, for up to its capacity of targets. */
+  public static final class Batch {
+    final Scratch[] scratches;
+    final float[][] scores;
+
+    Batch(NearestCode search, int capacity) {
+      scratches = new Scratch[capacity];
+      scores = new float[capacity][];
+      for (int i = 0; i < capacity; i++) {
+        scratches[i] = search.scratch();
+        scores[i] = scratches[i].scores;
+      }
+    }
+
+    public int capacity() {
+      return scratches.length;
+    }
+  }
+
+  /** {@link Distance} of target {@code target} of a batch. */
+  @FunctionalInterface
+  public interface BatchDistance {
+    double distance(int target, int codebook, int code);
+  }
+
+  /**
+   * {@link #nearest(float[], Scratch, int[], int, Distance)} of {@code zs[0 .. count)}, writing to
+   * {@code codes[i][offset + m]}, with the same results: the codes are scored in one pass over the
+   * codebooks for the whole batch.
+   */
+  public void nearest(
+      float[][] zs, int count, Batch batch, int[][] codes, int offset, BatchDistance distance) {
+    if (count > batch.capacity()) {
+      throw new IllegalArgumentException(count + " targets for a batch of " + batch.capacity());
+    }
+    for (int i = 0; i < count; i++) {
+      java.util.Arrays.fill(batch.scores[i], 0, norms.length, 0f);
+    }
+    VectorKernels.accumulate(columns, zs, batch.scores, count, norms.length);
+    for (int i = 0; i < count; i++) {
+      int target = i;
+      pick(zs[i], batch.scratches[i], codes[i], offset, (m, c) -> distance.distance(target, m, c));
+    }
+  }
+
+  /** The codes, from the dot products z·c already in {@code scratch.scores}. */
+  private void pick(float[] z, Scratch scratch, int[] codes, int offset, Distance distance) {
     float[] scores = scratch.scores;
-    java.util.Arrays.fill(scores, 0, norms.length, 0f);
-    VectorKernels.accumulate(columns, z, scores, norms.length);
     double zNormSquared = 0;
     for (float v : z) {
       zNormSquared += (double) v * v;

@@ -1,36 +1,26 @@
 package io.moc.bench;
 
-import io.moc.avro.AvroBytes;
 import io.moc.common.KafkaIo;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
 import io.moc.indexing.IndexingSettings;
-import io.moc.kafka.KafkaConnection;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.LocalRuntime;
 import io.moc.local.Topics;
 import io.moc.source.KafkaFeeder;
 import io.moc.util.Poll;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
-import java.util.Properties;
-import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * {@code bin/moc bench backfill}: a whole catalog with precomputed embeddings pushed through the
@@ -44,7 +34,6 @@ public final class BackfillBenchmark {
   private static final long CODEBOOK_SEED = 7;
 
   private static final long ITEMS_SEED = 11;
-  private static final String PREFIX = "bf-";
   private static final String RAW_OUT_TOPIC = "bench-raw-out";
 
   /** What the user chose. */
@@ -95,7 +84,7 @@ public final class BackfillBenchmark {
 
   private final Options options;
   private final PrintStream console;
-  private String bootstrapServers;
+  private BenchCatalog catalog;
 
   public BackfillBenchmark(Options options, PrintStream console) {
     this.options = options;
@@ -108,7 +97,8 @@ public final class BackfillBenchmark {
             options.workDir().toAbsolutePath(), options.kafkaPort(), options.jobConfig())) {
       Configuration jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
-      bootstrapServers = local.bootstrapServers();
+      String bootstrapServers = local.bootstrapServers();
+      catalog = new BenchCatalog(bootstrapServers, options.items());
       Topics.create(
           bootstrapServers,
           List.of(
@@ -120,8 +110,10 @@ public final class BackfillBenchmark {
       double publishSeconds;
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrapServers))) {
-        RecodingBenchmark.publishVersion(producer, settings, 1, sample);
-        publishSeconds = publishItems(producer, settings);
+        try (var codebook = RecodingBenchmark.train(settings, 1, sample)) {
+          RecodingBenchmark.publish(producer, settings, 1, codebook, sample);
+        }
+        publishSeconds = catalog.publish(producer, settings, ITEMS_SEED);
       }
       console.printf(
           "%d items with %d-d embeddings on %s in %.1f s%n",
@@ -181,31 +173,6 @@ public final class BackfillBenchmark {
     }
   }
 
-  /**
-   * Publishes the items: random unit vectors as precomputed embeddings of the configured model,
-   * made one at a time so that a million of them never sit in memory together.
-   *
-   * @return seconds until the broker acknowledged them all
-   */
-  private double publishItems(KafkaProducer<byte[], byte[]> producer, IndexingSettings settings) {
-    Random random = new Random(ITEMS_SEED);
-    long start = System.nanoTime();
-    for (int i = 0; i < options.items(); i++) {
-      String id = PREFIX + i;
-      producer.send(
-          new ProducerRecord<>(
-              settings.itemsTopic(),
-              id.getBytes(StandardCharsets.UTF_8),
-              AvroBytes.encode(
-                  BenchData.precomputedItem(
-                      id,
-                      BenchData.unitVector(random, settings.embeddingDimension()),
-                      settings.embeddingModel()))));
-    }
-    producer.flush();
-    return (System.nanoTime() - start) / 1e9;
-  }
-
   private Pass indexingPass(
       LocalFlinkCluster cluster, Configuration jobConfig, IndexingSettings settings)
       throws Exception {
@@ -242,20 +209,20 @@ public final class BackfillBenchmark {
     MemoryPeaks.reset();
     JobID job = cluster.submit(env, name);
     try (CheckpointWatch checkpoints = CheckpointWatch.start(cluster, job)) {
-      long[] span = awaitAll(topic);
+      BenchCatalog.Span span = catalog.awaitAll(topic);
       long heapPeak = MemoryPeaks.heapPeakBytes();
       long rssPeak = MemoryPeaks.rssPeakBytes();
       // The state as the pass left it: the first checkpoint triggered after its last output.
-      long end = span[1];
+      long end = span.last();
       Poll.until(
           "a checkpoint of " + name + " after the pass",
           Duration.ofMinutes(5),
           () -> !checkpoints.completed(end, Long.MAX_VALUE).isEmpty());
       LocalFlinkCluster.Checkpoint after = checkpoints.completed(end, Long.MAX_VALUE).get(0);
-      List<LocalFlinkCluster.Checkpoint> during = checkpoints.completed(span[0], span[1]);
+      List<LocalFlinkCluster.Checkpoint> during = checkpoints.completed(span.first(), span.last());
       boolean restarted = cluster.everRestarted(job);
       cluster.cancel(job);
-      double seconds = Math.max(1e-3, (span[1] - span[0]) / 1000.0);
+      double seconds = span.seconds();
       return new Pass(
           round(seconds),
           round((options.items() - 1) / seconds),
@@ -266,44 +233,6 @@ public final class BackfillBenchmark {
           rssPeak,
           restarted);
     }
-  }
-
-  /**
-   * Reads {@code topic} until every item's key has appeared.
-   *
-   * @return the append times of the first and the last record
-   */
-  private long[] awaitAll(String topic) {
-    Properties p = KafkaConnection.plaintext(bootstrapServers).bytesReaderProperties();
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
-    BitSet seen = new BitSet(options.items());
-    int count = 0;
-    long first = Long.MAX_VALUE;
-    long last = 0;
-    long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-      consumer.subscribe(List.of(topic));
-      while (count < options.items()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "only " + count + " of " + options.items() + " items on " + topic + " in 30 min");
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          String key = new String(r.key(), StandardCharsets.UTF_8);
-          if (r.value() == null || !key.startsWith(PREFIX)) {
-            continue;
-          }
-          int i = Integer.parseInt(key, PREFIX.length(), key.length(), 10);
-          first = Math.min(first, r.timestamp());
-          if (!seen.get(i)) {
-            seen.set(i);
-            count++;
-            last = Math.max(last, r.timestamp());
-          }
-        }
-      }
-    }
-    return new long[] {first, last};
   }
 
   static long p99(List<Long> values) {

@@ -86,17 +86,36 @@ final class BenchCommand extends MocCommand.Group {
     }
   }
 
+  /** {@code --items} and {@code --parallelism} of the benchmarks over a whole catalog. */
+  static final class Catalog {
+    @Option(
+        names = "--items",
+        paramLabel = "N",
+        defaultValue = "1000000",
+        description = "Catalog size (default ${DEFAULT-VALUE}).")
+    int items;
+
+    @Option(
+        names = "--parallelism",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Parallelism of the jobs (default ${DEFAULT-VALUE}).")
+    int parallelism;
+  }
+
   @Command(
       name = "recoding",
-      description =
-          "Benchmark re-coding of held items (in RocksDB) on a new codebook version, and the"
-              + " checkpoints meanwhile.")
+      description = {
+        "Backfill a catalog with precomputed embeddings under codebook version 1, then publish"
+            + " version 2: items/s of the re-coding pass against plain assignment of the same"
+            + " version on one core, how long item-codes holds both versions, the checkpoints"
+            + " during the pass against those of the idle job, state per item.",
+        "Give the JVM room for RocksDB: JAVA_OPTS=-Xmx3g (the default)."
+      })
   static final class Recoding extends MocCommand {
     @Mixin Report report;
     @Mixin JobOptions.Overrides jobOptions;
-
-    @Option(names = "--items", paramLabel = "N", defaultValue = "50000")
-    int items;
+    @Mixin Catalog catalog;
 
     @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9292")
     int kafkaPort;
@@ -105,12 +124,15 @@ final class BenchCommand extends MocCommand.Group {
     public Integer call() throws Exception {
       report.write(
           this,
-          new RecodingBenchmark(out())
-              .run(
-                  home().resolve(".moc/bench-recoding"),
-                  kafkaPort,
-                  items,
-                  jobOptions.configuration()));
+          new RecodingBenchmark(
+                  new RecodingBenchmark.Options(
+                      home().resolve(".moc/bench-recoding"),
+                      kafkaPort,
+                      catalog.items,
+                      catalog.parallelism,
+                      jobOptions.configuration()),
+                  out())
+              .run());
       return 0;
     }
   }
@@ -245,19 +267,7 @@ final class BenchCommand extends MocCommand.Group {
     @Mixin Report report;
     @Mixin JobOptions.Overrides jobOptions;
 
-    @Option(
-        names = "--items",
-        paramLabel = "N",
-        defaultValue = "1000000",
-        description = "Catalog size (default ${DEFAULT-VALUE}).")
-    int items;
-
-    @Option(
-        names = "--parallelism",
-        paramLabel = "N",
-        defaultValue = "1",
-        description = "Parallelism of both jobs (default ${DEFAULT-VALUE}).")
-    int parallelism;
+    @Mixin Catalog catalog;
 
     @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9392")
     int kafkaPort;
@@ -270,8 +280,8 @@ final class BenchCommand extends MocCommand.Group {
                   new BackfillBenchmark.Options(
                       home().resolve(".moc/bench-backfill"),
                       kafkaPort,
-                      items,
-                      parallelism,
+                      catalog.items,
+                      catalog.parallelism,
                       jobOptions.configuration()),
                   out())
               .run());

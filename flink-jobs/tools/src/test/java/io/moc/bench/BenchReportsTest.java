@@ -93,27 +93,53 @@ class BenchReportsTest {
   void shouldKeepTheAssignmentAndRecodingBenchmarksKeys(@TempDir Path dir) throws Exception {
     AssignmentBenchmark.Report a =
         new AssignmentBenchmark.Report(
-            384, 7, 256, 100, List.of(new AssignmentBenchmark.Row("pq", 83257)));
+            384, 7, 256, 100, List.of(new AssignmentBenchmark.Row("pq", 83257, 150000)));
     JsonNode n = new ObjectMapper().readTree(JsonReport.write(dir.resolve("a.json"), a).toFile());
     assertEquals(List.of("dimension", "num_codebooks", "codebook_size", "items", "rows"), keys(n));
-    assertEquals(List.of("method", "items_per_s_per_core"), keys(n.get("rows").get(0)));
+    assertEquals(
+        List.of("method", "items_per_s_per_core", "batch_items_per_s_per_core"),
+        keys(n.get("rows").get(0)));
 
     RecodingBenchmark.Report r =
         new RecodingBenchmark.Report(
-            50000, 7, 256, "moc", 2.7, 18328, List.of(30L), List.of(45L), 0);
-    n = new ObjectMapper().readTree(JsonReport.write(dir.resolve("r.json"), r).toFile());
-    assertEquals(
+            2,
+            1,
+            1_000_000,
+            384,
+            7,
+            256,
+            "moc",
+            10000,
+            25,
+            24,
+            40000,
+            42000,
+            0.952,
+            1600,
+            List.of(30L),
+            List.of(45L),
+            45,
+            0,
+            1,
+            2,
+            false);
+    List<String> keys = keys(written(dir.resolve("r.json"), r));
+    for (String required :
         List.of(
             "items",
-            "num_codebooks",
-            "codebook_size",
             "method",
-            "recode_seconds",
-            "recode_items_per_s",
+            "pass_seconds",
+            "mixed_seconds",
+            "items_per_s",
+            "assign_items_per_s",
+            "ratio",
+            "state_bytes_per_item",
             "checkpoint_ms_before",
             "checkpoint_ms_during_recoding",
-            "checkpoints_failed"),
-        keys(n));
+            "checkpoint_duration_ms_p99",
+            "checkpoints_failed")) {
+      assertTrue(keys.contains(required), required + " in " + keys);
+    }
   }
 
   /** The keys of results/bench-soak-30min.json. */

@@ -193,6 +193,34 @@ public final class VqCodebook extends AbstractCodebook {
 
   /** The latent z of {@code embedding} (z_1 … z_M concatenated for moc-heads). */
   public float[] encode(float[] embedding) {
+    float[] hidden = new float[hiddenSize];
+    VectorKernels.accumulate(w1Rows, normalized(embedding), hidden, hiddenSize);
+    relu(addBias(hidden, b1));
+    float[] z = new float[b2.length];
+    VectorKernels.accumulate(w2Rows, hidden, z, z.length);
+    return addBias(z, b2);
+  }
+
+  /** {@link #encode(float[])} of {@code embeddings[0 .. count)}, the batch in one pass. */
+  private float[][] encode(float[][] embeddings, int count) {
+    float[][] x = new float[count][];
+    for (int i = 0; i < count; i++) {
+      x[i] = normalized(embeddings[i]);
+    }
+    float[][] hidden = new float[count][hiddenSize];
+    VectorKernels.accumulate(w1Rows, x, hidden, count, hiddenSize);
+    float[][] z = new float[count][b2.length];
+    for (int i = 0; i < count; i++) {
+      relu(addBias(hidden[i], b1));
+    }
+    VectorKernels.accumulate(w2Rows, hidden, z, count, b2.length);
+    for (int i = 0; i < count; i++) {
+      addBias(z[i], b2);
+    }
+    return z;
+  }
+
+  private float[] normalized(float[] embedding) {
     if (embedding.length != dimension) {
       throw new IllegalArgumentException(
           "embedding has dimension " + embedding.length + ", codebook expects " + dimension);
@@ -201,23 +229,23 @@ public final class VqCodebook extends AbstractCodebook {
     for (int j = 0; j < dimension; j++) {
       x[j] = (embedding[j] - mean[j]) / std[j];
     }
-    float[] hidden = linear(w1Rows, b1, x);
+    return x;
+  }
+
+  /** x · w + b, with x · w already in {@code y}: the bias after the products, as DJL adds it. */
+  private float[] addBias(float[] y, float[] b) {
+    for (int r = 0; r < y.length; r++) {
+      y[r] += b[r];
+    }
+    return y;
+  }
+
+  private void relu(float[] hidden) {
     for (int r = 0; r < hiddenSize; r++) {
       // Branch-free, so vectorised: half the units are negative at random, which a branch
       // mispredicts. Only a non-finite embedding makes NaN, which max keeps.
       hidden[r] = Math.max(hidden[r], 0f);
     }
-    return linear(w2Rows, b2, hidden);
-  }
-
-  /** x · w + b. */
-  private static float[] linear(float[][] rows, float[] b, float[] x) {
-    float[] y = new float[b.length];
-    VectorKernels.accumulate(rows, x, y, y.length);
-    for (int r = 0; r < y.length; r++) {
-      y[r] += b[r];
-    }
-    return y;
   }
 
   /**
@@ -255,7 +283,35 @@ public final class VqCodebook extends AbstractCodebook {
    */
   @Override
   public Assignment assign(float[] embedding) {
-    float[] z = encode(embedding);
+    return assignLatent(encode(embedding));
+  }
+
+  /** The codes and errors of a batch: encoded, and for moc also searched, in one pass. */
+  @Override
+  public Assignment[] assign(float[][] embeddings, int count) {
+    float[][] zs = encode(embeddings, count);
+    Assignment[] out = new Assignment[count];
+    if (heads > 1 || residual()) {
+      // Each codebook searches its own target (a head, a residual): only the encoder is shared.
+      for (int i = 0; i < count; i++) {
+        out[i] = assignLatent(zs[i]);
+      }
+      return out;
+    }
+    int[][] codes = new int[count][numCodebooks];
+    searches[0].nearest(
+        zs, count, searches[0].batch(count), codes, 0, (i, m, c) -> distance(m, c, zs[i]));
+    for (int i = 0; i < count; i++) {
+      double error = 0;
+      for (int m = 0; m < numCodebooks; m++) {
+        error += squaredDistance(m, codes[i][m], zs[i]);
+      }
+      out[i] = new Assignment(codes[i], (float) (error / numCodebooks));
+    }
+    return out;
+  }
+
+  private Assignment assignLatent(float[] z) {
     int[] codes = new int[numCodebooks];
     NearestCode.Scratch scratch = searches[0].scratch();
     double error = 0;

@@ -118,4 +118,24 @@ class VqReferenceAssignmentTest {
       assertEquals(expected.error(), actual.error(), 1e-4 * expected.error(), "item " + i);
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"moc", "moc-heads", "rqvae"})
+  void shouldAssignABatchExactlyAsOneItemAtATime(String method) {
+    Random random = new Random(13);
+    VqCodebook codebook = randomCodebook(method, random);
+    for (int count : new int[] {1, 3, 16, 37}) {
+      float[][] batch = new float[count + 2][];
+      for (int i = 0; i < batch.length; i++) {
+        batch[i] = gaussian(random, DIM, 1);
+      }
+      Assignment[] actual = codebook.assign(batch, count);
+      assertEquals(count, actual.length, "only the first count embeddings");
+      for (int i = 0; i < count; i++) {
+        Assignment expected = codebook.assign(batch[i]);
+        assertArrayEquals(expected.codes(), actual[i].codes(), count + ": item " + i);
+        assertEquals(expected.error(), actual[i].error(), 0f, count + ": item " + i);
+      }
+    }
+  }
 }

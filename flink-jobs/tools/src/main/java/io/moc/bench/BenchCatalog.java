@@ -1,0 +1,112 @@
+package io.moc.bench;
+
+import io.moc.avro.AvroBytes;
+import io.moc.indexing.IndexingSettings;
+import io.moc.kafka.KafkaConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * A synthetic catalog of items with precomputed embeddings, too large to hold in memory: published
+ * one item at a time, and awaited on an output topic by item index in a bit set.
+ */
+final class BenchCatalog {
+
+  static final String PREFIX = "bf-";
+
+  private final String bootstrapServers;
+  private final int items;
+
+  BenchCatalog(String bootstrapServers, int items) {
+    this.bootstrapServers = bootstrapServers;
+    this.items = items;
+  }
+
+  int items() {
+    return items;
+  }
+
+  /**
+   * Publishes the items: random unit vectors as precomputed embeddings of the configured model.
+   *
+   * @return seconds until the broker acknowledged them all
+   */
+  double publish(KafkaProducer<byte[], byte[]> producer, IndexingSettings settings, long seed) {
+    Random random = new Random(seed);
+    long start = System.nanoTime();
+    for (int i = 0; i < items; i++) {
+      String id = PREFIX + i;
+      producer.send(
+          new ProducerRecord<>(
+              settings.itemsTopic(),
+              id.getBytes(StandardCharsets.UTF_8),
+              AvroBytes.encode(
+                  BenchData.precomputedItem(
+                      id,
+                      BenchData.unitVector(random, settings.embeddingDimension()),
+                      settings.embeddingModel()))));
+    }
+    producer.flush();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** The broker append times of the first and the last record that completed the catalog. */
+  record Span(long first, long last) {
+    double seconds() {
+      return Math.max(1e-3, (last - first) / 1000.0);
+    }
+  }
+
+  /** Reads {@code topic} until every item's key has appeared. */
+  Span awaitAll(String topic) {
+    return awaitAll(topic, r -> true);
+  }
+
+  /**
+   * Reads {@code topic} from the start until every item has a record that {@code counts}; records
+   * that do not count are passed over.
+   */
+  Span awaitAll(String topic, Predicate<ConsumerRecord<byte[], byte[]>> counts) {
+    Properties p = KafkaConnection.plaintext(bootstrapServers).bytesReaderProperties();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+    BitSet seen = new BitSet(items);
+    int count = 0;
+    long first = Long.MAX_VALUE;
+    long last = 0;
+    long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      while (count < items) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "only " + count + " of " + items + " items on " + topic + " in 30 min");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          String key = new String(r.key(), StandardCharsets.UTF_8);
+          if (r.value() == null || !key.startsWith(PREFIX) || !counts.test(r)) {
+            continue;
+          }
+          int i = Integer.parseInt(key, PREFIX.length(), key.length(), 10);
+          first = Math.min(first, r.timestamp());
+          if (!seen.get(i)) {
+            seen.set(i);
+            count++;
+            last = Math.max(last, r.timestamp());
+          }
+        }
+      }
+    }
+    return new Span(first, last);
+  }
+}
