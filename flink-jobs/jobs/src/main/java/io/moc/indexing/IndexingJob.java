@@ -166,7 +166,10 @@ public final class IndexingJob {
     Sinks sinks =
         new Sinks(
             // Idempotent upserts on a compacted topic: at-least-once is correct and fastest.
-            kafka.atLeastOnce(CodedItem.serializer(settings.itemCodesTopic()), "linger.ms", "2"),
+            kafka.atLeastOnce(
+                CodedItem.serializer(settings.itemCodesTopic()),
+                "linger.ms",
+                Long.toString(settings.itemCodesLingerMillis())),
             // A version number must never be published twice, also across failures.
             kafka.exactlyOnce(
                 CodebookEntry.serializer(settings.codebooksTopic()),

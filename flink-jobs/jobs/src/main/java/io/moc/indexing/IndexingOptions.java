@@ -30,6 +30,15 @@ public final class IndexingOptions {
           .withDescription(
               "Kafka consumer group of the indexing job (offsets are also in checkpoints).");
 
+  public static final ConfigOption<Duration> ITEM_CODES_LINGER =
+      ConfigOptions.key("moc.indexing.item-codes.linger")
+          .durationType()
+          .defaultValue(Duration.ofMillis(2))
+          .withDescription(
+              "How long the item-codes producer waits to fill a batch (linger.ms): part of every"
+                  + " new item's latency, and what keeps the broker's cost per record low during a"
+                  + " re-coding pass or a backfill.");
+
   public static final ConfigOption<String> EMBEDDING_MODEL =
       ConfigOptions.key("moc.embedding.model")
           .stringType()
@@ -274,6 +283,7 @@ public final class IndexingOptions {
         .kafka(KafkaOptions.connection(config))
         .itemsTopic(config.get(KafkaOptions.ITEMS_TOPIC))
         .itemCodesTopic(config.get(KafkaOptions.ITEM_CODES_TOPIC))
+        .itemCodesLingerMillis(atLeast(config, ITEM_CODES_LINGER, Duration.ZERO).toMillis())
         .codebooksTopic(config.get(KafkaOptions.CODEBOOKS_TOPIC))
         .deadLettersTopic(config.get(KafkaOptions.DEAD_LETTERS_TOPIC))
         .groupId(notBlank(config, GROUP_ID))

@@ -14,6 +14,7 @@ public record IndexingSettings(
     KafkaConnection kafka,
     String itemsTopic,
     String itemCodesTopic,
+    long itemCodesLingerMillis,
     String codebooksTopic,
     String deadLettersTopic,
     String groupId,
@@ -78,6 +79,7 @@ public record IndexingSettings(
     private KafkaConnection kafka;
     private String itemsTopic;
     private String itemCodesTopic;
+    private long itemCodesLingerMillis;
     private String codebooksTopic;
     private String deadLettersTopic;
     private String groupId;
@@ -114,6 +116,11 @@ public record IndexingSettings(
 
     public Builder itemCodesTopic(String value) {
       itemCodesTopic = value;
+      return this;
+    }
+
+    public Builder itemCodesLingerMillis(long value) {
+      itemCodesLingerMillis = value;
       return this;
     }
 
@@ -227,6 +234,7 @@ public record IndexingSettings(
           kafka,
           itemsTopic,
           itemCodesTopic,
+          itemCodesLingerMillis,
           codebooksTopic,
           deadLettersTopic,
           groupId,

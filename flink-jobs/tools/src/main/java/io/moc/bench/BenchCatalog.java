@@ -80,6 +80,10 @@ final class BenchCatalog {
   Span awaitAll(String topic, Predicate<ConsumerRecord<byte[], byte[]>> counts) {
     Properties p = KafkaConnection.plaintext(bootstrapServers).bytesReaderProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+    // Few large fetches: a fetch per handful of records costs the broker, on the same cores, more
+    // than the job's own writes. The figures are append times, which fetching late does not move.
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250);
     BitSet seen = new BitSet(items);
     int count = 0;
     long first = Long.MAX_VALUE;

@@ -139,6 +139,9 @@ public final class RecodingBenchmark {
               checkpoints.completed(quietStart, Long.MAX_VALUE);
 
           MemoryPeaks.reset();
+          console.printf(
+              "publishing version 2 (idle checkpoints %s ms)%n",
+              idle.stream().map(LocalFlinkCluster.Checkpoint::durationMs).toList());
           long versionAppended = publish(producer, settings, 2, version2, sample);
           BenchCatalog.Span pass =
               catalog.awaitAll(settings.itemCodesTopic(), r -> version(r.value()) == 2);
