@@ -89,6 +89,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private transient Counter coded;
   private transient Counter recoded;
   private transient Histogram codesLatency;
+  private transient Histogram latencyFromEmbed;
   private transient DeadLetters deadLetters;
 
   // The re-coding pass in progress, if any.
@@ -135,7 +136,13 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     var metrics = getMetricGroup();
     coded = metrics.counter("itemsCoded");
     metrics.meter("itemsCodedPerSecond", new MeterView(coded));
-    codesLatency = metrics.histogram("codesLatencyMs", new DescriptiveStatisticsHistogram(1000));
+    codesLatency =
+        metrics.histogram(
+            "codesLatencyMs", new DescriptiveStatisticsHistogram(EmbedTextOperator.LATENCY_WINDOW));
+    latencyFromEmbed =
+        metrics.histogram(
+            "latencyFromEmbedMs",
+            new DescriptiveStatisticsHistogram(EmbedTextOperator.LATENCY_WINDOW));
     recoded = metrics.counter("itemsRecoded");
     metrics.meter("itemsRecodedPerSecond", new MeterView(recoded));
     metrics.gauge("updatesHeldForCodebook", () -> waiting);
@@ -162,6 +169,10 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   @Override
   public void processElement1(StreamRecord<EmbeddedItem> record) throws Exception {
     EmbeddedItem e = record.getValue();
+    if (e.emittedTime > 0 && e.embedding != null) {
+      // The shuffle from the embedding operator: network buffers and their flush timeout.
+      latencyFromEmbed.update(Math.max(0, System.currentTimeMillis() - e.emittedTime));
+    }
     if (e.deleted) {
       item.clear();
       output.collect(record.replace(CodedItem.deletion(e.itemId)));

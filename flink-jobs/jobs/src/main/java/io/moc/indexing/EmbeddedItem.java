@@ -11,6 +11,9 @@ public class EmbeddedItem {
   public long eventTime;
   public long appendTime;
 
+  /** When the embedding operator emitted it (wall clock), for the latency of the hop after it. */
+  public long emittedTime;
+
   /** Set only for unchanged updates: the record to dead-letter if no embedding is held for them. */
   public io.moc.common.RawRecord source;
 

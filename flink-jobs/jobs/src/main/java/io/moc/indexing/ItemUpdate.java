@@ -24,6 +24,9 @@ public class ItemUpdate {
   /** The broker's append time of the item record, for latency measurements. */
   public long appendTime;
 
+  /** When the embedding operator received it; local to that operator, never serialized. */
+  public transient long receivedTime;
+
   /**
    * The record it came from, for a dead letter if embedding fails; null with a precomputed
    * embedding, which nothing downstream can fail on.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.moc.avro.AvroBytes;
 import io.moc.avro.ItemCodes;
 import io.moc.avro.ItemEvent;
+import io.moc.cluster.FlinkRest;
 import io.moc.codebook.Codebook;
 import io.moc.common.JobConfig;
 import io.moc.embed.ItemText;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -53,6 +55,7 @@ public final class IndexingBenchmark {
       Path report,
       int kafkaPort,
       double steadyRate,
+      Duration warmup,
       Duration steadyDuration,
       int embedItems,
       int precomputedItems,
@@ -61,6 +64,7 @@ public final class IndexingBenchmark {
 
   private final Options options;
   private final PrintStream console;
+  private long steadyWarmupItems;
 
   public IndexingBenchmark(Options options, PrintStream console) {
     this.options = options;
@@ -81,6 +85,7 @@ public final class IndexingBenchmark {
       long latencySamples,
       long latencyMsP50,
       long latencyMsP99,
+      List<Stage> latencyBreakdown,
       int embedItems,
       @JsonProperty("embed_items_per_s_job") double embedItemsPerSJob,
       int precomputedItems,
@@ -89,6 +94,22 @@ public final class IndexingBenchmark {
       @JsonProperty("embed_items_per_s_raw_after") double embedItemsPerSRawAfter,
       @JsonProperty("embed_items_per_s_raw") double embedItemsPerSRaw,
       double embedRatio) {}
+
+  /**
+   * One stage of a new item's latency in the steady phase, from the job's own histograms (the
+   * highest over subtasks); {@code sink and broker} is the end-to-end figure less {@code
+   * codesLatencyMs} at the same percentile, an estimate.
+   */
+  public record Stage(String stage, String metric, double p50, double p99) {}
+
+  /** The job's latency histograms, in the order an item passes them. */
+  static final List<String[]> STAGES =
+      List.of(
+          new String[] {"source, validation and shuffle", "latencyToEmbedMs"},
+          new String[] {"micro-batch wait", "embedWaitMs"},
+          new String[] {"model call (per batch)", "embedBatchLatencyMs"},
+          new String[] {"shuffle to Assign codes", "latencyFromEmbedMs"},
+          new String[] {"items append to codes emitted", "codesLatencyMs"});
 
   public Report run() throws Exception {
     Path workDir = options.workDir().toAbsolutePath();
@@ -112,6 +133,7 @@ public final class IndexingBenchmark {
             .train(settings.embeddingModel(), sample.subList(0, Math.min(2000, sample.size())));
 
     CodesMonitor.Snapshot steady;
+    List<Stage> breakdown;
     double jobPerSecond;
     List<ItemEvent> precomputed;
     double precomputedPerSecond;
@@ -138,6 +160,11 @@ public final class IndexingBenchmark {
         console.println("job running; dashboard " + cluster.dashboardUrl());
 
         steady = steadyLatency(bootstrap, settings);
+        breakdown = breakdown(cluster, job, steady);
+        breakdown.forEach(
+            b ->
+                console.printf(
+                    "  %-32s p50 %6.1f ms  p99 %6.1f ms%n", b.stage(), b.p50(), b.p99()));
 
         jobPerSecond = burst(bootstrap, settings, textItems, "embed-");
 
@@ -159,6 +186,7 @@ public final class IndexingBenchmark {
             steady.latencySamples(),
             steady.latencyP50(),
             steady.latencyP99(),
+            breakdown,
             textItems.size(),
             round(jobPerSecond),
             precomputed.size(),
@@ -176,11 +204,44 @@ public final class IndexingBenchmark {
     return report;
   }
 
+  /**
+   * The job's latency histograms once its metrics include every steady item (the dashboard's
+   * metrics lag by its fetch interval).
+   */
+  private List<Stage> breakdown(LocalFlinkCluster cluster, JobID job, CodesMonitor.Snapshot steady)
+      throws Exception {
+    FlinkRest rest = new FlinkRest(cluster.dashboardUrl());
+    String id = job.toHexString();
+    long coded = steady.latencySamples() + steadyWarmupItems;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!(rest.jobMetricMax(id, "codesLatencyMs_count") >= coded)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+    }
+    List<Stage> stages = new ArrayList<>();
+    for (String[] stage : STAGES) {
+      stages.add(
+          new Stage(
+              stage[0],
+              stage[1],
+              rest.jobMetricMax(id, stage[1] + "_median"),
+              rest.jobMetricMax(id, stage[1] + "_p99")));
+    }
+    Stage codes = stages.get(stages.size() - 1);
+    stages.add(
+        new Stage(
+            "sink and broker (end to end less codes)",
+            "",
+            steady.latencyP50() - codes.p50(),
+            steady.latencyP99() - codes.p99()));
+    return stages;
+  }
+
   /** (a): a steady item rate through the whole path, latency from items to item-codes. */
   private CodesMonitor.Snapshot steadyLatency(String bootstrap, IndexingSettings settings)
       throws Exception {
     // Warm-up: model, JIT and Kafka connections, not measured.
-    feedSteady(bootstrap, settings, 101, Duration.ofSeconds(10));
+    steadyWarmupItems = feedSteady(bootstrap, settings, 101, options.warmup()).latencySamples();
     CodesMonitor.Snapshot s = feedSteady(bootstrap, settings, 102, options.steadyDuration());
     console.printf(
         "latency at %.0f items/s: p50 %d ms, p99 %d ms (%d items)%n",

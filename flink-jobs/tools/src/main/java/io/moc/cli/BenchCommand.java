@@ -216,6 +216,15 @@ final class BenchCommand extends MocCommand.Group {
     Duration steady;
 
     @Option(
+        names = "--warmup",
+        paramLabel = "D",
+        defaultValue = "60s",
+        description =
+            "The same rate before the latency phase, not measured: on two cores the JIT compiles"
+                + " for a minute or two after the job starts (default ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(
         names = "--embed-items",
         paramLabel = "N",
         defaultValue = "3000",
@@ -243,6 +252,7 @@ final class BenchCommand extends MocCommand.Group {
                   report.file,
                   kafkaPort,
                   rate,
+                  warmup,
                   steady,
                   embedItems,
                   precomputedItems,

@@ -206,6 +206,21 @@ public final class FlinkRest {
     return total;
   }
 
+  /**
+   * The largest value of one metric (a histogram's {@code name_p99}, say) over every subtask of
+   * every vertex of a job; NaN when no subtask has it.
+   */
+  public double jobMetricMax(String jobId, String metric) throws IOException {
+    double max = Double.NaN;
+    for (JsonNode vertex : job(jobId).path("vertices")) {
+      for (String v : vertexMetrics(jobId, vertex.path("id").asText(), "." + metric).values()) {
+        double d = Double.parseDouble(v);
+        max = Double.isNaN(max) ? d : Math.max(max, d);
+      }
+    }
+    return max;
+  }
+
   private static long sum(Map<String, String> values) {
     return values.values().stream().mapToLong(v -> (long) Double.parseDouble(v)).sum();
   }

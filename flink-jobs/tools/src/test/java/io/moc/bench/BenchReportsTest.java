@@ -31,7 +31,23 @@ class BenchReportsTest {
   void shouldKeepTheIndexingBenchmarksKeys(@TempDir Path dir) throws Exception {
     IndexingBenchmark.Report r =
         new IndexingBenchmark.Report(
-            2, 32, true, 100, 60, 6000, 40, 100, 3000, 80.5, 20000, 6118, 90, 92, 91, 0.88);
+            2,
+            32,
+            true,
+            100,
+            60,
+            6000,
+            40,
+            100,
+            List.of(new IndexingBenchmark.Stage("micro-batch wait", "embedWaitMs", 9, 19)),
+            3000,
+            80.5,
+            20000,
+            6118,
+            90,
+            92,
+            91,
+            0.88);
     JsonNode n = new ObjectMapper().readTree(JsonReport.write(dir.resolve("i.json"), r).toFile());
     assertEquals(
         List.of(
@@ -43,6 +59,7 @@ class BenchReportsTest {
             "latency_samples",
             "latency_ms_p50",
             "latency_ms_p99",
+            "latency_breakdown",
             "embed_items",
             "embed_items_per_s_job",
             "precomputed_items",
