@@ -1,21 +1,26 @@
 package io.moc.bench;
 
 import io.moc.avro.AvroBytes;
+import io.moc.avro.SchemaHistory;
 import io.moc.indexing.IndexingSettings;
 import io.moc.kafka.KafkaConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * A synthetic catalog of items with precomputed embeddings, too large to hold in memory: published
@@ -70,27 +75,34 @@ final class BenchCatalog {
 
   /** Reads {@code topic} until every item's key has appeared. */
   Span awaitAll(String topic) {
-    return awaitAll(topic, r -> true);
+    return awaitAll(topic, r -> true, Map.of());
+  }
+
+  /** The end offset of every partition of {@code topic} now: where a later wait starts. */
+  Map<TopicPartition, Long> endOffsets(String topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(readerProperties())) {
+      return consumer.endOffsets(partitions(consumer, topic));
+    }
   }
 
   /**
-   * Reads {@code topic} from the start until every item has a record that {@code counts}; records
-   * that do not count are passed over.
+   * Reads {@code topic}, from {@code from} (the start of partitions it leaves out), until every
+   * item has a record that {@code counts}; records that do not count are passed over.
    */
-  Span awaitAll(String topic, Predicate<ConsumerRecord<byte[], byte[]>> counts) {
-    Properties p = KafkaConnection.plaintext(bootstrapServers).bytesReaderProperties();
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
-    // Few large fetches: a fetch per handful of records costs the broker, on the same cores, more
-    // than the job's own writes. The figures are append times, which fetching late does not move.
-    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
-    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250);
+  Span awaitAll(
+      String topic,
+      Predicate<ConsumerRecord<byte[], byte[]>> counts,
+      Map<TopicPartition, Long> from) {
     BitSet seen = new BitSet(items);
     int count = 0;
     long first = Long.MAX_VALUE;
     long last = 0;
     long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-      consumer.subscribe(List.of(topic));
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(readerProperties())) {
+      List<TopicPartition> partitions = partitions(consumer, topic);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      from.forEach(consumer::seek);
       while (count < items) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
@@ -112,5 +124,43 @@ final class BenchCatalog {
       }
     }
     return new Span(first, last);
+  }
+
+  private Properties readerProperties() {
+    Properties p = KafkaConnection.plaintext(bootstrapServers).bytesReaderProperties();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+    // Few large fetches: a fetch per handful of records costs the broker, on the same cores, more
+    // than the job's own writes. The figures are append times, which fetching late does not move.
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250);
+    return p;
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+    return consumer.partitionsFor(topic).stream()
+        .map(info -> new TopicPartition(topic, info.partition()))
+        .toList();
+  }
+
+  /**
+   * The codebook version of an {@code item-codes} value, read without decoding the rest: the
+   * benchmarks' reader shares the job's two cores, and a full decode of every record took a third
+   * of them during a re-coding pass. Relies on the current schema's field order (item id, then
+   * version), which {@code BenchCatalogTest} checks against the full decode.
+   */
+  static long codebookVersion(byte[] itemCodes) {
+    try {
+      BinaryDecoder in =
+          DecoderFactory.get()
+              .binaryDecoder(
+                  itemCodes,
+                  SchemaHistory.HEADER_LENGTH,
+                  itemCodes.length - SchemaHistory.HEADER_LENGTH,
+                  null);
+      in.skipString();
+      return in.readLong();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not an item-codes record", e);
+    }
   }
 }
