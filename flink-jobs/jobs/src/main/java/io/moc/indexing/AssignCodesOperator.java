@@ -6,11 +6,16 @@ import io.moc.codebook.CodebookCodec;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -75,6 +80,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
 
   private final int chunkItems;
   private final long chunkNanos;
+  private final int recodeThreads;
 
   private transient ValueState<HeldItem> item;
   private transient BroadcastState<Long, CodebookEntry> versions;
@@ -100,18 +106,30 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private transient String[] batchKeys;
   private transient HeldItem[] batchItems;
   private transient float[][] batchEmbeddings;
+  // Workers for re-coding batches besides the task thread; null with one thread.
+  private transient ExecutorService recodeWorkers;
 
   /**
    * @param chunkItems most items re-coded in one mailbox action
    * @param chunkMillis most time one mailbox action re-codes before it yields to records and
    *     barriers
+   * @param recodeThreads threads that assign a re-coding pass's batches: the task thread and {@code
+   *     recodeThreads - 1} workers of this subtask
    */
-  public AssignCodesOperator(int chunkItems, long chunkMillis) {
+  public AssignCodesOperator(int chunkItems, long chunkMillis, int recodeThreads) {
     if (chunkItems < 1 || chunkMillis < 1) {
       throw new IllegalArgumentException("re-coding chunks need at least one item and one ms");
     }
+    if (recodeThreads < 1) {
+      throw new IllegalArgumentException("re-coding needs at least one thread");
+    }
     this.chunkItems = chunkItems;
     this.chunkNanos = chunkMillis * 1_000_000L;
+    this.recodeThreads = recodeThreads;
+  }
+
+  public AssignCodesOperator(int chunkItems, long chunkMillis) {
+    this(chunkItems, chunkMillis, 1);
   }
 
   @Override
@@ -127,9 +145,22 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     super.open();
     item = getPartitionedState(ITEM);
     decoded = new HashMap<>();
-    batchKeys = new String[RECODE_BATCH];
-    batchItems = new HeldItem[RECODE_BATCH];
-    batchEmbeddings = new float[RECODE_BATCH][];
+    batchKeys = new String[RECODE_BATCH * recodeThreads];
+    batchItems = new HeldItem[RECODE_BATCH * recodeThreads];
+    batchEmbeddings = new float[RECODE_BATCH * recodeThreads][];
+    if (recodeThreads > 1) {
+      String name =
+          "recode-assign-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + "-";
+      AtomicInteger n = new AtomicInteger();
+      recodeWorkers =
+          Executors.newFixedThreadPool(
+              recodeThreads - 1,
+              r -> {
+                Thread t = new Thread(r, name + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
     activeVersion = -1;
     passVersion = -1;
     activeQuality = Map.of();
@@ -281,9 +312,10 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     Object keyBefore = getCurrentKey();
     long deadline = System.nanoTime() + chunkNanos;
     int n = 0;
+    int group = batchKeys.length;
     while (passIterator.hasNext() && n < chunkItems && System.nanoTime() < deadline) {
       int count = 0;
-      while (count < RECODE_BATCH && n < chunkItems && passIterator.hasNext()) {
+      while (count < group && n < chunkItems && passIterator.hasNext()) {
         String key = passIterator.next();
         n++;
         setCurrentKey(key);
@@ -295,7 +327,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
           count++;
         }
       }
-      Assignment[] assignments = codebook.assign(batchEmbeddings, count);
+      Assignment[] assignments = assign(codebook, count);
       for (int i = 0; i < count; i++) {
         recoded.inc();
         coded.inc();
@@ -317,6 +349,34 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
           System.currentTimeMillis() - recodingBacklogStart);
       endPass();
     }
+  }
+
+  /**
+   * The codes of the first {@code count} held embeddings: in batches of {@link #RECODE_BATCH}, the
+   * last on the task thread and the others on the workers, which only read the immutable codebook
+   * and the embeddings (state and output stay on the task thread).
+   */
+  private Assignment[] assign(Codebook codebook, int count) throws Exception {
+    if (recodeWorkers == null || count <= RECODE_BATCH) {
+      return codebook.assign(batchEmbeddings, count);
+    }
+    List<Future<Assignment[]>> others = new ArrayList<>();
+    int start = 0;
+    for (; start + RECODE_BATCH < count; start += RECODE_BATCH) {
+      float[][] slice = Arrays.copyOfRange(batchEmbeddings, start, start + RECODE_BATCH);
+      others.add(recodeWorkers.submit(() -> codebook.assign(slice, slice.length)));
+    }
+    float[][] last = Arrays.copyOfRange(batchEmbeddings, start, count);
+    Assignment[] mine = codebook.assign(last, last.length);
+    Assignment[] out = new Assignment[count];
+    int at = 0;
+    for (Future<Assignment[]> f : others) {
+      Assignment[] part = f.get();
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    System.arraycopy(mine, 0, out, at, mine.length);
+    return out;
   }
 
   private void endPass() {
@@ -359,6 +419,9 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   public void close() throws Exception {
     // Before the state backend is disposed: RocksDB iterators must not outlive the database.
     endPass();
+    if (recodeWorkers != null) {
+      recodeWorkers.shutdownNow();
+    }
     if (decoded != null) {
       decoded.values().forEach(Codebook::close);
     }

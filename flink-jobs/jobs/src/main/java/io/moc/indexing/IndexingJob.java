@@ -106,7 +106,8 @@ public final class IndexingJob {
                 TypeInformation.of(CodedItem.class),
                 new AssignCodesOperator(
                     settings.lifecycle().recodeChunkItems(),
-                    settings.lifecycle().recodeChunkMillis()))
+                    settings.lifecycle().recodeChunkMillis(),
+                    settings.recodeThreads()))
             .uid("assign-codes")
             .name("Assign codes");
 

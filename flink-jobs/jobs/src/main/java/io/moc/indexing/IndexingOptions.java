@@ -242,6 +242,16 @@ public final class IndexingOptions {
           .defaultValue(Duration.ofMillis(20))
           .withDescription("Most time one re-coding step takes before it yields.");
 
+  public static final ConfigOption<Integer> RECODE_THREADS =
+      ConfigOptions.key("moc.codebook.recode.threads")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Threads per Assign codes subtask that assign a re-coding pass's batches (the task"
+                  + " thread and workers): a pass is a burst of pure computation, and a slot's"
+                  + " CPU budget may allow more than its one thread. Records and state stay on"
+                  + " the task thread.");
+
   /** Most codebooks per item: M codes travel on every {@code item-codes} record. */
   static final int MAX_CODEBOOKS = 64;
 
@@ -319,6 +329,7 @@ public final class IndexingOptions {
                 bootstrap.equals(method) ? "" : bootstrap,
                 atLeast(config, BOOTSTRAP_REPLACE_AFTER, 0),
                 config.get(TRAIN_IN_BACKGROUND)))
+        .recodeThreads(inRange(config, RECODE_THREADS, 1, 64))
         .input(InputOptions.read(config))
         .build();
   }

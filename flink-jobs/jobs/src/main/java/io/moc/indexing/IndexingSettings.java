@@ -35,6 +35,7 @@ public record IndexingSettings(
     long seed,
     String codebookMethod,
     CodebookLifecycle lifecycle,
+    int recodeThreads,
     InputSettings input)
     implements Serializable {
 
@@ -100,6 +101,7 @@ public record IndexingSettings(
     private long seed;
     private String codebookMethod;
     private CodebookLifecycle lifecycle;
+    private int recodeThreads = 1;
     private InputSettings input;
 
     private Builder() {}
@@ -224,6 +226,11 @@ public record IndexingSettings(
       return this;
     }
 
+    public Builder recodeThreads(int value) {
+      recodeThreads = value;
+      return this;
+    }
+
     public Builder input(InputSettings value) {
       input = value;
       return this;
@@ -255,6 +262,7 @@ public record IndexingSettings(
           seed,
           codebookMethod,
           lifecycle,
+          recodeThreads,
           input);
     }
   }

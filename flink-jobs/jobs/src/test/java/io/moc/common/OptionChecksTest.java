@@ -57,6 +57,8 @@ class OptionChecksTest {
         "indexing | moc.codebook.drift.collision-rise | -0.01 | must be in [0.0, 1.0] | 0.0",
         "indexing | moc.codebook.recode.chunk-items | 0 | must be at least 1 | 1",
         "indexing | moc.codebook.recode.chunk-time | -1 ms | Could not parse value | 0 ms",
+        "indexing | moc.codebook.recode.threads | 0 | must be in [1, 64] | 64",
+        "indexing | moc.indexing.item-codes.linger | -1 ms | Could not parse value | 0 ms",
         "indexing | moc.codebook.bootstrap.replace-after-items | -1 | must be at least 0 | 0",
         "indexing | moc.indexing.group-id | '' | must not be empty | g",
         "indexing | moc.input.items.max-record-size | 0 b | must be in [1 b, 2 gb) | 1 b",

@@ -14,7 +14,9 @@ import io.moc.codebook.CodebookCodec;
 import io.moc.common.DeadLetters;
 import io.moc.common.Harnesses;
 import io.moc.common.RawRecord;
+import io.moc.util.Poll;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -103,6 +105,49 @@ class AssignCodesOperatorTest {
     assertEquals(1, codes.codebookVersion);
     assertEquals(123, codes.itemEventTime);
     assertArrayEquals(expectedCodes(v1, x), codes.codes);
+  }
+
+  @Test
+  void shouldRecodeEveryItemWithTheSameCodesOnSeveralThreads(@TempDir Path dir) throws Exception {
+    harness.close();
+    harness =
+        Harnesses.started(
+            new KeyedTwoInputStreamOperatorTestHarness<>(
+                new AssignCodesOperator(4096, 1000, 3), e -> e.itemId, null, Types.STRING, 1, 1, 0),
+            Harnesses.rocksDb(dir),
+            null);
+    broadcast(codebookVersion(1, 1));
+    finishRecoding();
+    int items = 3 * AssignCodesOperator.RECODE_BATCH + 5;
+    for (int i = 0; i < items; i++) {
+      item(embedded("item-" + i, vector(i), i));
+    }
+    int before = harness.extractOutputValues().size();
+
+    CodebookEntry v2 = codebookVersion(2, 99);
+    broadcast(v2);
+    finishRecoding();
+
+    List<CodedItem> recoded = harness.extractOutputValues().subList(before, before + items);
+    assertEquals(before + items, harness.extractOutputValues().size(), "each item once");
+    Map<String, CodedItem> byId = recoded.stream().collect(Collectors.toMap(c -> c.itemId, c -> c));
+    for (int i = 0; i < items; i++) {
+      CodedItem c = byId.get("item-" + i);
+      assertEquals(2, c.codebookVersion);
+      assertArrayEquals(expectedCodes(v2, vector(i)), c.codes, "item-" + i);
+      assertEquals(i, c.itemEventTime, "the codes belong to their own item");
+    }
+    assertTrue(workers() > 0, "the pass ran on workers too");
+    harness.close();
+    Poll.until(
+        "the workers to end with the operator", Duration.ofSeconds(10), () -> workers() == 0);
+    harness = harness(null, null); // for close()
+  }
+
+  private static long workers() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("recode-assign-") && t.isAlive())
+        .count();
   }
 
   @Test
