@@ -128,10 +128,6 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     this.recodeThreads = recodeThreads;
   }
 
-  public AssignCodesOperator(int chunkItems, long chunkMillis) {
-    this(chunkItems, chunkMillis, 1);
-  }
-
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);

@@ -52,7 +52,7 @@ class AssignCodesOperatorTest {
       harness(OperatorSubtaskState restoreFrom, StateBackend backend) throws Exception {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<String, EmbeddedItem, CodebookEntry, CodedItem>(
-            new AssignCodesOperator(4, 1000), e -> e.itemId, null, Types.STRING, 1, 1, 0);
+            new AssignCodesOperator(4, 1000, 1), e -> e.itemId, null, Types.STRING, 1, 1, 0);
     return Harnesses.started(h, backend, restoreFrom);
   }
 
