@@ -49,28 +49,7 @@ public final class VectorKernels {
    * ascending.
    */
   public static void accumulate(float[][] columns, float[] x, float[] acc, int n) {
-    int length = columns.length;
-    int j = 0;
-    for (; j + 3 < length; j += 4) {
-      float[] a = columns[j];
-      float[] b = columns[j + 1];
-      float[] c = columns[j + 2];
-      float[] d = columns[j + 3];
-      float xa = x[j];
-      float xb = x[j + 1];
-      float xc = x[j + 2];
-      float xd = x[j + 3];
-      for (int r = 0; r < n; r++) {
-        acc[r] = acc[r] + a[r] * xa + b[r] * xb + c[r] * xc + d[r] * xd;
-      }
-    }
-    for (; j < length; j++) {
-      float[] a = columns[j];
-      float xa = x[j];
-      for (int r = 0; r < n; r++) {
-        acc[r] += a[r] * xa;
-      }
-    }
+    accumulate(columns, new float[][] {x}, new float[][] {acc}, 1, n);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.moc.common.KafkaIo;
 import io.moc.indexing.IndexingJob;
 import io.moc.indexing.IndexingOptions;
@@ -10,7 +11,6 @@ import io.moc.local.Topics;
 import io.moc.source.KafkaFeeder;
 import io.moc.util.Poll;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,15 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  */
 public final class BackfillBenchmark {
 
-  /** Where the codebook comes from: trained on vectors of the items' distribution, not on them. */
-  private static final long CODEBOOK_SEED = 7;
-
-  private static final long ITEMS_SEED = 11;
   private static final String RAW_OUT_TOPIC = "bench-raw-out";
-
-  /** What the user chose. */
-  public record Options(
-      Path workDir, int kafkaPort, int items, int parallelism, Configuration jobConfig) {}
 
   /**
    * One job's pass over the items.
@@ -60,13 +52,7 @@ public final class BackfillBenchmark {
 
   /** The figures; {@code ratio} is the job's rate over the mean of the raw passes. */
   public record Report(
-      int cores,
-      int parallelism,
-      int items,
-      int embeddingDimension,
-      int numCodebooks,
-      int codebookSize,
-      String method,
+      @JsonUnwrapped BenchCatalog.Shape shape,
       double publishSeconds,
       double itemsPerS,
       double rawItemsPerS,
@@ -82,11 +68,11 @@ public final class BackfillBenchmark {
       Pass rawBefore,
       Pass rawAfter) {}
 
-  private final Options options;
+  private final BenchCatalog.Options options;
   private final PrintStream console;
   private BenchCatalog catalog;
 
-  public BackfillBenchmark(Options options, PrintStream console) {
+  public BackfillBenchmark(BenchCatalog.Options options, PrintStream console) {
     this.options = options;
     this.console = console;
   }
@@ -105,15 +91,14 @@ public final class BackfillBenchmark {
               new NewTopic(RAW_OUT_TOPIC + "-before", 4, (short) 1),
               new NewTopic(RAW_OUT_TOPIC + "-after", 4, (short) 1)));
 
-      List<float[]> sample =
-          BenchData.unitVectors(5000, settings.embeddingDimension(), CODEBOOK_SEED);
+      List<float[]> sample = BenchCatalog.codebookSample(settings);
       double publishSeconds;
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrapServers))) {
         try (var codebook = RecodingBenchmark.train(settings, 1, sample)) {
           RecodingBenchmark.publish(producer, settings, 1, codebook, sample);
         }
-        publishSeconds = catalog.publish(producer, settings, ITEMS_SEED);
+        publishSeconds = catalog.publish(producer, settings);
       }
       console.printf(
           "%d items with %d-d embeddings on %s in %.1f s%n",
@@ -134,13 +119,7 @@ public final class BackfillBenchmark {
       List<Long> durations = job.checkpointDurationMs();
       Report report =
           new Report(
-              Runtime.getRuntime().availableProcessors(),
-              options.parallelism(),
-              options.items(),
-              settings.embeddingDimension(),
-              settings.numCodebooks(),
-              settings.codebookSize(),
-              settings.codebookMethod(),
+              BenchCatalog.Shape.of(options, settings),
               round(publishSeconds),
               round(job.itemsPerS()),
               round(raw),

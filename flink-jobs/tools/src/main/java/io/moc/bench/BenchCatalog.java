@@ -5,6 +5,7 @@ import io.moc.avro.SchemaHistory;
 import io.moc.indexing.IndexingSettings;
 import io.moc.kafka.KafkaConnection;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,9 +28,40 @@ import org.apache.kafka.common.TopicPartition;
  * A synthetic catalog of items with precomputed embeddings, too large to hold in memory: published
  * one item at a time, and awaited on an output topic by item index in a bit set.
  */
-final class BenchCatalog {
+public final class BenchCatalog {
 
   static final String PREFIX = "bf-";
+
+  /** Where the codebooks come from: vectors of the items' distribution, not the items. */
+  static final long CODEBOOK_SEED = 7;
+
+  static final long ITEMS_SEED = 11;
+
+  /** What the user chose for a benchmark over a whole catalog. */
+  public record Options(
+      Path workDir, int kafkaPort, int items, int parallelism, Configuration jobConfig) {}
+
+  /** The run's machine, catalog and codebook shape: the first keys of each catalog report. */
+  public record Shape(
+      int cores,
+      int parallelism,
+      int items,
+      int embeddingDimension,
+      int numCodebooks,
+      int codebookSize,
+      String method) {
+
+    static Shape of(Options options, IndexingSettings settings) {
+      return new Shape(
+          Runtime.getRuntime().availableProcessors(),
+          options.parallelism(),
+          options.items(),
+          settings.embeddingDimension(),
+          settings.numCodebooks(),
+          settings.codebookSize(),
+          settings.codebookMethod());
+    }
+  }
 
   private final String bootstrapServers;
   private final int items;
@@ -42,13 +75,18 @@ final class BenchCatalog {
     return items;
   }
 
+  /** The vectors codebook versions are trained on. */
+  static List<float[]> codebookSample(IndexingSettings settings) {
+    return BenchData.unitVectors(5000, settings.embeddingDimension(), CODEBOOK_SEED);
+  }
+
   /**
    * Publishes the items: random unit vectors as precomputed embeddings of the configured model.
    *
    * @return seconds until the broker acknowledged them all
    */
-  double publish(KafkaProducer<byte[], byte[]> producer, IndexingSettings settings, long seed) {
-    Random random = new Random(seed);
+  double publish(KafkaProducer<byte[], byte[]> producer, IndexingSettings settings) {
+    Random random = new Random(ITEMS_SEED);
     long start = System.nanoTime();
     for (int i = 0; i < items; i++) {
       String id = PREFIX + i;

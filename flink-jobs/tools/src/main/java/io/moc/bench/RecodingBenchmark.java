@@ -1,5 +1,6 @@
 package io.moc.bench;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.moc.avro.AvroBytes;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.methods.CodebookMethods;
@@ -13,7 +14,6 @@ import io.moc.source.KafkaFeeder;
 import io.moc.util.Poll;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +33,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class RecodingBenchmark {
 
-  private static final long CODEBOOK_SEED = 7;
-  private static final long ITEMS_SEED = 11;
-
   /** Vectors the assignment baseline codes on the calling thread, after as many for the JIT. */
   private static final int BASELINE_ITEMS = 100_000;
-
-  /** What the user chose. */
-  public record Options(
-      Path workDir, int kafkaPort, int items, int parallelism, Configuration jobConfig) {}
 
   /**
    * The figures.
@@ -59,13 +52,7 @@ public final class RecodingBenchmark {
    * @param checkpointMsDuringRecoding durations of those triggered during the pass
    */
   public record Report(
-      int cores,
-      int parallelism,
-      int items,
-      int embeddingDimension,
-      int numCodebooks,
-      int codebookSize,
-      String method,
+      @JsonUnwrapped BenchCatalog.Shape shape,
       double backfillItemsPerS,
       double passSeconds,
       double mixedSeconds,
@@ -81,10 +68,10 @@ public final class RecodingBenchmark {
       long rssPeakBytes,
       boolean restarted) {}
 
-  private final Options options;
+  private final BenchCatalog.Options options;
   private final PrintStream console;
 
-  public RecodingBenchmark(Options options, PrintStream console) {
+  public RecodingBenchmark(BenchCatalog.Options options, PrintStream console) {
     this.options = options;
     this.console = console;
   }
@@ -99,8 +86,7 @@ public final class RecodingBenchmark {
       jobConfig = local.jobConfig();
       IndexingSettings settings = IndexingOptions.read(jobConfig);
       BenchCatalog catalog = new BenchCatalog(local.bootstrapServers(), options.items());
-      List<float[]> sample =
-          BenchData.unitVectors(5000, settings.embeddingDimension(), CODEBOOK_SEED);
+      List<float[]> sample = BenchCatalog.codebookSample(settings);
       Codebook version2 = train(settings, 2, sample);
       double assignItemsPerS = assignmentBaseline(version2, settings.embeddingDimension());
       console.printf(
@@ -114,7 +100,7 @@ public final class RecodingBenchmark {
         try (Codebook version1 = train(settings, 1, sample)) {
           publish(producer, settings, 1, version1, sample);
         }
-        double published = catalog.publish(producer, settings, ITEMS_SEED);
+        double published = catalog.publish(producer, settings);
         console.printf(
             "%d items on %s in %.1f s%n", options.items(), settings.itemsTopic(), published);
 
@@ -166,13 +152,7 @@ public final class RecodingBenchmark {
           double itemsPerS = options.items() / passSeconds;
           Report report =
               new Report(
-                  Runtime.getRuntime().availableProcessors(),
-                  options.parallelism(),
-                  options.items(),
-                  settings.embeddingDimension(),
-                  settings.numCodebooks(),
-                  settings.codebookSize(),
-                  settings.codebookMethod(),
+                  BenchCatalog.Shape.of(options, settings),
                   round((options.items() - 1) / backfill.seconds()),
                   round(passSeconds),
                   round(pass.seconds()),
@@ -211,7 +191,8 @@ public final class RecodingBenchmark {
    * vectors for the JIT.
    */
   private static double assignmentBaseline(Codebook codebook, int dimension) {
-    List<float[]> vectors = BenchData.unitVectors(BASELINE_ITEMS, dimension, ITEMS_SEED);
+    List<float[]> vectors =
+        BenchData.unitVectors(BASELINE_ITEMS, dimension, BenchCatalog.ITEMS_SEED);
     AssignmentBenchmark.itemsPerSecond(codebook, vectors, AssignmentBenchmark.BATCH);
     return AssignmentBenchmark.itemsPerSecond(codebook, vectors, AssignmentBenchmark.BATCH);
   }

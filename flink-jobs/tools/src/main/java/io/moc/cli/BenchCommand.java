@@ -2,6 +2,7 @@ package io.moc.cli;
 
 import io.moc.bench.AssignmentBenchmark;
 import io.moc.bench.BackfillBenchmark;
+import io.moc.bench.BenchCatalog;
 import io.moc.bench.BenchStack;
 import io.moc.bench.CtrBenchmark;
 import io.moc.bench.IndexingBenchmark;
@@ -125,7 +126,7 @@ final class BenchCommand extends MocCommand.Group {
       report.write(
           this,
           new RecodingBenchmark(
-                  new RecodingBenchmark.Options(
+                  new BenchCatalog.Options(
                       home().resolve(".moc/bench-recoding"),
                       kafkaPort,
                       catalog.items,
@@ -287,7 +288,7 @@ final class BenchCommand extends MocCommand.Group {
       report.write(
           this,
           new BackfillBenchmark(
-                  new BackfillBenchmark.Options(
+                  new BenchCatalog.Options(
                       home().resolve(".moc/bench-backfill"),
                       kafkaPort,
                       catalog.items,

@@ -17,6 +17,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The benchmarks' JSON keys, which notes and issues quote: records must not rename them. */
 class BenchReportsTest {
 
+  /** The first keys of the catalog benchmarks' reports, as in the committed results. */
+  private static final List<String> SHAPE_KEYS =
+      List.of(
+          "cores",
+          "parallelism",
+          "items",
+          "embedding_dimension",
+          "num_codebooks",
+          "codebook_size",
+          "method");
+
   private static List<String> keys(JsonNode n) {
     List<String> keys = new ArrayList<>();
     n.fieldNames().forEachRemaining(keys::add);
@@ -78,9 +89,23 @@ class BenchReportsTest {
             20, 50000, 1_680_000_000L, List.of(900L), List.of(1L), 1, 2, false);
     BackfillBenchmark.Report r =
         new BackfillBenchmark.Report(
-            2, 1, 1_000_000, 384, 7, 256, "moc", 50, 50000, 60000, 0.833, 1680, 1622, 900, 1, 1, 2,
-            true, pass, pass, pass);
+            new BenchCatalog.Shape(2, 1, 1_000_000, 384, 7, 256, "moc"),
+            50,
+            50000,
+            60000,
+            0.833,
+            1680,
+            1622,
+            900,
+            1,
+            1,
+            2,
+            true,
+            pass,
+            pass,
+            pass);
     List<String> keys = keys(written(dir.resolve("b.json"), r));
+    assertEquals(SHAPE_KEYS, keys.subList(0, SHAPE_KEYS.size()), "the shape, unwrapped, first");
     for (String required :
         List.of(
             "items",
@@ -119,13 +144,7 @@ class BenchReportsTest {
 
     RecodingBenchmark.Report r =
         new RecodingBenchmark.Report(
-            2,
-            1,
-            1_000_000,
-            384,
-            7,
-            256,
-            "moc",
+            new BenchCatalog.Shape(2, 1, 1_000_000, 384, 7, 256, "moc"),
             10000,
             25,
             24,
@@ -141,6 +160,7 @@ class BenchReportsTest {
             2,
             false);
     List<String> keys = keys(written(dir.resolve("r.json"), r));
+    assertEquals(SHAPE_KEYS, keys.subList(0, SHAPE_KEYS.size()), "the shape, unwrapped, first");
     for (String required :
         List.of(
             "items",
