@@ -6,8 +6,12 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
@@ -40,6 +44,20 @@ public final class AvroBytes {
   private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
 
   /**
+   * Per record type, a reader per known writer schema. Avro's message decoder reads the body from a
+   * stream a byte at a time (four calls per float of an embedding); these read it in place.
+   */
+  private static final ClassValue<Map<Schema, DatumReader<?>>> READERS =
+      new ClassValue<>() {
+        @Override
+        protected Map<Schema, DatumReader<?>> computeValue(Class<?> type) {
+          return new ConcurrentHashMap<>();
+        }
+      };
+
+  private static final ThreadLocal<BinaryDecoder> BODY = new ThreadLocal<>();
+
+  /**
    * Decodes a message written with the current or any released schema of {@code type} (see {@link
    * SchemaHistory}).
    *
@@ -51,15 +69,32 @@ public final class AvroBytes {
         (BinaryMessageDecoder<T>) DECODERS.computeIfAbsent(type, t -> SchemaHistory.decoder(type));
     try {
       Schema writer = SchemaHistory.writerSchema(type, bytes);
-      if (writer != null) {
-        // Before Avro allocates what the bytes claim: see BoundedDecoding.
-        BoundedDecoding.check(
-            writer,
-            bytes,
-            SchemaHistory.HEADER_LENGTH,
-            BoundedDecoding.DEFAULT_MAX_COLLECTION_ITEMS);
+      if (writer == null) {
+        // Not a message of a known schema: Avro's decoder says why.
+        return decoder.decode(ByteBuffer.wrap(bytes));
       }
-      return decoder.decode(ByteBuffer.wrap(bytes));
+      // Before Avro allocates what the bytes claim: see BoundedDecoding.
+      BoundedDecoding.check(
+          writer, bytes, SchemaHistory.HEADER_LENGTH, BoundedDecoding.DEFAULT_MAX_COLLECTION_ITEMS);
+      DatumReader<T> reader =
+          (DatumReader<T>)
+              READERS
+                  .get(type)
+                  .computeIfAbsent(
+                      writer,
+                      w ->
+                          UnboxedFloats.of(type)
+                              .createDatumReader(
+                                  w, SpecificData.getForClass(type).getSchema(type)));
+      BinaryDecoder body =
+          DecoderFactory.get()
+              .binaryDecoder(
+                  bytes,
+                  SchemaHistory.HEADER_LENGTH,
+                  bytes.length - SchemaHistory.HEADER_LENGTH,
+                  BODY.get());
+      BODY.set(body);
+      return reader.read(null, body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {

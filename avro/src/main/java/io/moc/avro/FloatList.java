@@ -1,6 +1,7 @@
 package io.moc.avro;
 
 import java.util.AbstractList;
+import java.util.Arrays;
 import java.util.RandomAccess;
 
 /**
@@ -24,6 +25,15 @@ public final class FloatList extends AbstractList<Float> implements RandomAccess
       throw new IndexOutOfBoundsException(i + " of " + size);
     }
     return values[i];
+  }
+
+  /**
+   * The values as one array, without a copy when the decoder sized it exactly (a single-block
+   * array, as every encoder here writes): the list must not be used to read after the array is
+   * changed.
+   */
+  public float[] toFloatArray() {
+    return values.length == size ? values : Arrays.copyOf(values, size);
   }
 
   @Override

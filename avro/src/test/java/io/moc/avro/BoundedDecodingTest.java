@@ -69,6 +69,38 @@ class BoundedDecodingTest {
   }
 
   @Test
+  void shouldRejectAnEmbeddingThatClaimsMoreFloatsThanTheMessageHolds() throws Exception {
+    for (int claimed : new int[] {3, 4, 1_000_000}) {
+      byte[] message =
+          HostileMessages.itemMessage(
+              e -> {
+                HostileMessages.upToCategories(e, "x");
+                e.writeArrayEnd();
+                e.writeIndex(0);
+                e.writeLong(1);
+                e.writeIndex(1);
+                e.writeArrayStart();
+                e.setItemCount(claimed);
+                // Three floats follow, whatever the count claims.
+                for (int i = 0; i < 3; i++) {
+                  e.startItem();
+                  e.writeFloat(i);
+                }
+                e.writeArrayEnd();
+                e.writeIndex(0);
+              });
+      Schema writer = SchemaHistory.writerSchema(ItemEvent.class, message);
+      if (claimed == 3) {
+        assertDoesNotThrow(() -> check(writer, message));
+        assertEquals(
+            List.of(0f, 1f, 2f), AvroBytes.decode(ItemEvent.class, message).getEmbedding());
+      } else {
+        assertThrows(IOException.class, () -> check(writer, message), "claims " + claimed);
+      }
+    }
+  }
+
+  @Test
   void shouldRejectCollectionsOverTheLimitAndBadUnionBranches() throws Exception {
     byte[] many =
         HostileMessages.itemMessage(

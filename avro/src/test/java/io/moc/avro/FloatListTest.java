@@ -3,6 +3,7 @@ package io.moc.avro;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
@@ -44,6 +45,13 @@ class FloatListTest {
   void shouldEncodeADecodedEventToTheSameBytes() {
     byte[] bytes = AvroBytes.encode(withEmbedding(16));
     assertArrayEquals(bytes, AvroBytes.encode(AvroBytes.decode(ItemEvent.class, bytes)));
+  }
+
+  @Test
+  void shouldHandOverTheDecodedArrayOnlyWhenItIsExactlySized() {
+    float[] exact = {1, 2, 3};
+    assertSame(exact, new FloatList(exact, 3).toFloatArray());
+    assertArrayEquals(new float[] {1, 2}, new FloatList(exact, 2).toFloatArray());
   }
 
   @Test

@@ -1,11 +1,15 @@
 package io.moc.indexing;
 
+import io.moc.common.FloatArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /** An item with its embedding, or a deletion. A Flink POJO. */
 public class EmbeddedItem {
   public String itemId;
   public boolean deleted;
 
   /** Null when the text did not change: the embedding kept in keyed state is reused. */
+  @TypeInfo(FloatArrayTypeInfo.Factory.class)
   public float[] embedding;
 
   public long eventTime;

@@ -1,6 +1,8 @@
 package io.moc.indexing;
 
+import io.moc.common.FloatArrayTypeInfo;
 import io.moc.common.RawRecord;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /** A validated item change (or deletion) on its way to embedding. A Flink POJO. */
 public class ItemUpdate {
@@ -14,6 +16,7 @@ public class ItemUpdate {
   public String fingerprint;
 
   /** A precomputed embedding of the configured model, used as is. */
+  @TypeInfo(FloatArrayTypeInfo.Factory.class)
   public float[] embedding;
 
   /** True when an earlier update of this item had the same fingerprint: its embedding is reused. */

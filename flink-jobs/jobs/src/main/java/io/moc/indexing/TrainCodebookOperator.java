@@ -4,11 +4,16 @@ import io.moc.codebook.CodeStatistics;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import io.moc.codebook.CodebookTrainer;
+import io.moc.common.FloatArraySerializer;
+import io.moc.common.FloatArrayTypeInfo;
 import io.moc.common.PublishedVersions;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,12 +28,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataInputViewStreamWrapper;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.OperatorStateCheckpointOutputStream;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StatePartitionStreamProvider;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -61,11 +71,21 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainCodebookOperator.class);
 
+  // The reservoir, the recent window and an in-flight training's sample (tens of MB) are raw
+  // operator state: managed operator state reaches the checkpoint stream a byte per call
+  // (Flink 2.2's CompressibleFSDataOutputStream has no bulk write), which kept the async
+  // checkpoint thread busy for seconds per checkpoint. Raw state is written in bulk on the task
+  // thread. The trainer runs with max parallelism 1, so its one partition always comes back whole.
+  // The managed lists of vectors (these two and IN_FLIGHT_SAMPLE) are read only to restore a
+  // checkpoint from before, then emptied.
   static final ListStateDescriptor<float[]> RESERVOIR =
-      new ListStateDescriptor<>(
-          "reservoir", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
+      new ListStateDescriptor<>("reservoir", FloatArrayTypeInfo.INSTANCE);
   static final ListStateDescriptor<float[]> RECENT =
-      new ListStateDescriptor<>("recent", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
+      new ListStateDescriptor<>("recent", FloatArrayTypeInfo.INSTANCE);
+
+  /** Version of the raw-state layout: reservoir, recent window, in-flight sample. */
+  private static final int RAW_STATE_VERSION = 1;
+
   static final ListStateDescriptor<CodebookEntry> ACTIVE =
       new ListStateDescriptor<>("active-version", TypeInformation.of(CodebookEntry.class));
   static final ListStateDescriptor<Long> COUNTERS =
@@ -76,8 +96,7 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   static final ListStateDescriptor<String> IN_FLIGHT =
       new ListStateDescriptor<>("training-in-flight", Types.STRING);
   static final ListStateDescriptor<float[]> IN_FLIGHT_SAMPLE =
-      new ListStateDescriptor<>(
-          "training-in-flight-sample", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
+      new ListStateDescriptor<>("training-in-flight-sample", FloatArrayTypeInfo.INSTANCE);
 
   /** Live code-quality figures shown as {@code codebook_live_<name>} gauges. */
   static final List<String> LIVE_METRICS =
@@ -667,8 +686,13 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    reservoirState.update(reservoir);
-    recentState.update(new ArrayList<>(recent));
+    OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
+    raw.startNewPartition();
+    DataOutputViewStreamWrapper out = new DataOutputViewStreamWrapper(raw);
+    out.writeInt(RAW_STATE_VERSION);
+    writeVectors(out, reservoir);
+    writeVectors(out, recent);
+    writeVectors(out, inFlight == null ? List.of() : inFlight.sample);
     activeState.update(activeEntry == null ? List.of() : List.of(activeEntry));
     countersState.update(
         List.of(
@@ -680,11 +704,55 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
     referenceState.update(reference);
     if (inFlight == null) {
       inFlightState.update(List.of());
-      inFlightSampleState.update(List.of());
     } else {
       inFlightState.update(List.of(Long.toString(inFlight.version), inFlight.trigger.name()));
-      inFlightSampleState.update(inFlight.sample);
     }
+  }
+
+  private static void writeVectors(DataOutputView out, Collection<float[]> vectors)
+      throws IOException {
+    FloatArraySerializer serializer = new FloatArraySerializer();
+    out.writeInt(vectors.size());
+    for (float[] v : vectors) {
+      serializer.serialize(v, out);
+    }
+  }
+
+  private static List<float[]> readVectors(DataInputView in) throws IOException {
+    FloatArraySerializer serializer = new FloatArraySerializer();
+    int n = in.readInt();
+    List<float[]> vectors = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      vectors.add(serializer.deserialize(in));
+    }
+    return vectors;
+  }
+
+  /** The vectors of raw state, or of the managed lists of a checkpoint from before it. */
+  private void restoreVectors(StateInitializationContext context, List<float[]> sample)
+      throws Exception {
+    boolean raw = false;
+    for (StatePartitionStreamProvider partition : context.getRawOperatorStateInputs()) {
+      try (InputStream stream = partition.getStream()) {
+        DataInputViewStreamWrapper in = new DataInputViewStreamWrapper(stream);
+        int version = in.readInt();
+        if (version != RAW_STATE_VERSION) {
+          throw new IOException("unknown codebook trainer state layout " + version);
+        }
+        reservoir.addAll(readVectors(in));
+        readVectors(in).forEach(recent::addLast);
+        sample.addAll(readVectors(in));
+        raw = true;
+      }
+    }
+    if (!raw) {
+      reservoirState.get().forEach(reservoir::add);
+      recentState.get().forEach(recent::addLast);
+      inFlightSampleState.get().forEach(sample::add);
+    }
+    reservoirState.clear();
+    recentState.clear();
+    inFlightSampleState.clear();
   }
 
   @Override
@@ -709,8 +777,8 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
       newestVersion = publishedVersions.highest();
       return;
     }
-    reservoirState.get().forEach(reservoir::add);
-    recentState.get().forEach(recent::addLast);
+    List<float[]> sample = new ArrayList<>();
+    restoreVectors(context, sample);
     activeState.get().forEach(e -> activeEntry = e);
     List<Long> counters = new ArrayList<>();
     countersState.get().forEach(counters::add);
@@ -737,8 +805,6 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
     List<String> pending = new ArrayList<>();
     inFlightState.get().forEach(pending::add);
     if (pending.size() == 2) {
-      List<float[]> sample = new ArrayList<>();
-      inFlightSampleState.get().forEach(sample::add);
       inFlight =
           new InFlight(
               Long.parseLong(pending.get(0)), Trigger.valueOf(pending.get(1)), sample, null, 0);

@@ -85,8 +85,8 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
             "embedding has " + values.size() + " values, " + embeddingModel + " has " + dimension);
         return;
       }
-      embedding = new float[dimension];
-      int bad = copyFinite(values, embedding);
+      embedding = unboxed(values);
+      int bad = firstNonFinite(embedding);
       if (bad >= 0) {
         reject(
             ctx,
@@ -105,8 +105,9 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
         return;
       }
     }
-    String text = ItemText.compose(event);
-    if (embedding == null && text.isBlank()) {
+    // A precomputed embedding is used as is: its item's text is never composed.
+    String text = embedding == null ? ItemText.compose(event) : null;
+    if (text != null && text.isBlank()) {
       String why =
           event.getEmbedding() == null
               ? "no title, description, brand or categories, and no embedding"
@@ -134,30 +135,28 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
     out.collect(update);
   }
 
-  /**
-   * Copies {@code values} into {@code out}, unboxed where the decoder allows (AvroBytes gives a
-   * {@link FloatList}). A method of its own, small and hot, so that the JIT compiles it early: it
-   * runs over every value of every item.
-   *
-   * @return the index of the first null or non-finite value, or -1
-   */
-  static int copyFinite(List<Float> values, float[] out) {
-    if (values instanceof FloatList unboxed) {
-      for (int i = 0; i < out.length; i++) {
-        float v = unboxed.getFloat(i);
-        if (!Float.isFinite(v)) {
-          return i;
-        }
-        out[i] = v;
-      }
-      return -1;
+  /** The values as an array: the decoder's own where it gave a {@link FloatList}. */
+  private static float[] unboxed(List<Float> values) {
+    if (values instanceof FloatList floats) {
+      return floats.toFloatArray();
     }
+    float[] out = new float[values.size()];
     for (int i = 0; i < out.length; i++) {
       Float v = values.get(i);
-      if (v == null || !Float.isFinite(v)) {
+      out[i] = v == null ? Float.NaN : v;
+    }
+    return out;
+  }
+
+  /**
+   * The index of the first non-finite value, or -1. A method of its own, small and hot, so that the
+   * JIT compiles it early: it runs over every value of every item.
+   */
+  static int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
         return i;
       }
-      out[i] = v;
     }
     return -1;
   }

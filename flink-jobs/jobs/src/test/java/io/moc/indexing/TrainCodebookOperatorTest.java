@@ -9,8 +9,15 @@ import io.moc.codebook.CodebookCodec;
 import io.moc.common.Harnesses;
 import io.moc.common.PublishedVersions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +124,85 @@ class TrainCodebookOperatorTest {
     harness = open(() -> -1, published);
     feed(10, 40);
     assertTrue(harness.extractOutputValues().isEmpty(), "version 1 is published once");
+  }
+
+  /** Writes the trainer's vectors as managed lists, as the trainer did before they went raw. */
+  private static final class ManagedVectorsTrainer extends AbstractStreamOperator<CodebookEntry>
+      implements TwoInputStreamOperator<EmbeddedItem, CodebookEntry, CodebookEntry> {
+    private final List<float[]> reservoir;
+    private final List<Long> counters;
+    private transient ListState<float[]> reservoirState;
+    private transient ListState<float[]> recentState;
+    private transient ListState<Long> countersState;
+
+    ManagedVectorsTrainer(List<float[]> reservoir, List<Long> counters) {
+      this.reservoir = reservoir;
+      this.counters = counters;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+      super.initializeState(context);
+      reservoirState =
+          context.getOperatorStateStore().getListState(TrainCodebookOperator.RESERVOIR);
+      recentState = context.getOperatorStateStore().getListState(TrainCodebookOperator.RECENT);
+      countersState = context.getOperatorStateStore().getListState(TrainCodebookOperator.COUNTERS);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+      super.snapshotState(context);
+      reservoirState.update(reservoir);
+      recentState.update(reservoir);
+      countersState.update(counters);
+    }
+
+    List<float[]> restoredReservoir() throws Exception {
+      List<float[]> restored = new ArrayList<>();
+      reservoirState.get().forEach(restored::add);
+      return restored;
+    }
+
+    @Override
+    public void processElement1(StreamRecord<EmbeddedItem> element) {}
+
+    @Override
+    public void processElement2(StreamRecord<CodebookEntry> element) {}
+  }
+
+  @Test
+  void shouldRestoreTheSampleOfACheckpointThatHeldItAsManagedListsAndThenEmptyThem()
+      throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 10);
+    CodebookEntry uninterrupted = harness.extractOutputValues().get(0);
+    harness.close();
+
+    List<float[]> sixItems = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      sixItems.add(vector(i));
+    }
+    // seen, newest version, trained at (items, ms), activated at, next training at.
+    var legacy = new ManagedVectorsTrainer(sixItems, List.of(6L, -1L, 0L, 0L, 0L, 10L));
+    var legacyHarness = new TwoInputStreamOperatorTestHarness<>(legacy);
+    Harnesses.started(legacyHarness, null, null);
+    OperatorSubtaskState before = legacyHarness.snapshot(1, 1);
+    legacyHarness.close();
+
+    harness = open(() -> -1, before);
+    feed(6, 10);
+    List<CodebookEntry> out = harness.extractOutputValues();
+    assertEquals(1, out.size());
+    assertEquals(10, out.get(0).trainedOn, "six restored items and four new ones");
+    assertEquals(uninterrupted.sha256, out.get(0).sha256, "the same codebook as without a restore");
+    OperatorSubtaskState after = harness.snapshot(2, 2);
+    harness.close();
+
+    var reader = new ManagedVectorsTrainer(List.of(), List.of());
+    var readerHarness = new TwoInputStreamOperatorTestHarness<>(reader);
+    Harnesses.started(readerHarness, null, after);
+    assertTrue(reader.restoredReservoir().isEmpty(), "the vectors are raw state now");
+    readerHarness.close();
   }
 
   @Test
