@@ -84,7 +84,8 @@ class OfflineComparisonITCase {
         CtrModelConfig.Backbone.DEEPFM,
         CtrModelConfig.Fusion.GATE,
         1e-3f,
-        false);
+        false,
+        100_000);
   }
 
   private ProducerRecord<byte[], byte[]> snapshot(long version, OnlineCtrTrainer trainer)

@@ -25,6 +25,8 @@ import java.io.Serializable;
  * @param learningRate Adam's learning rate
  * @param controlModel whether an ids-only control model trains beside the semantic one on the same
  *     examples, for the lift the codes give
+ * @param warmStartItems most items whose codes are kept per codebook version for warm-starting a
+ *     newer version's model
  */
 public record OnlineModelSettings(
     String modelStore,
@@ -47,7 +49,8 @@ public record OnlineModelSettings(
     CtrModelConfig.Backbone backbone,
     CtrModelConfig.Fusion fusion,
     float learningRate,
-    boolean controlModel)
+    boolean controlModel,
+    int warmStartItems)
     implements Serializable {
 
   /** The codebook version the control's contract names: it never reads codes of any. */
@@ -114,6 +117,11 @@ public record OnlineModelSettings(
         });
   }
 
+  /** These settings keeping the codes of at most {@code items} items per codebook version. */
+  public OnlineModelSettings withWarmStartItems(int items) {
+    return edit(d -> d.warmStartItems = items);
+  }
+
   /** These settings with a full snapshot every {@code n} publications, deltas between. */
   public OnlineModelSettings withFullSnapshotEvery(int n) {
     return edit(d -> d.fullSnapshotEvery = n);
@@ -149,7 +157,8 @@ public record OnlineModelSettings(
         d.backbone,
         d.fusion,
         d.learningRate,
-        d.controlModel);
+        d.controlModel,
+        d.warmStartItems);
   }
 
   /** The components, editable: what the {@code with} methods change before the copy is made. */
@@ -175,6 +184,7 @@ public record OnlineModelSettings(
     CtrModelConfig.Fusion fusion;
     float learningRate;
     boolean controlModel;
+    int warmStartItems;
 
     Draft(OnlineModelSettings s) {
       modelStore = s.modelStore;
@@ -198,6 +208,7 @@ public record OnlineModelSettings(
       fusion = s.fusion;
       learningRate = s.learningRate;
       controlModel = s.controlModel;
+      warmStartItems = s.warmStartItems;
     }
   }
 }

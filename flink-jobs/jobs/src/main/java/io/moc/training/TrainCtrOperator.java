@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,15 +36,16 @@ import org.slf4j.LoggerFactory;
  * Trains the CTR model online on joined examples and publishes versioned snapshots. Runs with
  * parallelism 1: one model, trained on every example in arrival order.
  *
- * <p>Input 1 is the joined examples; input 2 the item codes, from which it keeps every item's codes
- * of the codebook versions it trains for. A model only ever reads codes of its own codebook
- * version. When examples of a newer version arrive, a second model for that version is started,
- * warm-started from the current one through the items' old → new codes, and trained on them; it
- * replaces the current model once it has seen {@code promoteAfter} examples and its prequential AUC
- * is at least the current model's (or, since the current model gets no more examples of its
- * version, after three times as many regardless). Examples of older versions than the current
- * model's (in flight when it was replaced), and examples whose codes do not fit the model, go to
- * the dead letters with the reason.
+ * <p>Input 1 is the joined examples; input 2 the item codes, from which it keeps a bounded sample
+ * ({@code moc.training.warm-start-items}, the same items under every version) of the codes of the
+ * codebook versions it trains for. A model only ever reads codes of its own codebook version. When
+ * examples of a newer version arrive, a second model for that version is started, warm-started from
+ * the current one through the items' old → new codes, and trained on them; it replaces the current
+ * model once it has seen {@code promoteAfter} examples and its prequential AUC is at least the
+ * current model's (or, since the current model gets no more examples of its version, after three
+ * times as many regardless). Examples of older versions than the current model's (in flight when it
+ * was replaced), and examples whose codes do not fit the model, go to the dead letters with the
+ * reason.
  *
  * <p>Every publish interval the current model, if it trained since, is written to the model store
  * and a {@link ModelSnapshotEntry} is emitted: every {@code moc.training.full-snapshot-every}-th a
@@ -99,8 +99,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient OnlineCtrTrainer candidate;
   // The ids-only control, when the option is on.
   private transient OnlineCtrTrainer control;
-  // Item codes by codebook version, for the versions of current and candidate (and newer).
-  private transient Map<Long, Map<String, int[]>> codes;
+  // A bounded sample of item codes by codebook version, for warm-starting newer versions' models.
+  private transient WarmStartCodes codes;
   private transient long nextModelVersion;
   private transient long trainedAtLastPublish;
   private transient long lastRetrain;
@@ -141,7 +141,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     codesState = context.getOperatorStateStore().getListState(CODES);
     countersState = context.getOperatorStateStore().getListState(COUNTERS);
     controlState = context.getOperatorStateStore().getListState(CONTROL);
-    codes = new HashMap<>();
+    codes = new WarmStartCodes(settings.warmStartItems());
     lastPublishedVersion = -1;
     if (settings.controlModel()) {
       byte[] restored = null;
@@ -167,7 +167,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     current = trainers.isEmpty() ? null : trainers.get(0);
     candidate = trainers.size() > 1 ? trainers.get(1) : null;
     for (ItemCodesUpdate u : codesState.get()) {
-      codes.computeIfAbsent(u.codebookVersion, v -> new HashMap<>()).put(u.itemId, u.codes);
+      codes.put(u.codebookVersion, u.itemId, u.codes);
     }
     List<Long> counters = new ArrayList<>();
     countersState.get().forEach(counters::add);
@@ -238,20 +238,20 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   public void processElement2(StreamRecord<ItemCodesUpdate> record) {
     ItemCodesUpdate u = record.getValue();
     if (u.deleted) {
-      codes.values().forEach(byVersion -> byVersion.remove(u.itemId));
+      codes.remove(u.itemId);
       return;
     }
     if (current != null && u.codebookVersion < current.codebookVersion()) {
       return;
     }
-    codes.computeIfAbsent(u.codebookVersion, v -> new HashMap<>()).put(u.itemId, u.codes);
+    codes.put(u.codebookVersion, u.itemId, u.codes);
   }
 
   @Override
   public void processElement1(StreamRecord<TrainingExample> record) throws Exception {
     TrainingExample e = record.getValue();
     // The join's examples carry codes too: they count as the item's codes of that version.
-    codes.computeIfAbsent(e.codebookVersion, v -> new HashMap<>()).put(e.itemId, e.codes);
+    codes.put(e.codebookVersion, e.itemId, e.codes);
     if (current == null) {
       current = newTrainer(e);
     }
@@ -328,8 +328,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return;
     }
     current.flush();
-    Map<String, int[]> oldCodes = codes.getOrDefault(current.codebookVersion(), Map.of());
-    Map<String, int[]> newCodes = codes.getOrDefault(version, Map.of());
+    Map<String, int[]> oldCodes = codes.of(current.codebookVersion());
+    Map<String, int[]> newCodes = codes.of(version);
     LOG.info(
         "Codebook version {} arrived: warm-starting a model from version {} through {} items'"
             + " codes",
@@ -357,7 +357,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       current = candidate;
       candidate = null;
       trainedAtLastPublish = -1;
-      codes.keySet().removeIf(v -> v <= retired);
+      codes.removeUpTo(retired);
     }
   }
 
@@ -532,15 +532,14 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     }
     trainersState.update(trainers);
     List<ItemCodesUpdate> held = new ArrayList<>();
-    for (Map.Entry<Long, Map<String, int[]>> byVersion : codes.entrySet()) {
-      for (Map.Entry<String, int[]> item : byVersion.getValue().entrySet()) {
-        ItemCodesUpdate u = new ItemCodesUpdate();
-        u.itemId = item.getKey();
-        u.codebookVersion = byVersion.getKey();
-        u.codes = item.getValue();
-        held.add(u);
-      }
-    }
+    codes.forEach(
+        (version, itemId, itemCodes) -> {
+          ItemCodesUpdate u = new ItemCodesUpdate();
+          u.itemId = itemId;
+          u.codebookVersion = version;
+          u.codes = itemCodes;
+          held.add(u);
+        });
     codesState.update(held);
     countersState.update(
         List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));

@@ -191,6 +191,17 @@ public final class TrainingOptions {
                   + " semantic model's lift over it, appear as metrics and in every ModelSnapshot."
                   + " Costs about as much training again.");
 
+  public static final ConfigOption<Integer> WARM_START_ITEMS =
+      ConfigOptions.key("moc.training.warm-start-items")
+          .intType()
+          .defaultValue(100_000)
+          .withDescription(
+              "Most items whose codes the CTR trainer keeps per codebook version, to warm-start the"
+                  + " model of a newer version through the items' old and new codes: the items whose"
+                  + " ids hash lowest, the same under every version. Bounds the trainer's state"
+                  + " (about 60 bytes per item and version) whatever the catalog's size; a few"
+                  + " hundred items per code are enough for the warm start.");
+
   public static final ConfigOption<Long> SEED =
       ConfigOptions.key("moc.training.seed")
           .longType()
@@ -236,7 +247,8 @@ public final class TrainingOptions {
             config.get(BACKBONE),
             config.get(FUSION),
             inRange(config, LEARNING_RATE, Double.MIN_VALUE, 1.0).floatValue(),
-            config.get(CONTROL_MODEL)),
+            config.get(CONTROL_MODEL),
+            atLeast(config, WARM_START_ITEMS, 1)),
         InputOptions.read(config));
   }
 }

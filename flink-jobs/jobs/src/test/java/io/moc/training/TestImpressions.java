@@ -55,7 +55,8 @@ final class TestImpressions {
         CtrModelConfig.Backbone.DEEPFM,
         CtrModelConfig.Fusion.GATE,
         1e-3f,
-        false);
+        false,
+        100_000);
   }
 
   static ImpressionEvent.Builder event(String impressionId, String userId, String itemId) {
