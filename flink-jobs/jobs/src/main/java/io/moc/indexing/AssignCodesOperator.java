@@ -5,6 +5,10 @@ import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
+import io.moc.common.RawRecord;
+import io.moc.embed.TextEmbedder;
+import io.moc.embed.TextEmbedderFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -53,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * the keys lazily in short chunks, each one a mailbox action, so records and barriers are processed
  * between chunks. A restore in the middle of a pass starts the pass again (codes are upserts on a
  * compacted topic, so an item coded twice with the same version is harmless).
+ *
+ * <p>Given a re-embedder ({@code moc.codebook.hold-embeddings: false}), an item with a text keeps
+ * the text and its last codes instead of its embedding once it is coded; a re-coding pass embeds
+ * those texts again, in batches, with this operator's own instance of the model, and an unchanged
+ * update re-sends the held codes.
  */
 public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     implements TwoInputStreamOperator<EmbeddedItem, CodebookEntry, CodedItem> {
@@ -81,6 +90,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private final int chunkItems;
   private final long chunkNanos;
   private final int recodeThreads;
+  private final TextEmbedderFactory reembedder;
 
   private transient ValueState<HeldItem> item;
   private transient BroadcastState<Long, CodebookEntry> versions;
@@ -108,6 +118,9 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private transient float[][] batchEmbeddings;
   // Workers for re-coding batches besides the task thread; null with one thread.
   private transient ExecutorService recodeWorkers;
+  // The model that re-embeds held texts; null while embeddings are held.
+  private transient TextEmbedder embedder;
+  private transient Counter reembedded;
 
   /**
    * @param chunkItems most items re-coded in one mailbox action
@@ -115,8 +128,11 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
    *     barriers
    * @param recodeThreads threads that assign a re-coding pass's batches: the task thread and {@code
    *     recodeThreads - 1} workers of this subtask
+   * @param reembedder the text model, to hold texts instead of embeddings and re-embed them on a
+   *     new version; null to hold embeddings
    */
-  public AssignCodesOperator(int chunkItems, long chunkMillis, int recodeThreads) {
+  public AssignCodesOperator(
+      int chunkItems, long chunkMillis, int recodeThreads, TextEmbedderFactory reembedder) {
     if (chunkItems < 1 || chunkMillis < 1) {
       throw new IllegalArgumentException("re-coding chunks need at least one item and one ms");
     }
@@ -126,6 +142,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     this.chunkItems = chunkItems;
     this.chunkNanos = chunkMillis * 1_000_000L;
     this.recodeThreads = recodeThreads;
+    this.reembedder = reembedder;
   }
 
   @Override
@@ -157,6 +174,9 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
                 return t;
               });
     }
+    if (reembedder != null) {
+      embedder = reembedder.open();
+    }
     activeVersion = -1;
     passVersion = -1;
     activeQuality = Map.of();
@@ -171,6 +191,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
             "latencyFromEmbedMs",
             new DescriptiveStatisticsHistogram(EmbedTextOperator.LATENCY_WINDOW));
     recoded = metrics.counter("itemsRecoded");
+    reembedded = metrics.counter("itemsReembedded");
     metrics.meter("itemsRecodedPerSecond", new MeterView(recoded));
     metrics.gauge("updatesHeldForCodebook", () -> waiting);
     metrics.gauge("activeCodebookVersion", () -> activeVersion);
@@ -208,6 +229,7 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     HeldItem held;
     if (e.embedding != null) {
       held = new HeldItem(e.embedding, e.eventTime);
+      held.text = embedder != null ? e.text : null;
     } else {
       held = item.value();
       if (held == null) {
@@ -223,16 +245,23 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
       }
       held.eventTime = e.eventTime;
     }
-    item.update(held);
     Codebook codebook = active();
     if (codebook == null) {
+      item.update(held);
       if (e.embedding != null) {
         waiting++;
       }
       return;
     }
+    Assignment assignment = assignHeld(e.itemId, held, codebook);
+    if (assignment == null) {
+      // Its text failed to embed again (dead-lettered): the held state stays as it was.
+      item.update(held);
+      return;
+    }
+    item.update(afterCoding(held, activeVersion, assignment));
     coded.inc();
-    CodedItem codes = code(e.itemId, held, activeVersion, codebook);
+    CodedItem codes = coded(e.itemId, held, activeVersion, assignment);
     if (e.appendTime > 0) {
       // From the item's append to items (broker time) to its codes leaving this operator: what a
       // consumer waits, less the sink's linger.
@@ -316,19 +345,32 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
         n++;
         setCurrentKey(key);
         HeldItem held = item.value();
-        if (held != null) {
-          batchKeys[count] = key;
-          batchItems[count] = held;
-          batchEmbeddings[count] = held.embedding;
-          count++;
+        if (held == null) {
+          continue;
         }
+        if (held.embedding == null && held.codes != null && held.codesVersion == passVersion) {
+          // Coded with this version since the pass began: nothing to embed again.
+          recoded.inc();
+          coded.inc();
+          output.collect(new StreamRecord<>(coded(key, held, passVersion, heldCodes(held))));
+          continue;
+        }
+        batchKeys[count] = key;
+        batchItems[count] = held;
+        batchEmbeddings[count] = held.embedding;
+        count++;
       }
+      count = reembedMissing(count);
       Assignment[] assignments = assign(codebook, count);
       for (int i = 0; i < count; i++) {
         recoded.inc();
         coded.inc();
         output.collect(
             new StreamRecord<>(coded(batchKeys[i], batchItems[i], passVersion, assignments[i])));
+        if (embedder != null && batchItems[i].text != null) {
+          setCurrentKey(batchKeys[i]);
+          item.update(afterCoding(batchItems[i], passVersion, assignments[i]));
+        }
         batchItems[i] = null;
         batchEmbeddings[i] = null;
       }
@@ -375,6 +417,120 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     return out;
   }
 
+  /**
+   * Embeds the held texts of the first {@code count} batch entries that hold no embedding, in one
+   * model call; entries whose text fails are dead-lettered and taken out of the batch.
+   *
+   * @return the entries left
+   */
+  private int reembedMissing(int count) {
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (batchEmbeddings[i] == null) {
+        missing.add(i);
+      }
+    }
+    if (missing.isEmpty()) {
+      return count;
+    }
+    List<String> texts = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    for (int i : missing) {
+      texts.add(batchItems[i].text);
+      keys.add(batchKeys[i]);
+    }
+    float[][] vectors = reembed(texts, keys);
+    for (int j = 0; j < missing.size(); j++) {
+      batchEmbeddings[missing.get(j)] = vectors[j];
+    }
+    int kept = 0;
+    for (int i = 0; i < count; i++) {
+      if (batchEmbeddings[i] != null) {
+        batchKeys[kept] = batchKeys[i];
+        batchItems[kept] = batchItems[i];
+        batchEmbeddings[kept] = batchEmbeddings[i];
+        kept++;
+      }
+    }
+    for (int i = kept; i < count; i++) {
+      batchItems[i] = null;
+      batchEmbeddings[i] = null;
+    }
+    return kept;
+  }
+
+  /**
+   * One model call for {@code texts}; if it fails, each text alone, so that one bad text fails only
+   * itself (dead-lettered, its entry null). If every text fails alone too, the model is broken, not
+   * the input: the job must restart rather than dead-letter the catalog.
+   */
+  private float[][] reembed(List<String> texts, List<String> keys) {
+    try {
+      float[][] vectors = embedder.embed(texts);
+      reembedded.inc(texts.size());
+      return vectors;
+    } catch (RuntimeException batchFailure) {
+      LOG.warn("Re-embedding {} texts failed; embedding one by one", texts.size(), batchFailure);
+    }
+    float[][] vectors = new float[texts.size()][];
+    RuntimeException last = null;
+    int failed = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        vectors[i] = embedder.embed(List.of(texts.get(i)))[0];
+        reembedded.inc();
+      } catch (RuntimeException e) {
+        last = e;
+        failed++;
+        RawRecord raw =
+            new RawRecord(
+                "",
+                -1,
+                -1,
+                System.currentTimeMillis(),
+                keys.get(i).getBytes(StandardCharsets.UTF_8),
+                null);
+        output.collect(
+            DeadLetters.TAG,
+            new StreamRecord<>(
+                deadLetters.reject(
+                    raw, DeadLetterReason.EMBEDDING_FAILED, "re-embedding the held text: " + e)));
+      }
+    }
+    if (texts.size() > 1 && failed == texts.size()) {
+      throw new IllegalStateException(
+          "the embedding model failed on all " + texts.size() + " held texts", last);
+    }
+    return vectors;
+  }
+
+  /** The codes of a held item under the active version: from its embedding, held codes or text. */
+  private Assignment assignHeld(String itemId, HeldItem held, Codebook codebook) {
+    if (held.embedding != null) {
+      return codebook.assign(held.embedding);
+    }
+    if (held.codes != null && held.codesVersion == activeVersion) {
+      return heldCodes(held);
+    }
+    float[] vector = reembed(List.of(held.text), List.of(itemId))[0];
+    return vector == null ? null : codebook.assign(vector);
+  }
+
+  private static Assignment heldCodes(HeldItem held) {
+    return new Assignment(held.codes, held.quantizationError);
+  }
+
+  /** What to hold once {@code held} is coded: its text and codes instead of its embedding. */
+  private HeldItem afterCoding(HeldItem held, long version, Assignment assignment) {
+    if (embedder != null && held.text != null) {
+      held.embedding = null;
+      held.codes = assignment.codes();
+      held.codesVersion = version;
+      held.quantizationError = assignment.error();
+    }
+    return held;
+  }
+
   private void endPass() {
     if (passKeys != null) {
       passKeys.close();
@@ -418,6 +574,9 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     if (recodeWorkers != null) {
       recodeWorkers.shutdownNow();
     }
+    if (embedder != null) {
+      embedder.close();
+    }
     if (decoded != null) {
       decoded.values().forEach(Codebook::close);
     }
@@ -448,10 +607,6 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
   private Codebook decode(CodebookEntry entry) {
     return decoded.computeIfAbsent(
         entry.version, v -> CodebookCodec.deserialize(entry.method, entry.artifact));
-  }
-
-  private static CodedItem code(String itemId, HeldItem held, long version, Codebook codebook) {
-    return coded(itemId, held, version, codebook.assign(held.embedding));
   }
 
   private static CodedItem coded(String itemId, HeldItem held, long version, Assignment a) {

@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>The buffer is never checkpointed: it is flushed before every checkpoint barrier, so no item is
  * lost or embedded twice across a restore. Records that need no model go through the same buffer so
  * that per-item order (an update, then its deletion) is kept.
+ *
+ * <p>With {@code forwardText} (embeddings dropped after coding) every item carries its text on, for
+ * code assignment to keep and re-embed on a new codebook version.
  */
 public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     implements OneInputStreamOperator<ItemUpdate, EmbeddedItem> {
@@ -55,6 +58,7 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
   private final int dimension;
   private final int maxBatchSize;
   private final long maxWaitMillis;
+  private final boolean forwardText;
 
   private transient TextEmbedder embedder;
   private transient ValueState<String> fingerprint;
@@ -76,12 +80,14 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
       String embeddingModel,
       int dimension,
       int maxBatchSize,
-      long maxWaitMillis) {
+      long maxWaitMillis,
+      boolean forwardText) {
     this.embedderFactory = embedderFactory;
     this.embeddingModel = embeddingModel;
     this.dimension = dimension;
     this.maxBatchSize = maxBatchSize;
     this.maxWaitMillis = maxWaitMillis;
+    this.forwardText = forwardText;
   }
 
   @Override
@@ -308,6 +314,9 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     item.emittedTime = System.currentTimeMillis();
     if (update.unchanged) {
       item.source = update.source;
+    }
+    if (forwardText) {
+      item.text = update.text;
     }
     output.collect(new StreamRecord<>(item));
   }

@@ -12,6 +12,12 @@ public class EmbeddedItem {
   @TypeInfo(FloatArrayTypeInfo.Factory.class)
   public float[] embedding;
 
+  /**
+   * The item's text, sent on only when embeddings are dropped ({@code moc.codebook.hold-embeddings:
+   * false}): what a new codebook version re-embeds.
+   */
+  public String text;
+
   public long eventTime;
   public long appendTime;
 

@@ -77,7 +77,8 @@ public final class IndexingJob {
                     settings.embeddingModel(),
                     settings.embeddingDimension(),
                     settings.embedBatchSize(),
-                    settings.embedMaxWaitMillis()))
+                    settings.embedMaxWaitMillis(),
+                    !settings.holdEmbeddings()))
             .uid("embed-text")
             .slotSharingGroup(settings.embedSlotSharingGroup());
     if (settings.embedParallelism() > 0) {
@@ -107,7 +108,9 @@ public final class IndexingJob {
                 new AssignCodesOperator(
                     settings.lifecycle().recodeChunkItems(),
                     settings.lifecycle().recodeChunkMillis(),
-                    settings.recodeThreads()))
+                    settings.recodeThreads(),
+                    // Without held embeddings a new version re-embeds the texts here.
+                    settings.holdEmbeddings() ? null : embedder))
             .uid("assign-codes")
             .name("Assign codes");
 

@@ -252,6 +252,17 @@ public final class IndexingOptions {
                   + " CPU budget may allow more than its one thread. Records and state stay on"
                   + " the task thread.");
 
+  public static final ConfigOption<Boolean> HOLD_EMBEDDINGS =
+      ConfigOptions.key("moc.codebook.hold-embeddings")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Whether Assign codes keeps each item's embedding (4 bytes per dimension) so that a"
+                  + " new codebook version re-codes it at assignment speed. false keeps the item's"
+                  + " text and last codes instead, and a new version re-embeds the text with the"
+                  + " configured model on Assign codes' own CPU, at embedding speed; items without"
+                  + " a text keep their embedding.");
+
   /** Most codebooks per item: M codes travel on every {@code item-codes} record. */
   static final int MAX_CODEBOOKS = 64;
 
@@ -330,6 +341,7 @@ public final class IndexingOptions {
                 atLeast(config, BOOTSTRAP_REPLACE_AFTER, 0),
                 config.get(TRAIN_IN_BACKGROUND)))
         .recodeThreads(inRange(config, RECODE_THREADS, 1, 64))
+        .holdEmbeddings(config.get(HOLD_EMBEDDINGS))
         .input(InputOptions.read(config))
         .build();
   }

@@ -36,6 +36,7 @@ public record IndexingSettings(
     String codebookMethod,
     CodebookLifecycle lifecycle,
     int recodeThreads,
+    boolean holdEmbeddings,
     InputSettings input)
     implements Serializable {
 
@@ -102,6 +103,7 @@ public record IndexingSettings(
     private String codebookMethod;
     private CodebookLifecycle lifecycle;
     private int recodeThreads = 1;
+    private boolean holdEmbeddings = true;
     private InputSettings input;
 
     private Builder() {}
@@ -231,6 +233,11 @@ public record IndexingSettings(
       return this;
     }
 
+    public Builder holdEmbeddings(boolean value) {
+      holdEmbeddings = value;
+      return this;
+    }
+
     public Builder input(InputSettings value) {
       input = value;
       return this;
@@ -263,6 +270,7 @@ public record IndexingSettings(
           codebookMethod,
           lifecycle,
           recodeThreads,
+          holdEmbeddings,
           input);
     }
   }

@@ -32,6 +32,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
   private final String embeddingModel;
   private final int dimension;
   private final int maxTokens;
+  private final boolean holdEmbeddings;
 
   private transient Counter itemsIn;
   private transient DeadLetters deadLetters;
@@ -40,6 +41,7 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
     this.embeddingModel = settings.embeddingModel();
     this.dimension = settings.embeddingDimension();
     this.maxTokens = settings.embedMaxTokens();
+    this.holdEmbeddings = settings.holdEmbeddings();
   }
 
   @Override
@@ -105,9 +107,10 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
         return;
       }
     }
-    // A precomputed embedding is used as is: its item's text is never composed.
-    String text = embedding == null ? ItemText.compose(event) : null;
-    if (text != null && text.isBlank()) {
+    // A precomputed embedding is used as is: its item's text is composed only when embeddings are
+    // dropped after coding, for a new codebook version to re-embed it.
+    String text = embedding == null || !holdEmbeddings ? ItemText.compose(event) : null;
+    if (embedding == null && text.isBlank()) {
       String why =
           event.getEmbedding() == null
               ? "no title, description, brand or categories, and no embedding"
@@ -126,6 +129,9 @@ public class ValidateItemFunction extends ProcessFunction<RawRecord, ItemUpdate>
       // Travels with its update, so nothing downstream compares it with what was held or can fail
       // on it: no fingerprint and no copy of the record (a backfill pushes millions of these).
       update.embedding = embedding;
+      if (!holdEmbeddings && !text.isBlank()) {
+        update.text = text;
+      }
     } else {
       update.source = raw;
       update.text = text;

@@ -106,12 +106,17 @@ class FloatArraySerializerTest {
 
   @Test
   void shouldRestoreHeldItemsThatThePojoSerializerWroteWithFlinksFloatArrays() throws IOException {
+    // The current fields, the embedding serialized by Flink's own float[] serializer.
     TypeSerializer<HeldItem> before =
         Types.POJO(
                 HeldItem.class,
                 Map.of(
                     "embedding", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO,
-                    "eventTime", Types.LONG))
+                    "eventTime", Types.LONG,
+                    "text", Types.STRING,
+                    "codes", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO,
+                    "codesVersion", Types.LONG,
+                    "quantizationError", Types.FLOAT))
             .createSerializer(new SerializerConfigImpl());
     TypeSerializer<HeldItem> now =
         TypeInformation.of(HeldItem.class).createSerializer(new SerializerConfigImpl());

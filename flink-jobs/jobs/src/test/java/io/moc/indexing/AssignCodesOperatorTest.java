@@ -14,16 +14,20 @@ import io.moc.codebook.CodebookCodec;
 import io.moc.common.DeadLetters;
 import io.moc.common.Harnesses;
 import io.moc.common.RawRecord;
+import io.moc.embed.TextEmbedder;
 import io.moc.util.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.AbstractKeyedStateBackend;
 import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +56,7 @@ class AssignCodesOperatorTest {
       harness(OperatorSubtaskState restoreFrom, StateBackend backend) throws Exception {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<String, EmbeddedItem, CodebookEntry, CodedItem>(
-            new AssignCodesOperator(4, 1000, 1), e -> e.itemId, null, Types.STRING, 1, 1, 0);
+            new AssignCodesOperator(4, 1000, 1, null), e -> e.itemId, null, Types.STRING, 1, 1, 0);
     return Harnesses.started(h, backend, restoreFrom);
   }
 
@@ -90,6 +94,164 @@ class AssignCodesOperatorTest {
         .numKeyValueStateEntries();
   }
 
+  /** A text model of {@link TestItems#DIM} dimensions: {@link TestItems#vector} of the text. */
+  private static final class TextVectors implements TextEmbedder {
+    static final AtomicInteger EMBEDDED = new AtomicInteger();
+
+    static float[] of(String text) {
+      return vector(text.hashCode());
+    }
+
+    @Override
+    public String modelName() {
+      return TestItems.MODEL;
+    }
+
+    @Override
+    public int dimension() {
+      return TestItems.DIM;
+    }
+
+    @Override
+    public float[][] embed(List<String> texts) {
+      if (texts.stream().anyMatch(t -> t.contains("unembeddable"))) {
+        throw new IllegalArgumentException("cannot embed");
+      }
+      EMBEDDED.addAndGet(texts.size());
+      return texts.stream().map(TextVectors::of).toArray(float[][]::new);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * A harness whose operator holds texts, not embeddings, and re-embeds with {@link TextVectors}.
+   */
+  private static KeyedTwoInputStreamOperatorTestHarness<
+          String, EmbeddedItem, CodebookEntry, CodedItem>
+      droppingEmbeddings(OperatorSubtaskState restoreFrom) throws Exception {
+    var h =
+        new KeyedTwoInputStreamOperatorTestHarness<String, EmbeddedItem, CodebookEntry, CodedItem>(
+            new AssignCodesOperator(4, 1000, 1, TextVectors::new),
+            e -> e.itemId,
+            null,
+            Types.STRING,
+            1,
+            1,
+            0);
+    return Harnesses.started(h, null, restoreFrom);
+  }
+
+  private static EmbeddedItem withText(String id, String text, long eventTime) {
+    EmbeddedItem e = embedded(id, TextVectors.of(text), eventTime);
+    e.text = text;
+    return e;
+  }
+
+  private HeldItem held(String itemId) throws Exception {
+    AbstractStreamOperator<?> operator = (AbstractStreamOperator<?>) harness.getOperator();
+    operator.setCurrentKey(itemId);
+    return operator
+        .getPartitionedState(
+            VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, AssignCodesOperator.ITEM)
+        .value();
+  }
+
+  @Test
+  void shouldHoldTheTextAndCodesInsteadOfTheEmbeddingWhenEmbeddingsAreDropped() throws Exception {
+    harness.close();
+    harness = droppingEmbeddings(null);
+    CodebookEntry v1 = codebookVersion(1, 1);
+    broadcast(v1);
+    finishRecoding();
+
+    item(withText("a", "rose face serum", 5));
+    item(embedded("b", vector(3), 6));
+
+    List<CodedItem> out = harness.extractOutputValues();
+    assertArrayEquals(expectedCodes(v1, TextVectors.of("rose face serum")), out.get(0).codes);
+    HeldItem a = held("a");
+    assertEquals(null, a.embedding, "the embedding is dropped");
+    assertEquals("rose face serum", a.text);
+    assertArrayEquals(out.get(0).codes, a.codes);
+    assertEquals(1, a.codesVersion);
+    HeldItem b = held("b");
+    assertArrayEquals(vector(3), b.embedding, "without a text the embedding is all there is");
+  }
+
+  @Test
+  void shouldReembedDroppedItemsOnANewVersionToTheCodesOfHeldEmbeddings() throws Exception {
+    harness.close();
+    harness = droppingEmbeddings(null);
+    broadcast(codebookVersion(1, 1));
+    finishRecoding();
+    for (int i = 0; i < 10; i++) {
+      item(withText("item-" + i, "text of item " + i, i));
+    }
+    item(embedded("precomputed", vector(77), 77));
+    int before = harness.extractOutputValues().size();
+    int embeddedBefore = TextVectors.EMBEDDED.get();
+
+    CodebookEntry v2 = codebookVersion(2, 99);
+    broadcast(v2);
+    finishRecoding();
+
+    List<CodedItem> recoded = harness.extractOutputValues().subList(before, before + 11);
+    assertEquals(11, recoded.stream().map(c -> c.itemId).distinct().count());
+    for (CodedItem c : recoded) {
+      assertEquals(2, c.codebookVersion);
+      float[] embedding =
+          c.itemId.equals("precomputed")
+              ? vector(77)
+              : TextVectors.of("text of item " + c.itemId.substring(5));
+      assertArrayEquals(expectedCodes(v2, embedding), c.codes, c.itemId);
+    }
+    assertEquals(10, TextVectors.EMBEDDED.get() - embeddedBefore, "each text embedded again once");
+    assertEquals(2, held("item-3").codesVersion);
+    assertEquals(null, held("item-3").embedding);
+  }
+
+  @Test
+  void shouldResendTheHeldCodesOfAnUnchangedTextWithoutEmbeddingIt() throws Exception {
+    harness.close();
+    harness = droppingEmbeddings(null);
+    broadcast(codebookVersion(1, 1));
+    finishRecoding();
+    item(withText("a", "lip balm", 1));
+    int embeddedBefore = TextVectors.EMBEDDED.get();
+
+    EmbeddedItem unchanged = embedded("a", null, 2);
+    item(unchanged);
+
+    List<CodedItem> out = harness.extractOutputValues();
+    assertEquals(2, out.size());
+    assertArrayEquals(out.get(0).codes, out.get(1).codes);
+    assertEquals(2, out.get(1).itemEventTime);
+    assertEquals(embeddedBefore, TextVectors.EMBEDDED.get(), "no model call");
+  }
+
+  @Test
+  void shouldDeadLetterAHeldTextThatNoLongerEmbedsAndRecodeTheRest() throws Exception {
+    harness.close();
+    harness = droppingEmbeddings(null);
+    broadcast(codebookVersion(1, 1));
+    finishRecoding();
+    item(withText("good", "hand cream", 1));
+    item(withText("bad", "unembeddable text", 2));
+    int before = harness.extractOutputValues().size();
+
+    broadcast(codebookVersion(2, 99));
+    finishRecoding();
+
+    List<CodedItem> recoded = harness.extractOutputValues().subList(before, before + 1);
+    assertEquals("good", recoded.get(0).itemId);
+    assertEquals(before + 1, harness.extractOutputValues().size());
+    var rejected = harness.getSideOutput(DeadLetters.TAG);
+    assertEquals(1, rejected.size());
+    assertEquals(1, held("bad").codesVersion, "the item keeps its last codes");
+  }
+
   @Test
   void shouldCodeItemsWithTheBroadcastVersion() throws Exception {
     CodebookEntry v1 = codebookVersion(1, 1);
@@ -113,7 +275,13 @@ class AssignCodesOperatorTest {
     harness =
         Harnesses.started(
             new KeyedTwoInputStreamOperatorTestHarness<>(
-                new AssignCodesOperator(4096, 1000, 3), e -> e.itemId, null, Types.STRING, 1, 1, 0),
+                new AssignCodesOperator(4096, 1000, 3, null),
+                e -> e.itemId,
+                null,
+                Types.STRING,
+                1,
+                1,
+                0),
             Harnesses.rocksDb(dir),
             null);
     broadcast(codebookVersion(1, 1));

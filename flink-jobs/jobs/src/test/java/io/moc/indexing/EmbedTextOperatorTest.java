@@ -64,10 +64,19 @@ class EmbedTextOperatorTest {
   }
 
   private void open(TextEmbedderFactory factory) throws Exception {
+    open(factory, false);
+  }
+
+  private void open(TextEmbedderFactory factory, boolean forwardText) throws Exception {
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new EmbedTextOperator(
-                factory, SentenceEmbedder.MODEL_NAME, SentenceEmbedder.DIMENSION, BATCH, WAIT_MS),
+                factory,
+                SentenceEmbedder.MODEL_NAME,
+                SentenceEmbedder.DIMENSION,
+                BATCH,
+                WAIT_MS,
+                forwardText),
             u -> u.itemId,
             Types.STRING);
     harness.setProcessingTime(0);
@@ -112,6 +121,20 @@ class EmbedTextOperatorTest {
     }
     assertEquals(11, out.get(0).eventTime);
     assertEquals(22, out.get(0).appendTime);
+  }
+
+  @Test
+  void shouldSendTheTextOnOnlyWhenEmbeddingsAreDroppedAfterCoding() throws Exception {
+    open(MINILM, true);
+    harness.processElement(text("a", "argan oil shampoo"), 0);
+    harness.setProcessingTime(WAIT_MS);
+    assertEquals("argan oil shampoo", harness.extractOutputValues().get(0).text);
+    harness.close();
+
+    open(MINILM, false);
+    harness.processElement(text("a", "argan oil shampoo"), 0);
+    harness.setProcessingTime(WAIT_MS);
+    assertNull(harness.extractOutputValues().get(0).text, "no text travels while it is not held");
   }
 
   @Test
@@ -246,7 +269,7 @@ class EmbedTextOperatorTest {
   void shouldRefuseAnEmbedderOfAnotherModelThanConfigured() throws Exception {
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new EmbedTextOperator(MINILM, "bge-small", 384, BATCH, WAIT_MS),
+            new EmbedTextOperator(MINILM, "bge-small", 384, BATCH, WAIT_MS, false),
             u -> u.itemId,
             Types.STRING);
     Exception e = assertThrows(Exception.class, harness::open);

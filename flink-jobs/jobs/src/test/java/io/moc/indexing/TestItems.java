@@ -28,6 +28,11 @@ final class TestItems {
   }
 
   static IndexingSettings settings(CodebookLifecycle lifecycle, String method) {
+    return builder(lifecycle, method).build();
+  }
+
+  /** The settings of {@link #settings(CodebookLifecycle, String)}, to change some of. */
+  static IndexingSettings.Builder builder(CodebookLifecycle lifecycle, String method) {
     return IndexingSettings.builder()
         .kafka(io.moc.kafka.KafkaConnection.plaintext("localhost:9092"))
         .itemsTopic("items")
@@ -52,8 +57,7 @@ final class TestItems {
         .seed(42)
         .codebookMethod(method)
         .lifecycle(lifecycle)
-        .input(io.moc.common.InputSettings.defaults())
-        .build();
+        .input(io.moc.common.InputSettings.defaults());
   }
 
   /** No schedule; drift measured every 10 items on the newest 20; re-coding in steps of 4. */

@@ -162,6 +162,36 @@ class ValidateItemFunctionTest {
   }
 
   @Test
+  void shouldCarryThePrecomputedItemsTextOnWhenEmbeddingsAreDropped() throws Exception {
+    harness.close();
+    harness =
+        ProcessFunctionTestHarnesses.forProcessFunction(
+            new ValidateItemFunction(
+                TestItems.builder(TestItems.lifecycle(), "projected-kmeans")
+                    .holdEmbeddings(false)
+                    .build()));
+    ItemEvent withText =
+        item("i1", "Rose face serum")
+            .setEmbedding(floats(TestItems.DIM, 0.5f))
+            .setEmbeddingModel(TestItems.MODEL)
+            .build();
+    ItemEvent withoutText =
+        item("i2", null)
+            .setEmbedding(floats(TestItems.DIM, 0.5f))
+            .setEmbeddingModel(TestItems.MODEL)
+            .build();
+    harness.processElement(raw(withText, 1), 0);
+    harness.processElement(raw(withoutText, 2), 0);
+
+    List<ItemUpdate> out = harness.extractOutputValues();
+    assertEquals(2, out.size(), "an embedding without text is still an item");
+    assertTrue(out.get(0).text.contains("Rose face serum"), out.get(0).text);
+    assertTrue(!out.get(0).needsEmbedding(), "the precomputed embedding is used");
+    assertNull(out.get(1).text);
+    assertTrue(DeadLetterOutput.of(harness).isEmpty());
+  }
+
+  @Test
   void shouldEmbedTheTextWhenTheEmbeddingIsFromAnotherModel() throws Exception {
     ItemEvent e =
         item("i1", "Lip balm")

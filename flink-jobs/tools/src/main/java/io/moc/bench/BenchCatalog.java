@@ -1,6 +1,7 @@
 package io.moc.bench;
 
 import io.moc.avro.AvroBytes;
+import io.moc.avro.ItemEvent;
 import io.moc.avro.SchemaHistory;
 import io.moc.indexing.IndexingSettings;
 import io.moc.kafka.KafkaConnection;
@@ -25,8 +26,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A synthetic catalog of items with precomputed embeddings, too large to hold in memory: published
- * one item at a time, and awaited on an output topic by item index in a bit set.
+ * A synthetic catalog of items with precomputed embeddings (and titles when embeddings are dropped
+ * after coding), too large to hold in memory: published one item at a time, and awaited on an
+ * output topic by item index in a bit set.
  */
 public final class BenchCatalog {
 
@@ -94,14 +96,26 @@ public final class BenchCatalog {
           new ProducerRecord<>(
               settings.itemsTopic(),
               id.getBytes(StandardCharsets.UTF_8),
-              AvroBytes.encode(
-                  BenchData.precomputedItem(
-                      id,
-                      BenchData.unitVector(random, settings.embeddingDimension()),
-                      settings.embeddingModel()))));
+              AvroBytes.encode(item(id, i, random, settings))));
     }
     producer.flush();
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  /**
+   * Item {@code i}: a precomputed embedding, and a title when embeddings are dropped after coding
+   * (what a new version then re-embeds, as long as a typical product title).
+   */
+  private static ItemEvent item(String id, int i, Random random, IndexingSettings settings) {
+    ItemEvent item =
+        BenchData.precomputedItem(
+            id,
+            BenchData.unitVector(random, settings.embeddingDimension()),
+            settings.embeddingModel());
+    if (!settings.holdEmbeddings()) {
+      item.setTitle("Bench item " + i + ": hydrating face serum with rose and vitamin C, 30 ml");
+    }
+    return item;
   }
 
   /** The broker append times of the first and the last record that completed the catalog. */
