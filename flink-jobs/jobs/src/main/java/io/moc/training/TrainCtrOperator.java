@@ -8,7 +8,12 @@ import io.moc.ctr.online.ModelDelta;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.util.Sha256;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +29,9 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.OperatorStateCheckpointOutputStream;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StatePartitionStreamProvider;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -68,6 +75,14 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     implements TwoInputStreamOperator<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry> {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainCtrOperator.class);
+
+  // The trainers' snapshots (tens of MB: parameters, Adam's moments, the replay window), the
+  // control's and the warm-start codes are raw operator state: managed operator state reaches the
+  // checkpoint stream a byte per call (Flink 2.2's CompressibleFSDataOutputStream has no bulk
+  // write). Raw state is written through a buffer on the task thread. The trainer runs with max
+  // parallelism 1, so its one partition always comes back whole. The managed lists TRAINERS, CODES
+  // and CONTROL are read only to restore a checkpoint from before, then emptied.
+  private static final int RAW_STATE_VERSION = 1;
 
   static final ListStateDescriptor<byte[]> TRAINERS =
       new ListStateDescriptor<>("trainers", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
@@ -143,15 +158,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     controlState = context.getOperatorStateStore().getListState(CONTROL);
     codes = new WarmStartCodes(settings.warmStartItems());
     lastPublishedVersion = -1;
+    Restored restored = restore(context);
     if (settings.controlModel()) {
-      byte[] restored = null;
-      for (byte[] bytes : controlState.get()) {
-        restored = bytes;
-      }
       // A control turned on in a running job starts fresh; one turned off is dropped.
       control =
-          restored != null
-              ? OnlineCtrTrainer.restore(restored)
+          restored.control() != null
+              ? OnlineCtrTrainer.restore(restored.control())
               : OnlineCtrTrainer.create(
                   settings.controlModelConfig(), settings.controlContract(), settings.trainer());
     }
@@ -160,13 +172,13 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return;
     }
     List<OnlineCtrTrainer> trainers = new ArrayList<>();
-    for (byte[] bytes : trainersState.get()) {
+    for (byte[] bytes : restored.trainers()) {
       trainers.add(OnlineCtrTrainer.restore(bytes));
     }
     trainers.sort((a, b) -> Long.compare(a.codebookVersion(), b.codebookVersion()));
     current = trainers.isEmpty() ? null : trainers.get(0);
     candidate = trainers.size() > 1 ? trainers.get(1) : null;
-    for (ItemCodesUpdate u : codesState.get()) {
+    for (ItemCodesUpdate u : restored.codes()) {
       codes.put(u.codebookVersion, u.itemId, u.codes);
     }
     List<Long> counters = new ArrayList<>();
@@ -181,6 +193,67 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
             ? counters.get(3)
             : trainers.stream().mapToLong(OnlineCtrTrainer::examplesSeen).sum();
     impressionsAtLastPublish = impressionsTrained;
+  }
+
+  /** What a checkpoint held besides the counters. */
+  private record Restored(List<byte[]> trainers, byte[] control, List<ItemCodesUpdate> codes) {}
+
+  /** The raw state, or the managed lists of a checkpoint from before it; the lists are emptied. */
+  private Restored restore(StateInitializationContext context) throws Exception {
+    List<byte[]> trainers = new ArrayList<>();
+    byte[] controlBytes = null;
+    List<ItemCodesUpdate> held = new ArrayList<>();
+    boolean raw = false;
+    for (StatePartitionStreamProvider partition : context.getRawOperatorStateInputs()) {
+      try (InputStream stream = partition.getStream()) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+        int version = in.readInt();
+        if (version != RAW_STATE_VERSION) {
+          throw new IOException("unknown CTR trainer state layout " + version);
+        }
+        for (int n = in.readInt(); n > 0; n--) {
+          trainers.add(readBytes(in));
+        }
+        if (in.readBoolean()) {
+          controlBytes = readBytes(in);
+        }
+        for (int n = in.readInt(); n > 0; n--) {
+          ItemCodesUpdate u = new ItemCodesUpdate();
+          u.itemId = new String(readBytes(in), StandardCharsets.UTF_8);
+          u.codebookVersion = in.readLong();
+          u.codes = new int[in.readInt()];
+          for (int i = 0; i < u.codes.length; i++) {
+            u.codes[i] = in.readInt();
+          }
+          held.add(u);
+        }
+        raw = true;
+      }
+    }
+    if (!raw) {
+      trainersState.get().forEach(trainers::add);
+      for (byte[] bytes : controlState.get()) {
+        controlBytes = bytes;
+      }
+      codesState.get().forEach(held::add);
+    }
+    trainersState.clear();
+    controlState.clear();
+    codesState.clear();
+    return new Restored(trainers, controlBytes, held);
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static byte[] readBytes(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0) {
+      throw new IOException("negative length " + length + " in the CTR trainer state");
+    }
+    return in.readNBytes(length);
   }
 
   @Override
@@ -530,7 +603,6 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     if (candidate != null) {
       trainers.add(candidate.snapshot());
     }
-    trainersState.update(trainers);
     List<ItemCodesUpdate> held = new ArrayList<>();
     codes.forEach(
         (version, itemId, itemCodes) -> {
@@ -540,10 +612,32 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
           u.codes = itemCodes;
           held.add(u);
         });
-    codesState.update(held);
+    OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
+    raw.startNewPartition();
+    // Buffered: the codes are written an int at a time. Flushed, never closed: the stream is
+    // Flink's.
+    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16));
+    out.writeInt(RAW_STATE_VERSION);
+    out.writeInt(trainers.size());
+    for (byte[] bytes : trainers) {
+      writeBytes(out, bytes);
+    }
+    out.writeBoolean(control != null);
+    if (control != null) {
+      writeBytes(out, control.snapshot());
+    }
+    out.writeInt(held.size());
+    for (ItemCodesUpdate u : held) {
+      writeBytes(out, u.itemId.getBytes(StandardCharsets.UTF_8));
+      out.writeLong(u.codebookVersion);
+      out.writeInt(u.codes.length);
+      for (int c : u.codes) {
+        out.writeInt(c);
+      }
+    }
+    out.flush();
     countersState.update(
         List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));
-    controlState.update(control == null ? List.of() : List.of(control.snapshot()));
   }
 
   /** The model in use, for tests. */

@@ -31,7 +31,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,6 +196,90 @@ class TrainCtrOperatorTest {
     assertEquals(uninterrupted.sha256, resumed.sha256, "the same model, bit for bit");
     assertEquals(
         uninterrupted.metrics().get("prequential_auc"), resumed.metrics().get("prequential_auc"));
+  }
+
+  /** Writes the trainer's state as managed lists, as the operator did before it went raw. */
+  private static final class ManagedStateTrainer extends AbstractStreamOperator<ModelSnapshotEntry>
+      implements TwoInputStreamOperator<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry> {
+    private final List<byte[]> trainers;
+    private final List<ItemCodesUpdate> codes;
+    private transient ListState<byte[]> trainersState;
+    private transient ListState<ItemCodesUpdate> codesState;
+    private transient ListState<Long> countersState;
+
+    ManagedStateTrainer(List<byte[]> trainers, List<ItemCodesUpdate> codes) {
+      this.trainers = trainers;
+      this.codes = codes;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+      super.initializeState(context);
+      var store = context.getOperatorStateStore();
+      trainersState = store.getListState(TrainCtrOperator.TRAINERS);
+      codesState = store.getListState(TrainCtrOperator.CODES);
+      countersState = store.getListState(TrainCtrOperator.COUNTERS);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+      super.snapshotState(context);
+      trainersState.update(trainers);
+      codesState.update(codes);
+      // Next model version, trained at the last publication, last published version, trained.
+      countersState.update(List.of(3L, -1L, 2L, 60L));
+    }
+
+    int restoredTrainers() throws Exception {
+      int n = 0;
+      for (byte[] ignored : trainersState.get()) {
+        n++;
+      }
+      return n;
+    }
+
+    @Override
+    public void processElement1(StreamRecord<TrainingExample> element) {}
+
+    @Override
+    public void processElement2(StreamRecord<ItemCodesUpdate> element) {}
+  }
+
+  @Test
+  void shouldRestoreTrainersThatACheckpointHeldAsManagedListsAndThenEmptyThem() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 60, 1, 2);
+    byte[] trainer = ((TrainCtrOperator) harness.getOperator()).current().snapshot();
+    harness.close();
+    ItemCodesUpdate held = new ItemCodesUpdate();
+    held.itemId = "item3";
+    held.codebookVersion = 1;
+    held.codes = codes(3, 1);
+
+    var legacy = new ManagedStateTrainer(List.of(trainer), List.of(held));
+    var legacyHarness = new TwoInputStreamOperatorTestHarness<>(legacy);
+    Harnesses.started(legacyHarness, null, null);
+    OperatorSubtaskState before = legacyHarness.snapshot(1, 1);
+    legacyHarness.close();
+
+    harness = open(() -> -1, before);
+    TrainCtrOperator restored = (TrainCtrOperator) harness.getOperator();
+    assertArrayEquals(trainer, restored.current().snapshot(), "the trainer, exactly");
+    feed(60, 140, 1, 2);
+    harness.setProcessingTime(1000);
+    assertEquals(3, published().get(0).version, "numbered from the restored counters");
+    OperatorSubtaskState after = harness.snapshot(2, 1000);
+    harness.close();
+    harness = open(() -> -1, after);
+    assertTrue(harness.getOperator() instanceof TrainCtrOperator);
+    harness.close();
+
+    var reader = new ManagedStateTrainer(List.of(), List.of());
+    var readerHarness = new TwoInputStreamOperatorTestHarness<>(reader);
+    Harnesses.started(readerHarness, null, after);
+    assertEquals(0, reader.restoredTrainers(), "the trainers are raw state now");
+    readerHarness.close();
+    harness = null;
   }
 
   @Test
