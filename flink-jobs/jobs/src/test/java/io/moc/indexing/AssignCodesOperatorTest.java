@@ -548,6 +548,37 @@ class AssignCodesOperatorTest {
   }
 
   @Test
+  void shouldNotEmbedAgainTheTextsAPassReembeddedBeforeARestore() throws Exception {
+    harness.close();
+    harness = droppingEmbeddings(null);
+    broadcast(codebookVersion(1, 1));
+    finishRecoding();
+    for (int i = 0; i < 12; i++) {
+      item(withText("item-" + i, "text of item " + i, i));
+    }
+    int embeddedBefore = TextVectors.EMBEDDED.get();
+    CodebookEntry v2 = codebookVersion(2, 2);
+    broadcast(v2);
+    // One step of 4 items, then the checkpoint.
+    harness.setProcessingTime(harness.getProcessingTime() + 1);
+    assertEquals(4, TextVectors.EMBEDDED.get() - embeddedBefore);
+    OperatorSubtaskState midPass = harness.snapshot(1, 1);
+    harness.close();
+
+    harness = droppingEmbeddings(midPass);
+    finishRecoding();
+    assertEquals(
+        12, TextVectors.EMBEDDED.get() - embeddedBefore, "each text once over both attempts");
+    Map<String, CodedItem> latest = latestCodes();
+    assertEquals(12, latest.size());
+    for (int i = 0; i < 12; i++) {
+      CodedItem c = latest.get("item-" + i);
+      assertEquals(2, c.codebookVersion);
+      assertArrayEquals(expectedCodes(v2, TextVectors.of("text of item " + i)), c.codes);
+    }
+  }
+
+  @Test
   void shouldRecodeLazilyFromRocksDbWhileItemsChangeBetweenSteps(@TempDir Path dir)
       throws Exception {
     harness.close();
