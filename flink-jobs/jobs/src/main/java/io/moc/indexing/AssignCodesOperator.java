@@ -472,35 +472,29 @@ public class AssignCodesOperator extends AbstractStreamOperator<CodedItem>
     } catch (RuntimeException batchFailure) {
       LOG.warn("Re-embedding {} texts failed; embedding one by one", texts.size(), batchFailure);
     }
-    float[][] vectors = new float[texts.size()][];
-    RuntimeException last = null;
-    int failed = 0;
-    for (int i = 0; i < texts.size(); i++) {
-      try {
-        vectors[i] = embedder.embed(List.of(texts.get(i)))[0];
-        reembedded.inc();
-      } catch (RuntimeException e) {
-        last = e;
-        failed++;
-        RawRecord raw =
-            new RawRecord(
-                "",
-                -1,
-                -1,
-                System.currentTimeMillis(),
-                keys.get(i).getBytes(StandardCharsets.UTF_8),
-                null);
-        output.collect(
-            DeadLetters.TAG,
-            new StreamRecord<>(
-                deadLetters.reject(
-                    raw, DeadLetterReason.EMBEDDING_FAILED, "re-embedding the held text: " + e)));
-      }
-    }
-    if (texts.size() > 1 && failed == texts.size()) {
-      throw new IllegalStateException(
-          "the embedding model failed on all " + texts.size() + " held texts", last);
-    }
+    int[] failed = {0};
+    float[][] vectors =
+        embedder.embedEach(
+            texts,
+            (i, e) -> {
+              failed[0]++;
+              RawRecord raw =
+                  new RawRecord(
+                      "",
+                      -1,
+                      -1,
+                      System.currentTimeMillis(),
+                      keys.get(i).getBytes(StandardCharsets.UTF_8),
+                      null);
+              output.collect(
+                  DeadLetters.TAG,
+                  new StreamRecord<>(
+                      deadLetters.reject(
+                          raw,
+                          DeadLetterReason.EMBEDDING_FAILED,
+                          "re-embedding the held text: " + e)));
+            });
+    reembedded.inc(texts.size() - failed[0]);
     return vectors;
   }
 

@@ -282,29 +282,18 @@ public class EmbedTextOperator extends AbstractStreamOperator<EmbeddedItem>
     } catch (RuntimeException batchFailure) {
       LOG.warn("Embedding a batch of {} failed; embedding one by one", texts.size(), batchFailure);
     }
-    float[][] vectors = new float[texts.size()][];
+    List<ItemUpdate> needing = batch.stream().filter(ItemUpdate::needsEmbedding).toList();
     List<StreamRecord<io.moc.common.DeadLetterRecord>> rejected = new ArrayList<>();
-    RuntimeException last = null;
-    int i = 0;
-    for (ItemUpdate u : batch) {
-      if (!u.needsEmbedding()) {
-        continue;
-      }
-      try {
-        vectors[i] = embedder.embed(List.of(u.text))[0];
-      } catch (RuntimeException e) {
-        last = e;
-        rejected.add(
-            new StreamRecord<>(
-                deadLetters.reject(
-                    u.source, DeadLetterReason.EMBEDDING_FAILED, String.valueOf(e))));
-      }
-      i++;
-    }
-    if (texts.size() > 1 && rejected.size() == texts.size()) {
-      throw new IllegalStateException(
-          "the embedding model failed on all " + texts.size() + " texts", last);
-    }
+    float[][] vectors =
+        embedder.embedEach(
+            texts,
+            (i, e) ->
+                rejected.add(
+                    new StreamRecord<>(
+                        deadLetters.reject(
+                            needing.get(i).source,
+                            DeadLetterReason.EMBEDDING_FAILED,
+                            String.valueOf(e)))));
     rejected.forEach(r -> output.collect(DeadLetters.TAG, r));
     return vectors;
   }

@@ -7,8 +7,8 @@ import io.moc.codebook.CodebookTrainer;
 import io.moc.common.FloatArraySerializer;
 import io.moc.common.FloatArrayTypeInfo;
 import io.moc.common.PublishedVersions;
+import io.moc.common.RawOperatorState;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,14 +31,10 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.state.OperatorStateCheckpointOutputStream;
 import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.runtime.state.StatePartitionStreamProvider;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -71,13 +67,10 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainCodebookOperator.class);
 
-  // The reservoir, the recent window and an in-flight training's sample (tens of MB) are raw
-  // operator state: managed operator state reaches the checkpoint stream a byte per call
-  // (Flink 2.2's CompressibleFSDataOutputStream has no bulk write), which kept the async
-  // checkpoint thread busy for seconds per checkpoint. Raw state is written in bulk on the task
-  // thread. The trainer runs with max parallelism 1, so its one partition always comes back whole.
-  // The managed lists of vectors (these two and IN_FLIGHT_SAMPLE) are read only to restore a
-  // checkpoint from before, then emptied.
+  // The reservoir, the recent window and an in-flight training's sample (tens of MB) are
+  // RawOperatorState. The managed lists of vectors (these two and IN_FLIGHT_SAMPLE) are read only
+  // to
+  // restore a checkpoint from before, then emptied.
   static final ListStateDescriptor<float[]> RESERVOIR =
       new ListStateDescriptor<>("reservoir", FloatArrayTypeInfo.INSTANCE);
   static final ListStateDescriptor<float[]> RECENT =
@@ -686,13 +679,14 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
-    raw.startNewPartition();
-    DataOutputViewStreamWrapper out = new DataOutputViewStreamWrapper(raw);
-    out.writeInt(RAW_STATE_VERSION);
-    writeVectors(out, reservoir);
-    writeVectors(out, recent);
-    writeVectors(out, inFlight == null ? List.of() : inFlight.sample);
+    RawOperatorState.write(
+        context,
+        RAW_STATE_VERSION,
+        out -> {
+          writeVectors(out, reservoir);
+          writeVectors(out, recent);
+          writeVectors(out, inFlight == null ? List.of() : inFlight.sample);
+        });
     activeState.update(activeEntry == null ? List.of() : List.of(activeEntry));
     countersState.update(
         List.of(
@@ -731,20 +725,15 @@ public class TrainCodebookOperator extends AbstractStreamOperator<CodebookEntry>
   /** The vectors of raw state, or of the managed lists of a checkpoint from before it. */
   private void restoreVectors(StateInitializationContext context, List<float[]> sample)
       throws Exception {
-    boolean raw = false;
-    for (StatePartitionStreamProvider partition : context.getRawOperatorStateInputs()) {
-      try (InputStream stream = partition.getStream()) {
-        DataInputViewStreamWrapper in = new DataInputViewStreamWrapper(stream);
-        int version = in.readInt();
-        if (version != RAW_STATE_VERSION) {
-          throw new IOException("unknown codebook trainer state layout " + version);
-        }
-        reservoir.addAll(readVectors(in));
-        readVectors(in).forEach(recent::addLast);
-        sample.addAll(readVectors(in));
-        raw = true;
-      }
-    }
+    boolean raw =
+        RawOperatorState.read(
+            context,
+            RAW_STATE_VERSION,
+            in -> {
+              reservoir.addAll(readVectors(in));
+              readVectors(in).forEach(recent::addLast);
+              sample.addAll(readVectors(in));
+            });
     if (!raw) {
       reservoirState.get().forEach(reservoir::add);
       recentState.get().forEach(recent::addLast);

@@ -3,17 +3,15 @@ package io.moc.training;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetters;
 import io.moc.common.PublishedVersions;
+import io.moc.common.RawOperatorState;
 import io.moc.common.RawRecord;
 import io.moc.ctr.online.ModelDelta;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.util.Sha256;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,9 +27,7 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.state.OperatorStateCheckpointOutputStream;
 import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.runtime.state.StatePartitionStreamProvider;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -77,11 +73,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private static final Logger LOG = LoggerFactory.getLogger(TrainCtrOperator.class);
 
   // The trainers' snapshots (tens of MB: parameters, Adam's moments, the replay window), the
-  // control's and the warm-start codes are raw operator state: managed operator state reaches the
-  // checkpoint stream a byte per call (Flink 2.2's CompressibleFSDataOutputStream has no bulk
-  // write). Raw state is written through a buffer on the task thread. The trainer runs with max
-  // parallelism 1, so its one partition always comes back whole. The managed lists TRAINERS, CODES
-  // and CONTROL are read only to restore a checkpoint from before, then emptied.
+  // control's and the warm-start codes are RawOperatorState. The managed lists TRAINERS, CODES and
+  // CONTROL are read only to restore a checkpoint from before, then emptied.
   private static final int RAW_STATE_VERSION = 1;
 
   static final ListStateDescriptor<byte[]> TRAINERS =
@@ -201,46 +194,41 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   /** The raw state, or the managed lists of a checkpoint from before it; the lists are emptied. */
   private Restored restore(StateInitializationContext context) throws Exception {
     List<byte[]> trainers = new ArrayList<>();
-    byte[] controlBytes = null;
     List<ItemCodesUpdate> held = new ArrayList<>();
-    boolean raw = false;
-    for (StatePartitionStreamProvider partition : context.getRawOperatorStateInputs()) {
-      try (InputStream stream = partition.getStream()) {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
-        int version = in.readInt();
-        if (version != RAW_STATE_VERSION) {
-          throw new IOException("unknown CTR trainer state layout " + version);
-        }
-        for (int n = in.readInt(); n > 0; n--) {
-          trainers.add(readBytes(in));
-        }
-        if (in.readBoolean()) {
-          controlBytes = readBytes(in);
-        }
-        for (int n = in.readInt(); n > 0; n--) {
-          ItemCodesUpdate u = new ItemCodesUpdate();
-          u.itemId = new String(readBytes(in), StandardCharsets.UTF_8);
-          u.codebookVersion = in.readLong();
-          u.codes = new int[in.readInt()];
-          for (int i = 0; i < u.codes.length; i++) {
-            u.codes[i] = in.readInt();
-          }
-          held.add(u);
-        }
-        raw = true;
-      }
-    }
+    byte[][] control = {null};
+    boolean raw =
+        RawOperatorState.read(
+            context,
+            RAW_STATE_VERSION,
+            in -> {
+              for (int n = in.readInt(); n > 0; n--) {
+                trainers.add(readBytes(in));
+              }
+              if (in.readBoolean()) {
+                control[0] = readBytes(in);
+              }
+              for (int n = in.readInt(); n > 0; n--) {
+                ItemCodesUpdate u = new ItemCodesUpdate();
+                u.itemId = new String(readBytes(in), StandardCharsets.UTF_8);
+                u.codebookVersion = in.readLong();
+                u.codes = new int[in.readInt()];
+                for (int i = 0; i < u.codes.length; i++) {
+                  u.codes[i] = in.readInt();
+                }
+                held.add(u);
+              }
+            });
     if (!raw) {
       trainersState.get().forEach(trainers::add);
       for (byte[] bytes : controlState.get()) {
-        controlBytes = bytes;
+        control[0] = bytes;
       }
       codesState.get().forEach(held::add);
     }
     trainersState.clear();
     controlState.clear();
     codesState.clear();
-    return new Restored(trainers, controlBytes, held);
+    return new Restored(trainers, control[0], held);
   }
 
   private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
@@ -603,39 +591,29 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     if (candidate != null) {
       trainers.add(candidate.snapshot());
     }
-    List<ItemCodesUpdate> held = new ArrayList<>();
-    codes.forEach(
-        (version, itemId, itemCodes) -> {
-          ItemCodesUpdate u = new ItemCodesUpdate();
-          u.itemId = itemId;
-          u.codebookVersion = version;
-          u.codes = itemCodes;
-          held.add(u);
+    RawOperatorState.write(
+        context,
+        RAW_STATE_VERSION,
+        out -> {
+          out.writeInt(trainers.size());
+          for (byte[] bytes : trainers) {
+            writeBytes(out, bytes);
+          }
+          out.writeBoolean(control != null);
+          if (control != null) {
+            writeBytes(out, control.snapshot());
+          }
+          out.writeInt(codes.size());
+          codes.forEach(
+              (version, itemId, itemCodes) -> {
+                writeBytes(out, itemId.getBytes(StandardCharsets.UTF_8));
+                out.writeLong(version);
+                out.writeInt(itemCodes.length);
+                for (int c : itemCodes) {
+                  out.writeInt(c);
+                }
+              });
         });
-    OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
-    raw.startNewPartition();
-    // Buffered: the codes are written an int at a time. Flushed, never closed: the stream is
-    // Flink's.
-    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16));
-    out.writeInt(RAW_STATE_VERSION);
-    out.writeInt(trainers.size());
-    for (byte[] bytes : trainers) {
-      writeBytes(out, bytes);
-    }
-    out.writeBoolean(control != null);
-    if (control != null) {
-      writeBytes(out, control.snapshot());
-    }
-    out.writeInt(held.size());
-    for (ItemCodesUpdate u : held) {
-      writeBytes(out, u.itemId.getBytes(StandardCharsets.UTF_8));
-      out.writeLong(u.codebookVersion);
-      out.writeInt(u.codes.length);
-      for (int c : u.codes) {
-        out.writeInt(c);
-      }
-    }
-    out.flush();
     countersState.update(
         List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));
   }

@@ -1,6 +1,7 @@
 package io.moc.training;
 
 import io.moc.util.Murmur3;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -86,14 +87,26 @@ final class WarmStartCodes {
     return v == null ? Map.of() : Collections.unmodifiableMap(v.codes);
   }
 
-  /** Every kept entry: version, item id, codes. */
-  void forEach(EntryConsumer consumer) {
-    versions.forEach(
-        (version, v) -> v.codes.forEach((item, codes) -> consumer.accept(version, item, codes)));
+  /** How many entries {@link #forEach} hands over. */
+  int size() {
+    int n = 0;
+    for (Version v : versions.values()) {
+      n += v.codes.size();
+    }
+    return n;
   }
 
-  /** What {@link #forEach} hands over. */
+  /** Every kept entry: version, item id, codes. */
+  void forEach(EntryConsumer consumer) throws IOException {
+    for (Map.Entry<Long, Version> v : versions.entrySet()) {
+      for (Map.Entry<String, int[]> item : v.getValue().codes.entrySet()) {
+        consumer.accept(v.getKey(), item.getKey(), item.getValue());
+      }
+    }
+  }
+
+  /** What {@link #forEach} hands over; it may write them out. */
   interface EntryConsumer {
-    void accept(long version, String itemId, int[] codes);
+    void accept(long version, String itemId, int[] codes) throws IOException;
   }
 }

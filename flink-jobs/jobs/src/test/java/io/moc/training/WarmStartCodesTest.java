@@ -67,7 +67,7 @@ class WarmStartCodesTest {
   }
 
   @Test
-  void shouldForgetRetiredVersionsAndListWhatItKeeps() {
+  void shouldForgetRetiredVersionsAndListWhatItKeeps() throws Exception {
     WarmStartCodes codes = new WarmStartCodes(10);
     codes.put(1, "a", new int[] {1});
     codes.put(2, "a", new int[] {2});
@@ -80,6 +80,7 @@ class WarmStartCodesTest {
     Set<String> listed = new HashSet<>();
     codes.forEach((version, itemId, c) -> listed.add(version + "/" + itemId + "/" + c[0]));
     assertEquals(Set.of("3/b/3"), listed);
+    assertEquals(1, codes.size());
     assertThrows(IllegalArgumentException.class, () -> new WarmStartCodes(0));
   }
 }
