@@ -85,7 +85,8 @@ class OfflineComparisonITCase {
         CtrModelConfig.Fusion.GATE,
         1e-3f,
         false,
-        100_000);
+        100_000,
+        1000);
   }
 
   private ProducerRecord<byte[], byte[]> snapshot(long version, OnlineCtrTrainer trainer)

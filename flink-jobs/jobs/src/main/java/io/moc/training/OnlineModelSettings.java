@@ -27,6 +27,7 @@ import java.io.Serializable;
  *     examples, for the lift the codes give
  * @param warmStartItems most items whose codes are kept per codebook version for warm-starting a
  *     newer version's model
+ * @param averagingIntervalMillis with several trainer replicas, how often they merge their models
  */
 public record OnlineModelSettings(
     String modelStore,
@@ -50,7 +51,8 @@ public record OnlineModelSettings(
     CtrModelConfig.Fusion fusion,
     float learningRate,
     boolean controlModel,
-    int warmStartItems)
+    int warmStartItems,
+    long averagingIntervalMillis)
     implements Serializable {
 
   /** The codebook version the control's contract names: it never reads codes of any. */
@@ -127,6 +129,11 @@ public record OnlineModelSettings(
     return edit(d -> d.fullSnapshotEvery = n);
   }
 
+  /** These settings with another averaging interval between trainer replicas. */
+  public OnlineModelSettings withAveragingIntervalMillis(long millis) {
+    return edit(d -> d.averagingIntervalMillis = millis);
+  }
+
   /** These settings with the control model on or off. */
   public OnlineModelSettings withControlModel(boolean on) {
     return edit(d -> d.controlModel = on);
@@ -158,7 +165,8 @@ public record OnlineModelSettings(
         d.fusion,
         d.learningRate,
         d.controlModel,
-        d.warmStartItems);
+        d.warmStartItems,
+        d.averagingIntervalMillis);
   }
 
   /** The components, editable: what the {@code with} methods change before the copy is made. */
@@ -185,6 +193,7 @@ public record OnlineModelSettings(
     float learningRate;
     boolean controlModel;
     int warmStartItems;
+    long averagingIntervalMillis;
 
     Draft(OnlineModelSettings s) {
       modelStore = s.modelStore;
@@ -209,6 +218,7 @@ public record OnlineModelSettings(
       learningRate = s.learningRate;
       controlModel = s.controlModel;
       warmStartItems = s.warmStartItems;
+      averagingIntervalMillis = s.averagingIntervalMillis;
     }
   }
 }

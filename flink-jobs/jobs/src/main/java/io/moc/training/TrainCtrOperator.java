@@ -5,6 +5,12 @@ import io.moc.common.DeadLetters;
 import io.moc.common.PublishedVersions;
 import io.moc.common.RawOperatorState;
 import io.moc.common.RawRecord;
+import io.moc.ctr.online.ModelAveraging;
+import io.moc.ctr.online.ModelAveraging.Key;
+import io.moc.ctr.online.ModelAveraging.Merged;
+import io.moc.ctr.online.ModelAveraging.Model;
+import io.moc.ctr.online.ModelAveraging.Part;
+import io.moc.ctr.online.ModelAveraging.Role;
 import io.moc.ctr.online.ModelDelta;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
@@ -15,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +43,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains the CTR model online on joined examples and publishes versioned snapshots. Runs with
- * parallelism 1: one model, trained on every example in arrival order.
+ * Trains the CTR model online on joined examples and publishes versioned snapshots. At parallelism
+ * 1 one model is trained on every example in arrival order. At parallelism N (option {@code
+ * moc.training.trainer-parallelism}) each subtask is a replica that trains its own copy of every
+ * model on its share of the examples (and every item's codes) and, every {@code
+ * moc.training.averaging-interval}, hands its change since the last merge in to a round under the
+ * model store; once all N are in, every replica merges the same parts into the same models ({@link
+ * ModelAveraging}) and keeps what it trained meanwhile. Promotions are decided at the merge, from
+ * the replicas' summed counts and pooled AUCs, so that all replicas promote at the same round;
+ * replica 0 publishes the merged model with the pooled metrics. After a restore the replicas' first
+ * round takes the mean of their models, which their checkpoints saw at different moments.
  *
  * <p>Input 1 is the joined examples; input 2 the item codes, from which it keeps a bounded sample
  * ({@code moc.training.warm-start-items}, the same items under every version) of the codes of the
@@ -137,6 +152,27 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient boolean checkTopicBeforePublishing;
   private transient DeadLetters deadLetters;
 
+  // Replicas (parallelism > 1) only. Not state: a restored attempt starts its rounds afresh.
+  private transient int replicas;
+  private transient int replica;
+  private transient AveragingRounds rounds;
+  private transient long restoredFrom;
+  // The last merged round of this attempt, and whether this replica has handed in the next.
+  private transient long round;
+  private transient boolean roundOpen;
+  private transient long lastHandIn;
+  // The models as the last merge left them: the same on every replica.
+  private transient Map<Key, float[][]> bases;
+  // What this replica handed in for the open round, and its models' steps then.
+  private transient Map<Key, float[][]> handedIn;
+  private transient Map<Key, Long> stepsAtHandIn;
+  // Models that have not moved since they were set to their base: handed in as no change.
+  private transient Map<Key, Long> stepsAtBase;
+  // The last merge's pooled figures, which replica 0 publishes.
+  private transient ModelAveraging.Round merged;
+  private transient volatile long roundsMerged;
+  private transient volatile long lastRoundMillis;
+
   public TrainCtrOperator(OnlineModelSettings settings, PublishedVersions publishedModels) {
     this.settings = settings;
     this.publishedModels = publishedModels;
@@ -151,6 +187,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     controlState = context.getOperatorStateStore().getListState(CONTROL);
     codes = new WarmStartCodes(settings.warmStartItems());
     lastPublishedVersion = -1;
+    restoredFrom = context.getRestoredCheckpointId().orElse(-1L);
     Restored restored = restore(context);
     if (settings.controlModel()) {
       // A control turned on in a running job starts fresh; one turned off is dropped.
@@ -161,7 +198,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
                   settings.controlModelConfig(), settings.controlContract(), settings.trainer());
     }
     if (!context.isRestored()) {
-      nextModelVersion = publishedModels.highest() + 1;
+      // Only replica 0 publishes.
+      nextModelVersion =
+          getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0
+              ? publishedModels.highest() + 1
+              : 0;
       return;
     }
     List<OnlineCtrTrainer> trainers = new ArrayList<>();
@@ -282,6 +323,28 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.gauge("lastRetrainMs", () -> lastRetrainMillis);
     lastRetrain = getProcessingTimeService().getCurrentProcessingTime();
     schedulePublish();
+    replicas = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    if (replicas > 1) {
+      replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+      rounds =
+          new AveragingRounds(
+              settings.modelStore(),
+              getRuntimeContext().getJobInfo().getJobId().toHexString(),
+              getRuntimeContext().getTaskInfo().getAttemptNumber(),
+              restoredFrom,
+              replicas);
+      if (replica == 0) {
+        rounds.deleteOtherAttempts();
+      }
+      bases = new HashMap<>();
+      handedIn = new HashMap<>();
+      stepsAtHandIn = new HashMap<>();
+      stepsAtBase = new HashMap<>();
+      metrics.gauge("averagingRoundsMerged", () -> roundsMerged);
+      metrics.gauge("lastAveragingRoundMs", () -> lastRoundMillis);
+      LOG.info("CTR trainer replica {} of {}, averaging rounds in {}", replica, replicas, rounds);
+      scheduleAveraging();
+    }
     if (retraining()) {
       // Restored mid-pass: the pass goes on from where the checkpoint saw it.
       retrainStartedNanos = System.nanoTime();
@@ -341,7 +404,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     if (control != null) {
       control.accept(e.withoutCodes(OnlineModelSettings.CONTROL_CODEBOOK_VERSION));
     }
-    if (target == candidate) {
+    if (target == candidate && rounds == null) {
       maybePromote();
     }
   }
@@ -367,8 +430,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   }
 
   private OnlineCtrTrainer newTrainer(TrainingExample e) {
-    var contract = settings.contract(e.codebookVersion, e.codes.length);
-    LOG.info("Starting a CTR model for codebook version {}", e.codebookVersion);
+    return newTrainer(e.codebookVersion, e.codes.length);
+  }
+
+  private OnlineCtrTrainer newTrainer(long codebookVersion, int codebooks) {
+    var contract = settings.contract(codebookVersion, codebooks);
+    LOG.info("Starting a CTR model for codebook version {}", codebookVersion);
     return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer());
   }
 
@@ -407,19 +474,170 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     }
     boolean asGood = !(candidate.windowAuc() < current.windowAuc());
     if (asGood || seen >= 3L * settings.promoteAfter()) {
-      LOG.info(
-          "Model for codebook version {} replaces version {}'s (prequential AUC {} vs {})",
-          candidate.codebookVersion(),
-          current.codebookVersion(),
-          candidate.windowAuc(),
-          current.windowAuc());
-      long retired = current.codebookVersion();
-      current.close();
-      current = candidate;
-      candidate = null;
-      trainedAtLastPublish = -1;
-      codes.removeUpTo(retired);
+      promote(candidate.windowAuc(), current.windowAuc());
     }
+  }
+
+  private void promote(double candidateAuc, double currentAuc) {
+    LOG.info(
+        "Model for codebook version {} replaces version {}'s (prequential AUC {} vs {})",
+        candidate.codebookVersion(),
+        current.codebookVersion(),
+        candidateAuc,
+        currentAuc);
+    long retired = current.codebookVersion();
+    current.close();
+    current = candidate;
+    candidate = null;
+    trainedAtLastPublish = -1;
+    codes.removeUpTo(retired);
+  }
+
+  private void scheduleAveraging() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    // Polls for the others' parts a few times per interval: a round merges soon after its last
+    // part, and a part is a file's existence away.
+    long poll = Math.max(1, Math.min(50, settings.averagingIntervalMillis() / 5));
+    getProcessingTimeService().registerTimer(now + poll, t -> onAveragingTimer());
+  }
+
+  private void onAveragingTimer() throws Exception {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (!roundOpen) {
+      if (now - lastHandIn >= settings.averagingIntervalMillis()) {
+        handIn(now);
+      }
+    } else if (rounds.complete(round + 1)) {
+      mergeRound();
+    }
+    scheduleAveraging();
+  }
+
+  /** Hands this replica's models in to the next round; it trains on meanwhile. */
+  private void handIn(long now) throws IOException {
+    List<Model> models = new ArrayList<>();
+    handedIn.clear();
+    stepsAtHandIn.clear();
+    contribute(models, Role.CURRENT, current);
+    contribute(models, Role.CANDIDATE, candidate);
+    contribute(models, Role.CONTROL, control);
+    rounds.write(
+        round + 1, replica, new Part(replica, round + 1, impressionsTrained, models).toBytes());
+    roundOpen = true;
+    lastHandIn = now;
+  }
+
+  private void contribute(List<Model> models, Role role, OnlineCtrTrainer trainer) {
+    if (trainer == null) {
+      return;
+    }
+    Key key = Key.of(role, trainer.codebookVersion());
+    float[][] base = bases.get(key);
+    boolean unchanged = base != null && stepsAtBase.getOrDefault(key, -1L) == trainer.modelSteps();
+    float[][] values = unchanged ? base : trainer.parameters();
+    models.add(ModelAveraging.contribution(role, trainer, base, values, unchanged));
+    handedIn.put(key, values);
+    stepsAtHandIn.put(key, trainer.modelSteps());
+  }
+
+  /**
+   * Merges a complete round into this replica's models. Every replica reads the same parts, so
+   * every decision here (which model is current, whether the candidate is promoted) is the same on
+   * all of them.
+   */
+  private void mergeRound() throws IOException {
+    long started = System.nanoTime();
+    long merging = round + 1;
+    ModelAveraging.Round r = ModelAveraging.merge(rounds.read(merging), bases);
+    // The newest version some replica has as its current is everyone's: one that missed the
+    // promotion (its checkpoint came before it) catches up.
+    long currentVersion = Long.MIN_VALUE;
+    for (Merged m : r.models().values()) {
+      if (!m.key().control() && m.current()) {
+        currentVersion = Math.max(currentVersion, m.key().codebookVersion());
+      }
+    }
+    if (currentVersion != Long.MIN_VALUE
+        && (current == null || current.codebookVersion() < currentVersion)) {
+      Merged m = r.models().get(new Key(false, currentVersion));
+      if (candidate != null && candidate.codebookVersion() == currentVersion) {
+        promote(m.windowAuc(), Double.NaN);
+      } else {
+        if (current != null) {
+          current.close();
+        }
+        if (candidate != null && candidate.codebookVersion() <= currentVersion) {
+          candidate.close();
+          candidate = null;
+        }
+        current = newTrainer(currentVersion, m.codebooks());
+      }
+    }
+    Map<Key, float[][]> next = new HashMap<>();
+    for (Merged m : r.models().values()) {
+      OnlineCtrTrainer trainer = adopt(m);
+      if (trainer == null) {
+        continue;
+      }
+      float[][] handed = handedIn.get(m.key());
+      long stepsThen = stepsAtHandIn.getOrDefault(m.key(), -1L);
+      boolean moved = handed != null && trainer.modelSteps() != stepsThen;
+      trainer.setParameters(
+          moved
+              ? ModelAveraging.withLocalProgress(m.values(), trainer.parameters(), handed)
+              : m.values());
+      next.put(m.key(), m.values());
+      stepsAtBase.put(m.key(), moved ? -1L : trainer.modelSteps());
+    }
+    stepsAtBase.keySet().retainAll(next.keySet());
+    bases = next;
+    handedIn.clear();
+    stepsAtHandIn.clear();
+    merged = r;
+    round = merging;
+    roundOpen = false;
+    if (candidate != null && current != null) {
+      Merged c = r.models().get(new Key(false, candidate.codebookVersion()));
+      Merged u = r.models().get(new Key(false, current.codebookVersion()));
+      if (c != null && u != null && c.examplesTrained() >= settings.promoteAfter()) {
+        boolean asGood = !(c.windowAuc() < u.windowAuc());
+        if (asGood || c.examplesTrained() >= 3L * settings.promoteAfter()) {
+          promote(c.windowAuc(), u.windowAuc());
+        }
+      }
+    }
+    if (replica == 0 && merging > 1) {
+      // Every replica handed in this round, so every one has merged the one before.
+      rounds.delete(merging - 1);
+    }
+    roundsMerged++;
+    lastRoundMillis = (System.nanoTime() - started) / 1_000_000;
+  }
+
+  /** This replica's model for a merged one, started where it has none; null for a retired one. */
+  private OnlineCtrTrainer adopt(Merged m) {
+    if (m.key().control()) {
+      return control;
+    }
+    long version = m.key().codebookVersion();
+    if (current == null) {
+      current = newTrainer(version, m.codebooks());
+      return current;
+    }
+    if (version == current.codebookVersion()) {
+      return current;
+    }
+    if (version < current.codebookVersion()) {
+      return null;
+    }
+    if (candidate == null || candidate.codebookVersion() < version) {
+      if (candidate != null) {
+        candidate.close();
+      }
+      candidate = newTrainer(version, m.codebooks());
+      return candidate;
+    }
+    return candidate.codebookVersion() == version ? candidate : null;
   }
 
   private void onPublishTimer() throws Exception {
@@ -438,17 +656,33 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       }
       // Also when only a candidate trained: the snapshot's impressions_trained is what an audit
       // reconciles the impressions with, and a candidate may wait long for its promotion.
-      if (current.examplesTrained() != trainedAtLastPublish
-          || impressionsTrained != impressionsAtLastPublish) {
+      long impressions = rounds == null ? impressionsTrained : mergedImpressions();
+      boolean publishes = rounds == null || (replica == 0 && merged != null);
+      if (publishes
+          && (current.examplesTrained() != trainedAtLastPublish
+              || impressions != impressionsAtLastPublish)) {
         ModelSnapshotEntry entry = publish(current, now);
         if (entry != null) {
           output.collect(new StreamRecord<>(entry));
           trainedAtLastPublish = current.examplesTrained();
-          impressionsAtLastPublish = impressionsTrained;
+          impressionsAtLastPublish = impressions;
         }
       }
     }
     schedulePublish();
+  }
+
+  /** Impressions all replicas had trained by the last merged round. */
+  private long mergedImpressions() {
+    return merged == null ? 0 : merged.impressionsTrained();
+  }
+
+  /** The pooled figures of the last round for {@code trainer}'s model; null without replicas. */
+  private Merged pooled(OnlineCtrTrainer trainer, boolean isControl) {
+    if (merged == null || trainer == null) {
+      return null;
+    }
+    return merged.models().get(new Key(isControl, trainer.codebookVersion()));
   }
 
   private boolean retraining() {
@@ -533,7 +767,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     entry.version = version;
     entry.codebookVersion = trainer.codebookVersion();
     entry.createdTime = now;
-    entry.examplesSeen = trainer.examplesSeen();
+    Merged pooled = pooled(trainer, false);
+    Merged pooledControl = pooled(control, true);
+    entry.examplesSeen = pooled != null ? pooled.examplesTrained() : trainer.examplesSeen();
     entry.artifactUri = target.toUri().toString();
     entry.sha256 = fileSha;
     if (delta) {
@@ -552,20 +788,35 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     }
     lastSnapshotBytes = bytes.length;
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("prequential_auc", trainer.windowAuc());
-    metrics.put("prequential_logloss", trainer.windowLogLoss());
-    metrics.put("cold_start_auc", trainer.coldStartAuc());
-    metrics.put("examples_trained", (double) trainer.examplesTrained());
+    // With replicas: pooled over all of them as of the last round.
+    double auc = pooled != null ? pooled.windowAuc() : trainer.windowAuc();
+    metrics.put("prequential_auc", auc);
+    metrics.put(
+        "prequential_logloss", pooled != null ? pooled.windowLogLoss() : trainer.windowLogLoss());
+    metrics.put("cold_start_auc", pooled != null ? pooled.coldStartAuc() : trainer.coldStartAuc());
+    metrics.put(
+        "examples_trained",
+        (double) (pooled != null ? pooled.examplesTrained() : trainer.examplesTrained()));
     // Across models (a promoted one starts its own count): every impression trained so far.
-    metrics.put(IMPRESSIONS_TRAINED_METRIC, (double) impressionsTrained);
+    metrics.put(
+        IMPRESSIONS_TRAINED_METRIC,
+        (double) (rounds == null ? impressionsTrained : mergedImpressions()));
+    if (rounds != null) {
+      metrics.put("trainer_replicas", (double) replicas);
+      metrics.put("averaging_round", (double) round);
+    }
     metrics.put("last_event_time", (double) trainer.lastEventTime());
     // What this publication cost the task thread: serialising, diffing, writing.
     metrics.put("publish_ms", (System.nanoTime() - started) / 1e6);
     if (control != null) {
-      metrics.put("control_prequential_auc", control.windowAuc());
-      metrics.put("control_cold_start_auc", control.coldStartAuc());
-      metrics.put("prequential_auc_lift", trainer.windowAuc() - control.windowAuc());
-      metrics.put("cold_start_auc_lift", trainer.coldStartAuc() - control.coldStartAuc());
+      double controlAuc = pooledControl != null ? pooledControl.windowAuc() : control.windowAuc();
+      double coldAuc = pooled != null ? pooled.coldStartAuc() : trainer.coldStartAuc();
+      double controlCold =
+          pooledControl != null ? pooledControl.coldStartAuc() : control.coldStartAuc();
+      metrics.put("control_prequential_auc", controlAuc);
+      metrics.put("control_cold_start_auc", controlCold);
+      metrics.put("prequential_auc_lift", auc - controlAuc);
+      metrics.put("cold_start_auc_lift", coldAuc - controlCold);
     }
     entry.setMetrics(metrics);
     lastPublishedVersion = version;

@@ -11,6 +11,7 @@ import io.moc.common.PublishedVersions;
 import io.moc.common.RawRecord;
 import io.moc.common.SlotResources;
 import io.moc.ctr.online.ModelSnapshotEntry;
+import io.moc.util.Murmur3;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -26,6 +27,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * unusable goes to the dead letters.
  */
 public final class TrainingJob {
+
+  // Not the bucket hash's seed: which replica trains a user is independent of its id row.
+  private static final int REPLICA_SEED = 0x5eed_7e91;
 
   private TrainingJob() {}
 
@@ -55,18 +59,27 @@ public final class TrainingJob {
       DataStream<RawRecord> itemCodes,
       Sinks sinks) {
     Joined joined = joined(settings, impressions, itemCodes);
-    // One model, trained on every example in arrival order.
+    int replicas = settings.trainerParallelism();
+    DataStream<TrainingExample> examples = joined.examples();
+    DataStream<ItemCodesUpdate> codes = joined.codes();
+    if (replicas > 1) {
+      // Each replica trains on its share of the users (a user's rows move on one replica only, so
+      // summing the replicas' changes applies each once); every replica keeps every item's codes.
+      examples = examples.partitionCustom(TrainingJob::replicaOf, e -> e.userId);
+      codes = codes.broadcast();
+    }
+    // At parallelism 1 one model, trained on every example in arrival order; above, replicas
+    // merged every averaging interval. Pinned: each replica's state is its own.
     SingleOutputStreamOperator<ModelSnapshotEntry> snapshots =
-        joined
-            .examples()
-            .connect(joined.codes())
+        examples
+            .connect(codes)
             .transform(
                 "Train CTR model (online)",
                 TypeInformation.of(ModelSnapshotEntry.class),
                 new TrainCtrOperator(settings.model(), publishedModels))
             .uid("train-ctr-model")
-            .setParallelism(1)
-            .setMaxParallelism(1);
+            .setParallelism(replicas)
+            .setMaxParallelism(replicas);
     // Pinned like its producer: at the job's parallelism the sink would leave the chain, and its
     // state, saved with the chain's max parallelism 1, would not restore after a rescale.
     snapshots
@@ -82,6 +95,11 @@ public final class TrainingJob {
         .uid("dead-letters-sink")
         .name("dead-letters");
     return snapshots;
+  }
+
+  /** The replica that trains a user's examples. */
+  static int replicaOf(String userId, int replicas) {
+    return Math.floorMod(Murmur3.hash32(userId, REPLICA_SEED), replicas);
   }
 
   /** Validates both inputs and joins them by item. */

@@ -202,6 +202,30 @@ public final class TrainingOptions {
                   + " (about 60 bytes per item and version) whatever the catalog's size; a few"
                   + " hundred items per code are enough for the warm start.");
 
+  public static final ConfigOption<Integer> TRAINER_PARALLELISM =
+      ConfigOptions.key("moc.training.trainer-parallelism")
+          .intType()
+          .defaultValue(1)
+          .withDescription(
+              "Replicas of the CTR trainer, one subtask each: each trains a copy of the models on"
+                  + " the examples of its share of the users, and every"
+                  + " moc.training.averaging-interval the replicas sum their changes into one model"
+                  + " (through files under the model store, which must then be shared by the"
+                  + " TaskManagers); replica 0 publishes it. 1: one trainer on every example, in"
+                  + " arrival order. The trainer's state is per replica: a checkpoint restores only"
+                  + " at the parallelism it was taken with.");
+
+  public static final ConfigOption<Duration> AVERAGING_INTERVAL =
+      ConfigOptions.key("moc.training.averaging-interval")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(1))
+          .withDescription(
+              "With several trainer replicas, how often they merge their models: each hands in its"
+                  + " change since the last merge and goes on training; once every replica's is in,"
+                  + " all apply their sum. Shorter keeps the replicas closer to one trainer (each"
+                  + " example's update reaches the others at most a round late) at the cost of"
+                  + " writing and reading every model's parameters once a round.");
+
   public static final ConfigOption<Long> SEED =
       ConfigOptions.key("moc.training.seed")
           .longType()
@@ -248,7 +272,9 @@ public final class TrainingOptions {
             config.get(FUSION),
             inRange(config, LEARNING_RATE, Double.MIN_VALUE, 1.0).floatValue(),
             config.get(CONTROL_MODEL),
-            atLeast(config, WARM_START_ITEMS, 1)),
-        InputOptions.read(config));
+            atLeast(config, WARM_START_ITEMS, 1),
+            atLeast(config, AVERAGING_INTERVAL, Duration.ofMillis(1)).toMillis()),
+        InputOptions.read(config),
+        atLeast(config, TRAINER_PARALLELISM, 1));
   }
 }

@@ -6,6 +6,9 @@ import java.io.Serializable;
 
 /**
  * The training job's settings, read once by {@link TrainingOptions#read} and shipped to functions.
+ *
+ * @param trainerParallelism the CTR trainer's replicas (subtasks), each on its share of the
+ *     examples
  */
 public record TrainingSettings(
     KafkaConnection kafka,
@@ -17,7 +20,8 @@ public record TrainingSettings(
     int maxPendingPerItem,
     long joinTimeoutMillis,
     OnlineModelSettings model,
-    InputSettings input)
+    InputSettings input,
+    int trainerParallelism)
     implements Serializable {
 
   public String bootstrapServers() {

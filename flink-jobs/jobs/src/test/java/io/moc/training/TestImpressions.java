@@ -26,7 +26,8 @@ final class TestImpressions {
         maxPendingPerItem,
         joinTimeoutMillis,
         model("file:///tmp/moc-test-models"),
-        io.moc.common.InputSettings.defaults());
+        io.moc.common.InputSettings.defaults(),
+        1);
   }
 
   /**
@@ -56,7 +57,8 @@ final class TestImpressions {
         CtrModelConfig.Fusion.GATE,
         1e-3f,
         false,
-        100_000);
+        100_000,
+        1000);
   }
 
   static ImpressionEvent.Builder event(String impressionId, String userId, String itemId) {

@@ -447,6 +447,42 @@ public final class CtrModel implements AutoCloseable {
     return values;
   }
 
+  /**
+   * Every parameter's values, in the network's order (one flat array per parameter): what replicas
+   * of a data-parallel trainer exchange.
+   */
+  public float[][] parameterArrays() {
+    requireOpen();
+    float[][] values = new float[arrays.length][];
+    for (int i = 0; i < arrays.length; i++) {
+      values[i] = arrays[i].toFloatArray();
+    }
+    return values;
+  }
+
+  /**
+   * Overwrites every parameter's values in place; Adam's moments and the step count are kept, so
+   * training goes on from the new values as from its own.
+   *
+   * @throws IllegalArgumentException when the arrays do not have the parameters' sizes
+   */
+  public void setParameterArrays(float[][] values) {
+    requireOpen();
+    if (values.length != arrays.length) {
+      throw new IllegalArgumentException(
+          values.length + " arrays for " + arrays.length + " parameters");
+    }
+    for (int i = 0; i < arrays.length; i++) {
+      if (values[i].length != arrays[i].size()) {
+        throw new IllegalArgumentException(
+            "parameter " + i + " has " + arrays[i].size() + " values, not " + values[i].length);
+      }
+    }
+    for (int i = 0; i < arrays.length; i++) {
+      arrays[i].set(values[i]);
+    }
+  }
+
   /** Arrays the model's manager holds: constant once training runs; for tests of leaks. */
   int liveArrays() {
     return ((BaseNDManager) manager).getManagedArrays().size();

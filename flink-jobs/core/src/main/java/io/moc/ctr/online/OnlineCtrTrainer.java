@@ -609,6 +609,21 @@ public final class OnlineCtrTrainer implements AutoCloseable {
     return model.steps();
   }
 
+  /**
+   * The model's parameter values, in the network's order (see {@link CtrModel#parameterArrays}).
+   */
+  public float[][] parameters() {
+    return model.parameterArrays();
+  }
+
+  /**
+   * Overwrites the model's parameter values, keeping Adam's moments, the windows and the counters
+   * (see {@link CtrModel#setParameterArrays}).
+   */
+  public void setParameters(float[][] values) {
+    model.setParameterArrays(values);
+  }
+
   /** The latest event time accepted, epoch ms; {@link Long#MIN_VALUE} before any. */
   public long lastEventTime() {
     return lastEventTime;
