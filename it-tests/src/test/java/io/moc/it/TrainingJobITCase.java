@@ -14,6 +14,7 @@ import io.moc.common.KafkaOptions;
 import io.moc.indexing.CodedItem;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
+import io.moc.training.TrainCtrOperator;
 import io.moc.training.TrainingOptions;
 import io.moc.training.TrainingSettings;
 import io.moc.util.Sha256;
@@ -261,5 +262,60 @@ class TrainingJobITCase {
       }
       flink.cancel(job);
     }
+  }
+
+  @Test
+  void shouldTrainOneModelOnTwoReplicasAndResumeThemAfterATaskManagerFailure() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
+        KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      Configuration config = config(kafka);
+      config.set(TrainingOptions.TRAINER_PARALLELISM, 2);
+      config.set(TrainingOptions.AVERAGING_INTERVAL, Duration.ofMillis(200));
+      TrainingSettings settings = withTopics(kafka, config);
+      JobID job = flink.submitTraining(config, 1, "training-replicas-it");
+
+      publishCodes(producer, settings.itemCodesTopic());
+      publishImpressions(producer, settings.impressionsTopic(), 0, 3000);
+      // Counted over both replicas as of a round: every impression, once.
+      List<ModelSnapshot> before =
+          snapshots(
+              kafka.readUntil(
+                  settings.ctrModelsTopic(),
+                  TIMEOUT,
+                  r -> snapshots(r).stream().anyMatch(s -> impressions(s) == 3000)));
+      ModelSnapshot lastBefore = before.get(before.size() - 1);
+      assertEquals(2.0, metric(lastBefore, "trainer_replicas"), lastBefore.toString());
+      assertTrue(metric(lastBefore, "prequential_auc") > 0.6, lastBefore.toString());
+      for (ModelSnapshot s : before) {
+        assertTrue(impressions(s) <= 3000, "counted twice: " + s);
+      }
+      flink.awaitCheckpointsBeyond(job, flink.completedCheckpoints(job), TIMEOUT);
+
+      flink.replaceTaskManager();
+      publishImpressions(producer, settings.impressionsTopic(), 3000, 3600);
+      List<ConsumerRecord<byte[], byte[]>> records =
+          kafka.readUntil(
+              settings.ctrModelsTopic(),
+              TIMEOUT,
+              r -> snapshots(r).stream().anyMatch(s -> impressions(s) == 3600));
+      assertVersionsIncreaseOnce(records);
+      List<ModelSnapshot> after =
+          snapshots(records).stream()
+              .filter(s -> s.getVersion() > lastBefore.getVersion())
+              .toList();
+      assertTrue(!after.isEmpty(), "no snapshot after the failure");
+      ModelSnapshot last = after.get(after.size() - 1);
+      // Both replicas came back with their models: the merged one is as good as before.
+      assertTrue(
+          metric(last, "prequential_auc") >= metric(lastBefore, "prequential_auc") - 0.05,
+          "AUC fell back after the failure: " + lastBefore + " then " + last);
+      assertTrue(metric(last, "examples_trained") > metric(lastBefore, "examples_trained"));
+      flink.cancel(job);
+    }
+  }
+
+  private static double impressions(ModelSnapshot s) {
+    return metric(s, TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC);
   }
 }

@@ -59,14 +59,27 @@ public record OnlineModelSettings(
   public static final long CONTROL_CODEBOOK_VERSION = 0;
 
   public TrainerSettings trainer() {
+    return trainer(1);
+  }
+
+  /**
+   * The settings of one of {@code replicas} trainer replicas: each keeps its share of the metric
+   * windows and the replay window, so that together they cover the examples one trainer would (the
+   * pooled prequential AUC is over the latest {@code windowSize} examples of all of them).
+   */
+  public TrainerSettings trainer(int replicas) {
     return TrainerSettings.builder()
         .batchSize(batchSize)
-        .windowSize(windowSize)
-        .coldStartWindowSize(windowSize)
+        .windowSize(share(windowSize, replicas))
+        .coldStartWindowSize(share(windowSize, replicas))
         .coldStartAgeMs(coldStartAgeMillis)
-        .replayCapacity(replayCapacity)
+        .replayCapacity(share(replayCapacity, replicas))
         .seed(seed)
         .build();
+  }
+
+  private static int share(int total, int replicas) {
+    return Math.max(1, (total + replicas - 1) / replicas);
   }
 
   /** The features of a model for {@code numCodebooks} codes of {@code codebookVersion}. */

@@ -188,6 +188,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     codes = new WarmStartCodes(settings.warmStartItems());
     lastPublishedVersion = -1;
     restoredFrom = context.getRestoredCheckpointId().orElse(-1L);
+    replicas = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     Restored restored = restore(context);
     if (settings.controlModel()) {
       // A control turned on in a running job starts fresh; one turned off is dropped.
@@ -195,7 +196,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
           restored.control() != null
               ? OnlineCtrTrainer.restore(restored.control())
               : OnlineCtrTrainer.create(
-                  settings.controlModelConfig(), settings.controlContract(), settings.trainer());
+                  settings.controlModelConfig(),
+                  settings.controlContract(),
+                  settings.trainer(replicas));
     }
     if (!context.isRestored()) {
       // Only replica 0 publishes.
@@ -323,7 +326,6 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     metrics.gauge("lastRetrainMs", () -> lastRetrainMillis);
     lastRetrain = getProcessingTimeService().getCurrentProcessingTime();
     schedulePublish();
-    replicas = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (replicas > 1) {
       replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
       rounds =
@@ -436,7 +438,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private OnlineCtrTrainer newTrainer(long codebookVersion, int codebooks) {
     var contract = settings.contract(codebookVersion, codebooks);
     LOG.info("Starting a CTR model for codebook version {}", codebookVersion);
-    return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer());
+    return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer(replicas));
   }
 
   private void startCandidate(TrainingExample e) {
