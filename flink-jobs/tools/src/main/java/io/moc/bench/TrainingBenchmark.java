@@ -145,7 +145,8 @@ public final class TrainingBenchmark {
       double lastEventTime,
       boolean delta,
       long artifactBytes,
-      double publishMs) {}
+      double publishMs,
+      double prequentialAuc) {}
 
   private static final long CODEBOOK_VERSION = 1;
   private static final int USERS = 10_000;
@@ -254,19 +255,63 @@ public final class TrainingBenchmark {
       }
       producer.flush();
     }
-    long total = warmup.size() + timed.size();
+    Backlog run =
+        trainBacklog(
+            cluster,
+            bootstrap,
+            config,
+            warmup.size(),
+            warmup.size() + timed.size(),
+            1,
+            "moc training (throughput bench)");
+    console.printf(
+        "training job: %.0f examples/s over %.1f s (%d examples, snapshots every %d ms)%n",
+        run.examplesPerS(),
+        run.seconds(),
+        run.examples(),
+        options.throughputPublishInterval().toMillis());
+    return new Throughput(
+        Math.round(run.examplesPerS()),
+        run.examples(),
+        round(run.seconds()),
+        options.throughputPublishInterval().toMillis() / 1e3);
+  }
+
+  /**
+   * One job through a backlog already on the impressions topic: its rate between the first snapshot
+   * past the warm-up and the last one still inside the backlog, and the prequential AUC of the last
+   * snapshot.
+   */
+  record Backlog(double examplesPerS, long examples, double seconds, double finalAuc) {}
+
+  /**
+   * Runs the training job on {@code config}'s topics until it has trained the backlog, then cancels
+   * it. With several trainer replicas each holds back a partial batch, so the wait is for all but
+   * those.
+   */
+  static Backlog trainBacklog(
+      LocalFlinkCluster cluster,
+      String bootstrap,
+      Configuration config,
+      long warmup,
+      long total,
+      int replicas,
+      String jobName)
+      throws Exception {
+    TrainingSettings settings = TrainingOptions.read(config);
     // Trained counts move in whole batches: the last partial batch waits for examples that never
     // come.
-    long lastFull = total - total % settings.model().batchSize();
+    int batch = settings.model().batchSize();
+    long lastFull = total - total % batch - (long) (replicas - 1) * batch;
     try (SnapshotWatcher snapshots = SnapshotWatcher.start(bootstrap, settings.ctrModelsTopic())) {
-      JobID job = cluster.submitTraining(config, 1, "moc training (throughput bench)");
+      JobID job = cluster.submitTraining(config, 1, jobName);
       snapshots.awaitTrained(lastFull, TIMEOUT);
       cluster.cancel(job);
       List<Publication> pubs = snapshots.publications();
       Publication first = null;
       Publication last = null;
       for (Publication p : pubs) {
-        if (first == null && p.examplesTrained() >= warmup.size()) {
+        if (first == null && p.examplesTrained() >= warmup) {
           first = p;
         }
         // Still in the backlog: the trainer was busy up to this snapshot.
@@ -280,17 +325,11 @@ public final class TrainingBenchmark {
       }
       double seconds = (last.createdTime() - first.createdTime()) / 1000.0;
       double rate = (last.examplesTrained() - first.examplesTrained()) / seconds;
-      console.printf(
-          "training job: %.0f examples/s over %.1f s (%d examples, snapshots every %d ms)%n",
+      return new Backlog(
           rate,
+          last.examplesTrained() - first.examplesTrained(),
           seconds,
-          last.examplesTrained() - first.examplesTrained(),
-          options.throughputPublishInterval().toMillis());
-      return new Throughput(
-          Math.round(rate),
-          last.examplesTrained() - first.examplesTrained(),
-          round(seconds),
-          options.throughputPublishInterval().toMillis() / 1e3);
+          pubs.get(pubs.size() - 1).prequentialAuc());
     }
   }
 
@@ -466,7 +505,7 @@ public final class TrainingBenchmark {
     return codes;
   }
 
-  private static String itemId(int i) {
+  static String itemId(int i) {
     return "item-" + i;
   }
 
@@ -496,7 +535,7 @@ public final class TrainingBenchmark {
     return e;
   }
 
-  private static ProducerRecord<byte[], byte[]> impression(String topic, TrainingExample e) {
+  static ProducerRecord<byte[], byte[]> impression(String topic, TrainingExample e) {
     ImpressionEvent event =
         ImpressionEvent.newBuilder()
             .setImpressionId(e.impressionId)
@@ -509,7 +548,7 @@ public final class TrainingBenchmark {
         topic, e.userId.getBytes(StandardCharsets.UTF_8), AvroBytes.encode(event));
   }
 
-  private static void publishCodes(String bootstrap, String topic, int[][] codes) throws Exception {
+  static void publishCodes(String bootstrap, String topic, int[][] codes) throws Exception {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(KafkaFeeder.producerProperties(bootstrap))) {
       for (int i = 0; i < codes.length; i++) {
@@ -559,7 +598,7 @@ public final class TrainingBenchmark {
     }
   }
 
-  private static double round(double v) {
+  static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
 
@@ -609,7 +648,8 @@ public final class TrainingBenchmark {
                     metrics.getOrDefault("last_event_time", Double.NaN),
                     s.getBaseVersion() >= 0,
                     artifactBytes(s.getArtifactUri()),
-                    metrics.getOrDefault("publish_ms", Double.NaN)));
+                    metrics.getOrDefault("publish_ms", Double.NaN),
+                    metrics.getOrDefault("prequential_auc", Double.NaN)));
             maxTrained = Math.max(maxTrained, trained);
           }
         }

@@ -7,6 +7,7 @@ import io.moc.bench.BenchStack;
 import io.moc.bench.CtrBenchmark;
 import io.moc.bench.IndexingBenchmark;
 import io.moc.bench.RecodingBenchmark;
+import io.moc.bench.ReplicasBenchmark;
 import io.moc.bench.SoakBenchmark;
 import io.moc.bench.StallsBenchmark;
 import io.moc.bench.TrainingBenchmark;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
       BenchCommand.Indexing.class,
       BenchCommand.Soak.class,
       BenchCommand.Stalls.class,
-      BenchCommand.Training.class
+      BenchCommand.Training.class,
+      BenchCommand.Replicas.class
     })
 final class BenchCommand extends MocCommand.Group {
 
@@ -488,6 +490,69 @@ final class BenchCommand extends MocCommand.Group {
                   rate,
                   Duration.ofSeconds(15),
                   steady,
+                  jobOptions.configuration()),
+              out())
+          .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "replicas",
+      description = {
+        "Benchmark the data-parallel CTR trainer: the training job with one trainer subtask and"
+            + " with --replicas (moc.training.trainer-parallelism) on the same backlog, through a"
+            + " real broker and MiniCluster, alternating --runs times: examples/s of each, their"
+            + " ratio, and the prequential AUC each ends the backlog at (the task of bench"
+            + " training).",
+        "Run PyTorch on one thread per trainer for figures that say what a slot gives:",
+        "  OMP_NUM_THREADS=1 JAVA_OPTS=\"-Xmx3g -Dai.djl.pytorch.num_threads=1"
+            + " -Dai.djl.pytorch.num_interop_threads=1\" bin/moc bench replicas"
+      })
+  static final class Replicas extends MocCommand {
+    @Mixin Report report;
+    @Mixin JobOptions.Overrides jobOptions;
+
+    @Option(
+        names = "--examples",
+        paramLabel = "N",
+        defaultValue = "100000",
+        description =
+            "Timed backlog (default ${DEFAULT-VALUE}), after 20000 untimed warm-up examples.")
+    int examples;
+
+    @Option(names = "--items", paramLabel = "N", defaultValue = "2000")
+    int items;
+
+    @Option(
+        names = "--replicas",
+        paramLabel = "N",
+        defaultValue = "2",
+        description = "Trainer subtasks to compare with one (default ${DEFAULT-VALUE}).")
+    int replicas;
+
+    @Option(
+        names = "--runs",
+        paramLabel = "N",
+        defaultValue = "2",
+        description = "Runs of each, alternating (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9392")
+    int kafkaPort;
+
+    @Override
+    public Integer call() throws Exception {
+      new ReplicasBenchmark(
+              new ReplicasBenchmark.Options(
+                  home().resolve(".moc/bench-replicas"),
+                  report.file,
+                  kafkaPort,
+                  items,
+                  examples,
+                  20_000,
+                  replicas,
+                  runs,
                   jobOptions.configuration()),
               out())
           .run();

@@ -13,7 +13,7 @@ class TrainingBenchmarkTest {
 
   private static Publication published(long trained, long appendTime, long visibleTime) {
     return new Publication(
-        trained, appendTime - 5, appendTime, visibleTime, Double.NaN, false, 100, 1.0);
+        trained, appendTime - 5, appendTime, visibleTime, Double.NaN, false, 100, 1.0, Double.NaN);
   }
 
   @Test
