@@ -75,6 +75,37 @@ class TrainingJobTest {
   }
 
   @Test
+  void shouldFeedEachTrainerReplicaItsUsersAndEveryReplicaEveryItemsCodes() {
+    Configuration config = JobConfig.withRuntimeDefaults(new Configuration());
+    config.set(TrainingOptions.TRAINER_PARALLELISM, 3);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    TrainingJob.buildWithKafka(env, TrainingOptions.read(config));
+
+    StreamGraph graph = env.getStreamGraph();
+    StreamNode trainer =
+        graph.getStreamNodes().stream()
+            .filter(n -> "train-ctr-model".equals(n.getTransformationUID()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(3, trainer.getParallelism());
+    assertEquals(3, trainer.getMaxParallelism(), "each replica's state is its own");
+    Set<String> partitioners =
+        trainer.getInEdges().stream()
+            .map(e -> e.getPartitioner().getClass().getSimpleName())
+            .collect(Collectors.toSet());
+    assertEquals(
+        Set.of("CustomPartitionerWrapper", "BroadcastPartitioner"), partitioners, "by user; all");
+    // The same user always goes to the same replica, and the users spread over all of them.
+    Set<Integer> replicas = new java.util.HashSet<>();
+    for (int u = 0; u < 100; u++) {
+      int r = TrainingJob.replicaOf("user-" + u, 3);
+      assertEquals(r, TrainingJob.replicaOf("user-" + u, 3));
+      replicas.add(r);
+    }
+    assertEquals(Set.of(0, 1, 2), replicas);
+  }
+
+  @Test
   void mainShouldRequireACheckpointDirectory() {
     IllegalArgumentException e =
         assertThrows(
