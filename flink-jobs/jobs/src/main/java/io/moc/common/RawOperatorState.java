@@ -35,6 +35,12 @@ public final class RawOperatorState {
     void read(DataInputViewStreamWrapper in) throws IOException;
   }
 
+  /** Reads back what a {@link Writer} wrote under any of the layouts it knows. */
+  @FunctionalInterface
+  public interface LayoutReader {
+    void read(DataInputViewStreamWrapper in, int layout) throws IOException;
+  }
+
   private RawOperatorState() {}
 
   /** Writes {@code layout}, then what {@code writer} writes, as this checkpoint's partition. */
@@ -58,16 +64,31 @@ public final class RawOperatorState {
    */
   public static boolean read(StateInitializationContext context, int layout, Reader reader)
       throws Exception {
+    return read(context, layout, layout, (in, written) -> reader.read(in));
+  }
+
+  /**
+   * Hands each restored partition, with the layout it was written in, to {@code reader}: one
+   * partition per subtask that wrote one, dealt out round-robin after a rescale (so a subtask may
+   * get several, or none).
+   *
+   * @return false when the checkpoint has none for this subtask
+   * @throws IOException when a partition has a layout outside {@code [oldest, newest]}
+   */
+  public static boolean read(
+      StateInitializationContext context, int oldest, int newest, LayoutReader reader)
+      throws Exception {
     boolean found = false;
     for (StatePartitionStreamProvider partition : context.getRawOperatorStateInputs()) {
       try (InputStream stream = partition.getStream()) {
         DataInputViewStreamWrapper in =
             new DataInputViewStreamWrapper(new BufferedInputStream(stream, BUFFER));
         int written = in.readInt();
-        if (written != layout) {
-          throw new IOException("unknown state layout " + written + ", expected " + layout);
+        if (written < oldest || written > newest) {
+          throw new IOException(
+              "unknown state layout " + written + ", expected " + oldest + " to " + newest);
         }
-        reader.read(in);
+        reader.read(in, written);
         found = true;
       }
     }

@@ -88,9 +88,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private static final Logger LOG = LoggerFactory.getLogger(TrainCtrOperator.class);
 
   // The trainers' snapshots (tens of MB: parameters, Adam's moments, the replay window), the
-  // control's and the warm-start codes are RawOperatorState. The managed lists TRAINERS, CODES and
-  // CONTROL are read only to restore a checkpoint from before, then emptied.
-  private static final int RAW_STATE_VERSION = 1;
+  // control's, the warm-start codes and the counters are RawOperatorState. The managed lists
+  // TRAINERS, CODES, CONTROL and COUNTERS are read only to restore a checkpoint from before, then
+  // emptied.
+  // 2: the counters are raw state too (a managed list's elements are dealt out one by one when
+  // replicas rescale).
+  private static final int RAW_STATE_VERSION = 2;
 
   static final ListStateDescriptor<byte[]> TRAINERS =
       new ListStateDescriptor<>("trainers", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
@@ -218,38 +221,69 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     for (ItemCodesUpdate u : restored.codes()) {
       codes.put(u.codebookVersion, u.itemId, u.codes);
     }
-    List<Long> counters = new ArrayList<>();
-    countersState.get().forEach(counters::add);
-    nextModelVersion = counters.get(0);
     checkTopicBeforePublishing = true;
-    trainedAtLastPublish = counters.get(1);
-    lastPublishedVersion = counters.get(2);
-    // State of a job from before the count: what its models hold is the best estimate.
-    impressionsTrained =
-        counters.size() > 3
-            ? counters.get(3)
-            : trainers.stream().mapToLong(OnlineCtrTrainer::examplesSeen).sum();
+    long[] counters = restored.counters();
+    if (counters == null) {
+      List<Long> legacy = new ArrayList<>();
+      countersState.get().forEach(legacy::add);
+      counters =
+          legacy.size() < 3
+              ? new long[] {0, -1, -1, 0}
+              : new long[] {
+                legacy.get(0),
+                legacy.get(1),
+                legacy.get(2),
+                // State of a job from before the count: what its models hold is the best estimate.
+                legacy.size() > 3
+                    ? legacy.get(3)
+                    : trainers.stream().mapToLong(OnlineCtrTrainer::examplesSeen).sum()
+              };
+    }
+    countersState.clear();
+    nextModelVersion = counters[0];
+    trainedAtLastPublish = counters[1];
+    lastPublishedVersion = counters[2];
+    impressionsTrained = counters[3];
     impressionsAtLastPublish = impressionsTrained;
   }
 
-  /** What a checkpoint held besides the counters. */
-  private record Restored(List<byte[]> trainers, byte[] control, List<ItemCodesUpdate> codes) {}
+  /**
+   * What a checkpoint held for this subtask. After the replicas were rescaled a subtask may get
+   * several replicas' partitions, whose models the first merge would average anyway: it takes the
+   * first one's models, every one's codes, and the sum of their impression counts; or none, and
+   * starts without models, which it takes from the first merge.
+   *
+   * @param counters next model version, examples trained at the last publication, last published
+   *     version, impressions trained; null where the checkpoint kept them as a managed list
+   */
+  private record Restored(
+      List<byte[]> trainers, byte[] control, List<ItemCodesUpdate> codes, long[] counters) {}
 
   /** The raw state, or the managed lists of a checkpoint from before it; the lists are emptied. */
   private Restored restore(StateInitializationContext context) throws Exception {
     List<byte[]> trainers = new ArrayList<>();
     List<ItemCodesUpdate> held = new ArrayList<>();
     byte[][] control = {null};
+    long[][] counters = {null};
+    int[] partitions = {0};
     boolean raw =
         RawOperatorState.read(
             context,
+            1,
             RAW_STATE_VERSION,
-            in -> {
+            (in, layout) -> {
+              boolean first = partitions[0]++ == 0;
               for (int n = in.readInt(); n > 0; n--) {
-                trainers.add(readBytes(in));
+                byte[] trainer = readBytes(in);
+                if (first) {
+                  trainers.add(trainer);
+                }
               }
               if (in.readBoolean()) {
-                control[0] = readBytes(in);
+                byte[] c = readBytes(in);
+                if (first) {
+                  control[0] = c;
+                }
               }
               for (int n = in.readInt(); n > 0; n--) {
                 ItemCodesUpdate u = new ItemCodesUpdate();
@@ -260,6 +294,16 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
                   u.codes[i] = in.readInt();
                 }
                 held.add(u);
+              }
+              if (layout >= 2) {
+                long[] c = {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
+                if (counters[0] == null) {
+                  counters[0] = c;
+                } else {
+                  counters[0][0] = Math.max(counters[0][0], c[0]);
+                  counters[0][2] = Math.max(counters[0][2], c[2]);
+                  counters[0][3] += c[3];
+                }
               }
             });
     if (!raw) {
@@ -272,7 +316,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     trainersState.clear();
     controlState.clear();
     codesState.clear();
-    return new Restored(trainers, control[0], held);
+    return new Restored(trainers, control[0], held, counters[0]);
   }
 
   private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
@@ -866,9 +910,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
                   out.writeInt(c);
                 }
               });
+          out.writeLong(nextModelVersion);
+          out.writeLong(trainedAtLastPublish);
+          out.writeLong(lastPublishedVersion);
+          out.writeLong(impressionsTrained);
         });
-    countersState.update(
-        List.of(nextModelVersion, trainedAtLastPublish, lastPublishedVersion, impressionsTrained));
   }
 
   /** The model in use, for tests. */

@@ -31,6 +31,9 @@ public final class TrainingJob {
   // Not the bucket hash's seed: which replica trains a user is independent of its id row.
   private static final int REPLICA_SEED = 0x5eed_7e91;
 
+  /** The most CTR trainer replicas: their max parallelism, which a restore must keep. */
+  public static final int MAX_TRAINER_REPLICAS = 128;
+
   private TrainingJob() {}
 
   /** Where the job writes; tests plug in their own. */
@@ -68,8 +71,10 @@ public final class TrainingJob {
       examples = examples.partitionCustom(TrainingJob::replicaOf, e -> e.userId);
       codes = codes.broadcast();
     }
-    // At parallelism 1 one model, trained on every example in arrival order; above, replicas
-    // merged every averaging interval. Pinned: each replica's state is its own.
+    // At parallelism 1 one model, trained on every example in arrival order, pinned at max
+    // parallelism 1 as it always was; above, replicas merged every averaging interval, which can be
+    // rescaled among themselves (a replica restored with several partitions, or none, is made whole
+    // by the first merge).
     SingleOutputStreamOperator<ModelSnapshotEntry> snapshots =
         examples
             .connect(codes)
@@ -79,7 +84,7 @@ public final class TrainingJob {
                 new TrainCtrOperator(settings.model(), publishedModels))
             .uid("train-ctr-model")
             .setParallelism(replicas)
-            .setMaxParallelism(replicas);
+            .setMaxParallelism(replicas > 1 ? MAX_TRAINER_REPLICAS : 1);
     // Pinned like its producer: at the job's parallelism the sink would leave the chain, and its
     // state, saved with the chain's max parallelism 1, would not restore after a rescale.
     snapshots

@@ -212,8 +212,9 @@ public final class TrainingOptions {
                   + " moc.training.averaging-interval the replicas sum their changes into one model"
                   + " (through files under the model store, which must then be shared by the"
                   + " TaskManagers); replica 0 publishes it. 1: one trainer on every example, in"
-                  + " arrival order. The trainer's state is per replica: a checkpoint restores only"
-                  + " at the parallelism it was taken with.");
+                  + " arrival order. At most 128. A checkpoint taken with replicas restores at any"
+                  + " other number of replicas (the first merge makes them whole again), but not at"
+                  + " 1, nor one taken at 1 with replicas: the trainer's max parallelism differs.");
 
   public static final ConfigOption<Duration> AVERAGING_INTERVAL =
       ConfigOptions.key("moc.training.averaging-interval")
@@ -275,6 +276,6 @@ public final class TrainingOptions {
             atLeast(config, WARM_START_ITEMS, 1),
             atLeast(config, AVERAGING_INTERVAL, Duration.ofMillis(1)).toMillis()),
         InputOptions.read(config),
-        atLeast(config, TRAINER_PARALLELISM, 1));
+        inRange(config, TRAINER_PARALLELISM, 1, TrainingJob.MAX_TRAINER_REPLICAS));
   }
 }

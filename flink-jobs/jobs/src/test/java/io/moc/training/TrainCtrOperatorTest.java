@@ -198,18 +198,27 @@ class TrainCtrOperatorTest {
         uninterrupted.metrics().get("prequential_auc"), resumed.metrics().get("prequential_auc"));
   }
 
-  /** Writes the trainer's state as managed lists, as the operator did before it went raw. */
+  /**
+   * Writes the trainer's state as managed lists, as the operator did before it went raw, or (raw
+   * layout 1) the trainers and codes raw with the counters still a managed list.
+   */
   private static final class ManagedStateTrainer extends AbstractStreamOperator<ModelSnapshotEntry>
       implements TwoInputStreamOperator<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry> {
     private final List<byte[]> trainers;
     private final List<ItemCodesUpdate> codes;
+    private final boolean rawLayoutOne;
     private transient ListState<byte[]> trainersState;
     private transient ListState<ItemCodesUpdate> codesState;
     private transient ListState<Long> countersState;
 
     ManagedStateTrainer(List<byte[]> trainers, List<ItemCodesUpdate> codes) {
+      this(trainers, codes, false);
+    }
+
+    ManagedStateTrainer(List<byte[]> trainers, List<ItemCodesUpdate> codes, boolean rawLayoutOne) {
       this.trainers = trainers;
       this.codes = codes;
+      this.rawLayoutOne = rawLayoutOne;
     }
 
     @Override
@@ -224,8 +233,33 @@ class TrainCtrOperatorTest {
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
       super.snapshotState(context);
-      trainersState.update(trainers);
-      codesState.update(codes);
+      if (rawLayoutOne) {
+        io.moc.common.RawOperatorState.write(
+            context,
+            1,
+            out -> {
+              out.writeInt(trainers.size());
+              for (byte[] t : trainers) {
+                out.writeInt(t.length);
+                out.write(t);
+              }
+              out.writeBoolean(false);
+              out.writeInt(codes.size());
+              for (ItemCodesUpdate u : codes) {
+                byte[] id = u.itemId.getBytes(StandardCharsets.UTF_8);
+                out.writeInt(id.length);
+                out.write(id);
+                out.writeLong(u.codebookVersion);
+                out.writeInt(u.codes.length);
+                for (int c : u.codes) {
+                  out.writeInt(c);
+                }
+              }
+            });
+      } else {
+        trainersState.update(trainers);
+        codesState.update(codes);
+      }
       // Next model version, trained at the last publication, last published version, trained.
       countersState.update(List.of(3L, -1L, 2L, 60L));
     }
@@ -280,6 +314,41 @@ class TrainCtrOperatorTest {
     assertEquals(0, reader.restoredTrainers(), "the trainers are raw state now");
     readerHarness.close();
     harness = null;
+  }
+
+  @Test
+  void shouldRestoreRawStateOfTheFirstLayoutWithItsCountersInAManagedList() throws Exception {
+    harness = open(() -> -1, null);
+    feed(0, 60, 1, 2);
+    byte[] trainer = ((TrainCtrOperator) harness.getOperator()).current().snapshot();
+    harness.close();
+    ItemCodesUpdate held = new ItemCodesUpdate();
+    held.itemId = "item3";
+    held.codebookVersion = 1;
+    held.codes = codes(3, 1);
+    var layoutOne = new ManagedStateTrainer(List.of(trainer), List.of(held), true);
+    var layoutOneHarness = new TwoInputStreamOperatorTestHarness<>(layoutOne);
+    Harnesses.started(layoutOneHarness, null, null);
+    OperatorSubtaskState before = layoutOneHarness.snapshot(1, 1);
+    layoutOneHarness.close();
+
+    harness = open(() -> -1, before);
+    TrainCtrOperator restored = (TrainCtrOperator) harness.getOperator();
+    assertArrayEquals(trainer, restored.current().snapshot(), "the trainer, exactly");
+    feed(60, 140, 1, 2);
+    harness.setProcessingTime(1000);
+    ModelSnapshotEntry first = published().get(0);
+    assertEquals(3, first.version, "numbered from the restored counters");
+    assertEquals(60 + 80, first.metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC), 0.0);
+    // Written in the current layout, counters included: restored again without the list.
+    OperatorSubtaskState after = harness.snapshot(2, 1000);
+    harness.close();
+    harness = open(() -> -1, after);
+    feed(140, 148, 1, 2);
+    harness.setProcessingTime(2000);
+    ModelSnapshotEntry next = published().get(0);
+    assertEquals(4, next.version);
+    assertEquals(148, next.metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC), 0.0);
   }
 
   @Test

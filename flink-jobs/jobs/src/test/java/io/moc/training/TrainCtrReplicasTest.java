@@ -52,17 +52,17 @@ class TrainCtrReplicasTest {
     }
   }
 
-  /** One subtask of a job of {@link #REPLICAS} trainer subtasks. */
+  /** One subtask of a job of trainer replicas. */
   private static final class Replica extends AbstractStreamOperatorTestHarness<ModelSnapshotEntry> {
     final TrainCtrOperator trainer;
 
-    Replica(TrainCtrOperator trainer, JobID job, int index) throws Exception {
+    Replica(TrainCtrOperator trainer, JobID job, int index, int replicas) throws Exception {
       super(
           trainer,
           new MockEnvironmentBuilder()
               .setJobID(job)
-              .setParallelism(REPLICAS)
-              .setMaxParallelism(REPLICAS)
+              .setParallelism(replicas)
+              .setMaxParallelism(TrainingJob.MAX_TRAINER_REPLICAS)
               .setSubtaskIndex(index)
               .build());
       this.trainer = trainer;
@@ -74,11 +74,15 @@ class TrainCtrReplicasTest {
   }
 
   private void start(JobID job, List<OperatorSubtaskState> restoreFrom) throws Exception {
+    start(job, restoreFrom, REPLICAS);
+  }
+
+  private void start(JobID job, List<OperatorSubtaskState> restoreFrom, int n) throws Exception {
     replicas.clear();
-    for (int i = 0; i < REPLICAS; i++) {
+    for (int i = 0; i < n; i++) {
       OnlineModelSettings settings =
           TestImpressions.model(store.toUri().toString()).withAveragingIntervalMillis(INTERVAL);
-      Replica r = new Replica(new TrainCtrOperator(settings, () -> -1), job, i);
+      Replica r = new Replica(new TrainCtrOperator(settings, () -> -1), job, i, n);
       r.setProcessingTime(now);
       replicas.add(Harnesses.started(r, null, restoreFrom == null ? null : restoreFrom.get(i)));
     }
@@ -124,12 +128,15 @@ class TrainCtrReplicasTest {
     }
   }
 
-  private static float[][] mean(float[][] a, float[][] b) {
+  /** The mean of two replicas' models weighted by the examples each trained. */
+  private static float[][] mean(float[][] a, long wa, float[][] b, long wb) {
+    float fa = (float) ((double) wa / (wa + wb));
+    float fb = (float) ((double) wb / (wa + wb));
     float[][] m = new float[a.length][];
     for (int p = 0; p < a.length; p++) {
       m[p] = new float[a[p].length];
       for (int i = 0; i < m[p].length; i++) {
-        m[p][i] = (a[p][i] + b[p][i]) * 0.5f;
+        m[p][i] = fa * a[p][i] + fb * b[p][i];
       }
     }
     return m;
@@ -149,12 +156,14 @@ class TrainCtrReplicasTest {
     assertTrue(a.examplesTrained() > 0 && b.examplesTrained() > 0, "both replicas trained");
     float[][] handedA = a.parameters();
     float[][] handedB = b.parameters();
+    long trainedA = a.examplesTrained();
+    long trainedB = b.examplesTrained();
 
-    // The first round has no common base: the mean of the two.
+    // The first round has no common base: the mean of the two, by the examples each trained.
     advance(INTERVAL + 50);
     assertSameParameters(a, b);
     float[][] first = a.parameters();
-    float[][] expected = mean(handedA, handedB);
+    float[][] expected = mean(handedA, trainedA, handedB, trainedB);
     for (int p = 0; p < first.length; p++) {
       assertArrayEquals(expected[p], first[p], 1e-6f);
     }
@@ -243,6 +252,8 @@ class TrainCtrReplicasTest {
     }
     float[][] at0 = replicas.get(0).trainer.current().parameters();
     float[][] at1 = replicas.get(1).trainer.current().parameters();
+    long trained0 = replicas.get(0).trainer.current().examplesTrained();
+    long trained1 = replicas.get(1).trainer.current().examplesTrained();
     List<OperatorSubtaskState> checkpoint = new ArrayList<>();
     for (Replica r : replicas) {
       checkpoint.add(r.snapshot(1, now));
@@ -255,7 +266,8 @@ class TrainCtrReplicasTest {
     assertArrayEquals(at1[0], replicas.get(1).trainer.current().parameters()[0]);
     advance(INTERVAL + 50);
     assertSameParameters(replicas.get(0).trainer.current(), replicas.get(1).trainer.current());
-    float[][] expected = mean(at0, at1);
+    // Weighted by what each trained: their checkpoints saw them at different moments.
+    float[][] expected = mean(at0, trained0, at1, trained1);
     float[][] actual = replicas.get(0).trainer.current().parameters();
     for (int p = 0; p < actual.length; p++) {
       assertArrayEquals(expected[p], actual[p], 1e-6f);
@@ -276,5 +288,73 @@ class TrainCtrReplicasTest {
             .get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC),
         0.0,
         "every replica's count survives the restore");
+  }
+
+  @Test
+  void shouldRescaleTheReplicasAndMakeThemWholeAtTheFirstMerge() throws Exception {
+    JobID job = new JobID();
+    start(job, null);
+    int fed = feed(600, 1, 1);
+    advance(INTERVAL + 50);
+    advance(1000);
+    List<OperatorSubtaskState> two = new ArrayList<>();
+    for (Replica r : replicas) {
+      two.add(r.snapshot(1, now));
+    }
+    float[][] merged = replicas.get(0).trainer.current().parameters();
+    close();
+    OperatorSubtaskState all =
+        AbstractStreamOperatorTestHarness.repackageState(two.toArray(new OperatorSubtaskState[0]));
+
+    // Up to three: one replica restores with nothing and takes the merged model.
+    List<OperatorSubtaskState> three = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      three.add(
+          AbstractStreamOperatorTestHarness.repartitionOperatorState(
+              all, TrainingJob.MAX_TRAINER_REPLICAS, 2, 3, i));
+    }
+    start(new JobID(), three, 3);
+    long empty = replicas.stream().filter(r -> r.trainer.current() == null).count();
+    assertEquals(1, empty, "two partitions for three replicas");
+    advance(INTERVAL + 50);
+    for (Replica r : replicas) {
+      assertNotNull(r.trainer.current(), "every replica has the model after the first merge");
+      assertSameParameters(replicas.get(0).trainer.current(), r.trainer.current());
+    }
+    float[][] after = replicas.get(0).trainer.current().parameters();
+    for (int p = 0; p < after.length; p++) {
+      assertArrayEquals(merged[p], after[p], 1e-6f, "the empty one does not dilute the model");
+    }
+    fed += feed(200, 1, 3);
+    advance(2 * (INTERVAL + 50));
+    advance(1000);
+    List<ModelSnapshotEntry> published = replicas.get(0).extractOutputValues();
+    ModelSnapshotEntry last = published.get(published.size() - 1);
+    assertEquals(3.0, last.metrics().get("trainer_replicas"));
+    assertEquals(fed, last.metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC), 0.0);
+    List<OperatorSubtaskState> threeAfter = new ArrayList<>();
+    for (Replica r : replicas) {
+      threeAfter.add(r.snapshot(2, now));
+    }
+    close();
+
+    // Down to two: one replica restores with two partitions, takes one's models and both counts.
+    OperatorSubtaskState allThree =
+        AbstractStreamOperatorTestHarness.repackageState(
+            threeAfter.toArray(new OperatorSubtaskState[0]));
+    List<OperatorSubtaskState> twoAgain = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      twoAgain.add(
+          AbstractStreamOperatorTestHarness.repartitionOperatorState(
+              allThree, TrainingJob.MAX_TRAINER_REPLICAS, 3, 2, i));
+    }
+    start(new JobID(), twoAgain, 2);
+    advance(INTERVAL + 50);
+    advance(1000);
+    List<ModelSnapshotEntry> down = replicas.get(0).extractOutputValues();
+    assertEquals(
+        fed,
+        down.get(down.size() - 1).metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC),
+        0.0);
   }
 }

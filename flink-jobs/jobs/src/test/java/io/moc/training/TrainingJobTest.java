@@ -88,7 +88,7 @@ class TrainingJobTest {
             .findFirst()
             .orElseThrow();
     assertEquals(3, trainer.getParallelism());
-    assertEquals(3, trainer.getMaxParallelism(), "each replica's state is its own");
+    assertEquals(TrainingJob.MAX_TRAINER_REPLICAS, trainer.getMaxParallelism(), "rescalable");
     Set<String> partitioners =
         trainer.getInEdges().stream()
             .map(e -> e.getPartitioner().getClass().getSimpleName())

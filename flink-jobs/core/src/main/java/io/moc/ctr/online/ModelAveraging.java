@@ -27,8 +27,10 @@ import java.util.zip.CRC32;
  * would, only up to one round late. Summing rather than averaging matters for the embedding rows,
  * which mostly only the replica that saw their user or item moves: an average would divide that
  * replica's update by the number of replicas. A model's first round (after a start or a restore, or
- * a model just started) has no common base, and takes the mean of the replicas' models instead.
- * Adam's moments stay with each replica.
+ * a model just started) has no common base, and takes the mean of the replicas' models instead,
+ * weighted by the examples each trained (equal weights where none has): a replica that starts empty
+ * after a rescale, or a model just created, does not dilute the trained ones. Adam's moments stay
+ * with each replica.
  */
 public final class ModelAveraging {
 
@@ -281,29 +283,30 @@ public final class ModelAveraging {
         }
       }
     } else {
-      List<float[][]> full = new ArrayList<>();
+      long trained = 0;
       for (Model m : models) {
         if (m.delta()) {
           throw new IllegalArgumentException(
               "a change to " + key + " was handed in, but there is no base to apply it to");
         }
-        full.add(m.values());
+        trained += Math.max(0, m.examplesTrained());
       }
-      values = copy(full.get(0));
-      for (int j = 1; j < full.size(); j++) {
-        checkShape(key, values, full.get(j));
+      values = new float[models.get(0).values().length][];
+      for (int p = 0; p < values.length; p++) {
+        values[p] = new float[models.get(0).values()[p].length];
+      }
+      for (Model m : models) {
+        checkShape(key, values, m.values());
+        float weight =
+            trained == 0
+                ? 1f / models.size()
+                : (float) ((double) Math.max(0, m.examplesTrained()) / trained);
         for (int p = 0; p < values.length; p++) {
           float[] v = values[p];
-          float[] w = full.get(j)[p];
+          float[] w = m.values()[p];
           for (int i = 0; i < v.length; i++) {
-            v[i] += w[i];
+            v[i] += weight * w[i];
           }
-        }
-      }
-      float scale = 1f / full.size();
-      for (float[] v : values) {
-        for (int i = 0; i < v.length; i++) {
-          v[i] *= scale;
         }
       }
     }

@@ -106,6 +106,23 @@ class ModelAveragingTest {
           assertEquals((va[p][i] + vb[p][i]) * 0.5f, merged.values()[p][i], 1e-6f);
         }
       }
+      // Weighted by what each trained: a replica that starts empty does not dilute the other.
+      try (OnlineCtrTrainer fresh = trainer()) {
+        List<Part> rescaled =
+            List.of(
+                parts.get(0),
+                new Part(
+                    2,
+                    1,
+                    0,
+                    List.of(
+                        ModelAveraging.contribution(
+                            Role.CURRENT, fresh, null, fresh.parameters(), false))));
+        Merged weighted = ModelAveraging.merge(rescaled, Map.of()).models().get(KEY);
+        for (int p = 0; p < va.length; p++) {
+          assertArrayEquals(va[p], weighted.values()[p], 1e-6f);
+        }
+      }
       // One replica's candidate and another's current of the same version are one model.
       assertEquals(1, ModelAveraging.merge(parts, Map.of()).models().size());
       Part deltaOnly =
