@@ -44,6 +44,13 @@ public interface Codebook extends AutoCloseable {
    */
   float[] represent(float[] embedding);
 
+  /**
+   * Code {@code code}'s vector in codebook {@code m}: what {@link #represent} writes for it.
+   *
+   * @throws IndexOutOfBoundsException for m or code out of range
+   */
+  float[] codeVector(int m, int code);
+
   /** Rejects a codebook part with NaN or infinite values: it would assign garbage codes. */
   static void requireFinite(float[] values, String what) {
     for (float v : values) {

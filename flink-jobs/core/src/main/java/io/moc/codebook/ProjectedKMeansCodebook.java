@@ -149,6 +149,13 @@ public final class ProjectedKMeansCodebook extends AbstractCodebook {
   }
 
   @Override
+  public float[] codeVector(int m, int code) {
+    java.util.Objects.checkIndex(code, codebookSize());
+    return java.util.Arrays.copyOfRange(
+        centroids[m], code * projectedDimension, (code + 1) * projectedDimension);
+  }
+
+  @Override
   public float[] represent(float[] embedding) {
     int[] codes = assign(embedding).codes();
     float[] out = new float[numCodebooks * projectedDimension];

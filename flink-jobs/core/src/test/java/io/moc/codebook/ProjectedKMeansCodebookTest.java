@@ -24,6 +24,24 @@ class ProjectedKMeansCodebookTest {
   }
 
   @Test
+  void shouldRepresentAnItemByTheCodeVectorsOfItsCodes() {
+    List<float[]> data = clustered(300, 16, 5, 0.2, 2);
+    Codebook codebook = new ProjectedKMeansTrainer(4, 8, 6, 15, 3).train("m", data);
+    for (float[] x : data.subList(0, 20)) {
+      int[] codes = codebook.assign(x).codes();
+      float[] represented = codebook.represent(x);
+      int width = represented.length / codes.length;
+      for (int m = 0; m < codes.length; m++) {
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(represented, m * width, (m + 1) * width),
+            codebook.codeVector(m, codes[m]));
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IndexOutOfBoundsException.class, () -> codebook.codeVector(0, 8));
+  }
+
+  @Test
   void shouldGiveOneCodePerCodebookWithinRange() {
     List<float[]> data = clustered(300, 16, 5, 0.2, 2);
     Codebook codebook = new ProjectedKMeansTrainer(4, 8, 6, 15, 3).train("m", data);

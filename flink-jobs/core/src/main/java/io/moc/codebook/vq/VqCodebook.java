@@ -185,6 +185,7 @@ public final class VqCodebook extends AbstractCodebook {
   }
 
   /** A copy of code vector {@code code} of codebook {@code m} (length d). */
+  @Override
   public float[] codeVector(int m, int code) {
     float[] v = new float[latentSize];
     System.arraycopy(codebooks[m], code * latentSize, v, 0, latentSize);

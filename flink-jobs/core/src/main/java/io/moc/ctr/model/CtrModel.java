@@ -14,6 +14,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import io.moc.codebook.Codebook;
 import io.moc.ctr.model.CtrModelConfig.FieldRole;
 import io.moc.optim.AdamW;
 import java.io.IOException;
@@ -42,7 +43,9 @@ import java.util.Set;
  * position, from which training continues exactly as if never interrupted.
  *
  * <p>A model belongs to one codebook version: its code embeddings mean nothing under another
- * version's codes, so the version travels with every saved artifact.
+ * version's codes, so the version travels with every saved artifact. A CODE_VECTORS model also
+ * carries that version's code vectors, fixed (never trained), in its artifact: a scorer needs
+ * nothing but the item's codes.
  */
 public final class CtrModel implements AutoCloseable {
 
@@ -61,12 +64,26 @@ public final class CtrModel implements AutoCloseable {
   private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
   private final NDArray[] arrays;
   private final AdamW optimizer;
+  // CODE_VECTORS only: per code field (column order), code c's vector at [c * width, (c+1) *
+  // width).
+  private final float[][] codeVectors;
+  private final int[] codeColumns;
   private long steps;
   private boolean closed;
 
   private CtrModel(CtrModelConfig config, long codebookVersion, CtrModelFormat.Contents stored) {
+    this(config, codebookVersion, stored, stored == null ? null : stored.codeVectors());
+  }
+
+  private CtrModel(
+      CtrModelConfig config,
+      long codebookVersion,
+      CtrModelFormat.Contents stored,
+      float[][] codeVectors) {
     this.config = config;
     this.codebookVersion = codebookVersion;
+    this.codeColumns = codeColumns(config);
+    this.codeVectors = checkedCodeVectors(config, codeColumns, codeVectors);
     this.active = config.activeFields();
     this.offsets = new long[active.length];
     long rows = 0;
@@ -117,9 +134,90 @@ public final class CtrModel implements AutoCloseable {
     return new CtrNetwork(config, rows, dropout, random);
   }
 
-  /** A freshly initialised model for codes of {@code codebookVersion}. */
+  /**
+   * A freshly initialised model for codes of {@code codebookVersion}.
+   *
+   * @throws IllegalArgumentException for CODE_VECTORS, which needs the version's code vectors
+   */
   public static CtrModel create(CtrModelConfig config, long codebookVersion) {
-    return new CtrModel(config, codebookVersion, null);
+    return new CtrModel(config, codebookVersion, null, null);
+  }
+
+  /**
+   * A freshly initialised CODE_VECTORS model for codes of {@code codebookVersion}.
+   *
+   * @param codeVectors per code field (the CODE columns in column order), its K code vectors of
+   *     {@code denseDimension / M} values each, row after row (see {@link #codeVectorsOf})
+   * @throws IllegalArgumentException when the vectors do not fit the configuration
+   */
+  public static CtrModel create(
+      CtrModelConfig config, long codebookVersion, float[][] codeVectors) {
+    return new CtrModel(config, codebookVersion, null, codeVectors);
+  }
+
+  /**
+   * A codebook's code vectors in the layout {@link #create(CtrModelConfig, long, float[][])} reads.
+   */
+  public static float[][] codeVectorsOf(Codebook codebook) {
+    float[][] vectors = new float[codebook.numCodebooks()][];
+    for (int m = 0; m < vectors.length; m++) {
+      int width = codebook.codeVector(m, 0).length;
+      vectors[m] = new float[codebook.codebookSize() * width];
+      for (int c = 0; c < codebook.codebookSize(); c++) {
+        System.arraycopy(codebook.codeVector(m, c), 0, vectors[m], c * width, width);
+      }
+    }
+    return vectors;
+  }
+
+  private static int[] codeColumns(CtrModelConfig config) {
+    List<Integer> columns = new ArrayList<>();
+    for (int c = 0; c < config.fields().size(); c++) {
+      if (config.fields().get(c).role() == FieldRole.CODE) {
+        columns.add(c);
+      }
+    }
+    return columns.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static float[][] checkedCodeVectors(
+      CtrModelConfig config, int[] codeColumns, float[][] vectors) {
+    if (config.representation() != CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
+      return null;
+    }
+    if (vectors == null || vectors.length != codeColumns.length) {
+      throw new IllegalArgumentException(
+          "CODE_VECTORS needs code vectors for each of its " + codeColumns.length + " code fields");
+    }
+    int width = config.denseDimension() / codeColumns.length;
+    float[][] copy = new float[vectors.length][];
+    for (int m = 0; m < vectors.length; m++) {
+      int codes = config.fields().get(codeColumns[m]).vocabularySize() - 1;
+      if (vectors[m] == null || vectors[m].length != codes * width) {
+        throw new IllegalArgumentException(
+            "code field " + m + " needs " + codes + " vectors of " + width + " values");
+      }
+      Codebook.requireFinite(vectors[m], "code vectors");
+      copy[m] = vectors[m].clone();
+    }
+    return copy;
+  }
+
+  /**
+   * This CODE_VECTORS model for the codes of another codebook version, with that version's code
+   * vectors: every trained parameter carries over (the adapter's MLP meets vectors of another
+   * codebook, which the candidate's training adapts it to); Adam starts afresh.
+   */
+  public CtrModel withCodeVectors(long newCodebookVersion, float[][] vectors) {
+    requireOpen();
+    if (codeVectors == null) {
+      throw new IllegalStateException("only a CODE_VECTORS model reads code vectors");
+    }
+    return new CtrModel(
+        config,
+        newCodebookVersion,
+        new CtrModelFormat.Contents(config, newCodebookVersion, steps, tensors(), null, vectors),
+        vectors);
   }
 
   /**
@@ -163,7 +261,8 @@ public final class CtrModel implements AutoCloseable {
           new CtrModelFormat.TrainingState(optimizer.updates(), network.dropout().state(), moments);
     }
     return CtrModelFormat.write(
-        new CtrModelFormat.Contents(config, codebookVersion, steps, tensors(), training));
+        new CtrModelFormat.Contents(
+            config, codebookVersion, steps, tensors(), training, codeVectors));
   }
 
   private Map<String, CtrModelFormat.Tensor> tensors() {
@@ -191,6 +290,9 @@ public final class CtrModel implements AutoCloseable {
    */
   public CtrModel remapCodes(long newCodebookVersion, int[][][] codeSources) {
     requireOpen();
+    if (codeVectors != null) {
+      throw new IllegalStateException("a CODE_VECTORS model moves on with withCodeVectors");
+    }
     List<Integer> codeColumns = new ArrayList<>();
     for (int c = 0; c < config.fields().size(); c++) {
       if (config.fields().get(c).role() == FieldRole.CODE) {
@@ -248,7 +350,7 @@ public final class CtrModel implements AutoCloseable {
     return new CtrModel(
         config,
         newCodebookVersion,
-        new CtrModelFormat.Contents(config, newCodebookVersion, steps, values, null));
+        new CtrModelFormat.Contents(config, newCodebookVersion, steps, values, null, null));
   }
 
   /**
@@ -325,7 +427,7 @@ public final class CtrModel implements AutoCloseable {
     return new CtrModel(
         config,
         codebookVersion,
-        new CtrModelFormat.Contents(config, codebookVersion, steps, values, null));
+        new CtrModelFormat.Contents(config, codebookVersion, steps, values, null, codeVectors));
   }
 
   private static void collectTables(Block block, Set<Parameter> tables) {
@@ -534,7 +636,9 @@ public final class CtrModel implements AutoCloseable {
   private NDList inputs(NDManager step, CtrBatch batch) {
     int b = batch.size();
     NDArray dense = null;
-    if (config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER) {
+    if (codeVectors != null) {
+      dense = step.create(codeVectorInput(batch), new Shape(b, config.denseDimension()));
+    } else if (config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER) {
       int d = config.denseDimension();
       if (batch.dense() == null) {
         throw new IllegalArgumentException("the ADAPTER representation needs the dense input");
@@ -585,6 +689,34 @@ public final class CtrModel implements AutoCloseable {
       }
     }
     return indices;
+  }
+
+  /**
+   * The CODE_VECTORS dense input: per example, the vectors of its codes concatenated in codebook
+   * order; zeros for an item without codes (index 0). Indices are checked by {@link #indices}.
+   */
+  private float[] codeVectorInput(CtrBatch batch) {
+    int d = config.denseDimension();
+    int width = d / codeColumns.length;
+    float[] flat = new float[batch.size() * d];
+    for (int i = 0; i < batch.size(); i++) {
+      int[] row = batch.fields()[i];
+      if (row == null || row.length != config.fields().size()) {
+        throw new IllegalArgumentException(
+            "example " + i + " does not have " + config.fields().size() + " fields");
+      }
+      for (int m = 0; m < codeColumns.length; m++) {
+        int index = row[codeColumns[m]];
+        int codes = codeVectors[m].length / width;
+        if (index < 0 || index > codes) {
+          throw new IllegalArgumentException("code index " + index + " outside [0, " + codes + "]");
+        }
+        if (index > 0) {
+          System.arraycopy(codeVectors[m], (index - 1) * width, flat, i * d + m * width, width);
+        }
+      }
+    }
+    return flat;
   }
 
   /** Makes every parameter initialise to its stored value; names and shapes must match. */

@@ -80,7 +80,14 @@ public record CtrModelConfig(
     /** An MLP projecting the dense text embedding into one extra field embedding. */
     ADAPTER,
     /** A small hashed item id instead of the full id, together with the codes. */
-    UNIFIED
+    UNIFIED,
+    /**
+     * The ADAPTER's MLP over the item's chosen code vectors (concatenated in codebook order, looked
+     * up in the codebook's vectors that the model carries) instead of its text embedding: what the
+     * adapter knows, recovered from the M codes the item already has. The code fields are read as
+     * indices into those vectors, not embedded.
+     */
+    CODE_VECTORS
   }
 
   /** The module that mixes the code-field embeddings before the interaction. */
@@ -167,6 +174,12 @@ public record CtrModelConfig(
     }
     if (representation == ItemRepresentation.ADAPTER && denseDimension == 0) {
       throw new IllegalArgumentException("ADAPTER needs a dense input (dense dimension > 0)");
+    }
+    if (representation == ItemRepresentation.CODE_VECTORS
+        && (codes == 0 || denseDimension == 0 || denseDimension % codes != 0)) {
+      throw new IllegalArgumentException(
+          "CODE_VECTORS needs CODE fields and a dense dimension of the code vectors' width times"
+              + " their number");
     }
     if (fusion != Fusion.NONE && !readsCodes) {
       throw new IllegalArgumentException(fusion + " fusion needs a representation with codes");
@@ -271,7 +284,13 @@ public record CtrModelConfig(
 
   /** Field embeddings the interaction sees: the active fields, plus one for the adapter. */
   public int interactionFields() {
-    return activeFields().length + (representation == ItemRepresentation.ADAPTER ? 1 : 0);
+    return activeFields().length + (hasAdapter() ? 1 : 0);
+  }
+
+  /** Whether an MLP turns a dense input (text embedding or code vectors) into one more field. */
+  public boolean hasAdapter() {
+    return representation == ItemRepresentation.ADAPTER
+        || representation == ItemRepresentation.CODE_VECTORS;
   }
 
   /** Builds a {@link CtrModelConfig}; defaults suit a small model (D = 16, MLP 64-32, DeepFM). */

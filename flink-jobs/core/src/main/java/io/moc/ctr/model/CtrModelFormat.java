@@ -37,6 +37,9 @@ final class CtrModelFormat {
   private static final int VERSION = 1;
   private static final int VERSION_WITH_TRAINING_STATE = 2;
 
+  // K × d of one codebook: 2^16 codes of 1024 values at most.
+  private static final int MAX_CODE_VECTOR_VALUES = 1 << 26;
+
   private CtrModelFormat() {}
 
   /** A parameter as stored. */
@@ -50,13 +53,19 @@ final class CtrModelFormat {
    */
   record TrainingState(long adamUpdates, long dropoutState, List<float[][]> moments) {}
 
-  /** What an artifact holds; {@code training} is null in a published (version 1) artifact. */
+  /**
+   * What an artifact holds; {@code training} is null in a published (version 1) artifact.
+   *
+   * @param codeVectors the CODE_VECTORS representation's code vectors, per code field K × d, stored
+   *     after the parameters; null for every other representation
+   */
   record Contents(
       CtrModelConfig config,
       long codebookVersion,
       long steps,
       Map<String, Tensor> parameters,
-      TrainingState training) {}
+      TrainingState training,
+      float[][] codeVectors) {}
 
   static byte[] write(Contents contents) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -75,6 +84,13 @@ final class CtrModelFormat {
           out.writeLong(d);
         }
         writeFloats(out, p.getValue().values());
+      }
+      if (contents.config().representation() == ItemRepresentation.CODE_VECTORS) {
+        out.writeInt(contents.codeVectors().length);
+        for (float[] v : contents.codeVectors()) {
+          out.writeInt(v.length);
+          writeFloats(out, v);
+        }
       }
       if (contents.training() != null) {
         writeTrainingState(out, contents.training());
@@ -123,12 +139,23 @@ final class CtrModelFormat {
           throw new IllegalArgumentException("duplicate parameter " + name);
         }
       }
+      float[][] codeVectors = null;
+      if (config.representation() == ItemRepresentation.CODE_VECTORS) {
+        codeVectors = new float[bounded(in.readInt(), 64, "code fields")][];
+        for (int m = 0; m < codeVectors.length; m++) {
+          int length = bounded(in.readInt(), MAX_CODE_VECTOR_VALUES, "code vector values");
+          if ((long) length * Float.BYTES > in.available()) {
+            throw new IllegalArgumentException("artifact too short for the code vectors");
+          }
+          codeVectors[m] = readFloats(in, length);
+        }
+      }
       TrainingState training =
           version == VERSION_WITH_TRAINING_STATE ? readTrainingState(in, parameters) : null;
       if (in.available() > 0) {
         throw new IllegalArgumentException("CTR model artifact has trailing bytes");
       }
-      return new Contents(config, codebookVersion, steps, parameters, training);
+      return new Contents(config, codebookVersion, steps, parameters, training, codeVectors);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated CTR model artifact", e);
     }

@@ -26,7 +26,7 @@ final class Tower extends LogitsBlock {
         addChildBlock(
             "embedding", new FieldEmbedding("table", rows, dim, normal(random, EMBEDDING_STD)));
     adapter =
-        config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER
+        config.hasAdapter()
             ? addChildBlock(
                 "adapter",
                 new Mlp(

@@ -94,6 +94,20 @@ public final class OnlineCtrTrainer implements AutoCloseable {
   }
 
   /**
+   * A trainer with a freshly initialised CODE_VECTORS model, which reads {@code codeVectors} (of
+   * the contract's codebook version; see {@link CtrModel#codeVectorsOf}).
+   */
+  public static OnlineCtrTrainer create(
+      CtrModelConfig config,
+      FeatureContract contract,
+      TrainerSettings settings,
+      float[][] codeVectors) {
+    contract.check(config);
+    return new OnlineCtrTrainer(
+        contract, settings, CtrModel.create(config, contract.codebookVersion(), codeVectors));
+  }
+
+  /**
    * Takes one example; when it fills the batch, scores the batch into the metric windows, then
    * trains one step on it and moves it into the replay window.
    *
@@ -342,6 +356,9 @@ public final class OnlineCtrTrainer implements AutoCloseable {
     if (newVersion == contract.codebookVersion()) {
       throw new IllegalArgumentException("already at codebook version " + newVersion);
     }
+    if (model.config().representation() == CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
+      throw new IllegalStateException("a CODE_VECTORS model warm-starts with its new code vectors");
+    }
     int m = contract.codebooks();
     int vocabulary = contract.codebookSize() + 1;
     List<List<List<Integer>>> sources = new ArrayList<>();
@@ -374,6 +391,28 @@ public final class OnlineCtrTrainer implements AutoCloseable {
     }
     CtrModel migrated = model.remapCodes(newVersion, codeSources);
     return new OnlineCtrTrainer(contract.withCodebookVersion(newVersion), settings, migrated);
+  }
+
+  /**
+   * A trainer of a CODE_VECTORS model for codebook version {@code newVersion} that starts from this
+   * one's model with that version's code vectors (see {@link CtrModel#withCodeVectors}); windows
+   * and counters start afresh, as for {@link #warmStartFor}.
+   */
+  public OnlineCtrTrainer warmStartWithCodeVectors(long newVersion, float[][] codeVectors) {
+    if (newVersion == contract.codebookVersion()) {
+      throw new IllegalArgumentException("already at codebook version " + newVersion);
+    }
+    return new OnlineCtrTrainer(
+        contract.withCodebookVersion(newVersion),
+        settings,
+        model.withCodeVectors(newVersion, codeVectors));
+  }
+
+  /**
+   * Whether the model reads the codebook's code vectors (CODE_VECTORS) rather than embeds codes.
+   */
+  public boolean readsCodeVectors() {
+    return model.config().representation() == CtrModelConfig.ItemRepresentation.CODE_VECTORS;
   }
 
   /**

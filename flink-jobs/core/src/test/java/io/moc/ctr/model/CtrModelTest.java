@@ -46,14 +46,15 @@ class CtrModelTest {
 
   @Test
   void everyBackboneRepresentationAndFusionCombinationIsCovered() {
-    // 3 backbones × (NONE + ADAPTER without fusion, CODES/ME/UNIFIED with any of 4 fusions)
-    assertEquals(3 * (2 + 3 * 4), CtrTestData.validCombinations().size());
+    // 3 backbones × (NONE, ADAPTER and CODE_VECTORS without fusion, CODES/ME/UNIFIED with any of 4
+    // fusions)
+    assertEquals(3 * (3 + 3 * 4), CtrTestData.validCombinations().size());
   }
 
   @ParameterizedTest
   @MethodSource("combinations")
   void predictsOneProbabilityPerExampleAndTrainsToAFiniteLoss(CtrModelConfig config) {
-    try (CtrModel model = CtrModel.create(config, 1)) {
+    try (CtrModel model = CtrTestData.model(config, 1)) {
       float[] p = model.predict(DATA.batch(0, 7));
       assertEquals(7, p.length, describe(config));
       for (float v : p) {
@@ -69,7 +70,7 @@ class CtrModelTest {
   @ParameterizedTest
   @MethodSource("combinations")
   void backwardReachesEveryParameterIncludingTheFusionModule(CtrModelConfig config) {
-    try (CtrModel model = CtrModel.create(config, 1)) {
+    try (CtrModel model = CtrTestData.model(config, 1)) {
       model.backward(DATA.all());
       Map<String, float[]> gradients = model.gradients();
       assertEquals(model.parameterValues().keySet(), gradients.keySet());
@@ -94,7 +95,7 @@ class CtrModelTest {
   void oneStepChangesEveryParameter(Fusion fusion) {
     CtrModelConfig config =
         CtrTestData.config().backbone(Backbone.DCNV2).fusion(fusion).learningRate(1e-2f).build();
-    try (CtrModel model = CtrModel.create(config, 1)) {
+    try (CtrModel model = CtrTestData.model(config, 1)) {
       Map<String, float[]> before = model.parameterValues();
       model.trainStep(DATA.all());
       Map<String, float[]> after = model.parameterValues();
@@ -116,7 +117,7 @@ class CtrModelTest {
             .fusion(Fusion.GATE)
             .dropout(0.2f)
             .build();
-    try (CtrModel model = CtrModel.create(config, 17)) {
+    try (CtrModel model = CtrTestData.model(config, 17)) {
       for (int s = 0; s < 3; s++) {
         model.trainStep(DATA.batch(16 * s, 16 * s + 16));
       }
@@ -145,7 +146,7 @@ class CtrModelTest {
   void aTrainingCheckpointContinuesBitIdenticallyWhereThePublishedArtifactRestartsAdam() {
     CtrModelConfig config =
         CtrTestData.config().fusion(Fusion.GATE).dropout(0.3f).weightDecay(1e-3f).build();
-    try (CtrModel model = CtrModel.create(config, 4)) {
+    try (CtrModel model = CtrTestData.model(config, 4)) {
       for (int s = 0; s < 3; s++) {
         model.trainStep(DATA.batch(16 * s, 16 * s + 16));
       }
@@ -179,8 +180,8 @@ class CtrModelTest {
     }
     sources[0][1] = new int[] {1, 1, 2}; // weighted: two items had old code 0, one old code 1
     sources[0][2] = new int[0]; // nobody has new code 1
-    try (CtrModel model = CtrModel.create(config, 1);
-        CtrModel fresh = CtrModel.create(config, 2)) {
+    try (CtrModel model = CtrTestData.model(config, 1);
+        CtrModel fresh = CtrTestData.model(config, 2)) {
       model.trainStep(DATA.all());
       try (CtrModel remapped = model.remapCodes(2, sources)) {
         assertEquals(2, remapped.codebookVersion());
@@ -235,7 +236,7 @@ class CtrModelTest {
       rows[1][v] = new float[width];
       rows[1][v][v % width] = 100f * v; // far from the initialiser's scale
     }
-    try (CtrModel model = CtrModel.create(config, 1);
+    try (CtrModel model = CtrTestData.model(config, 1);
         CtrModel initialised = model.withCodeRows(rows)) {
       int first =
           (CtrTestData.USERS + 1)
@@ -282,7 +283,7 @@ class CtrModelTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> {
-          try (CtrModel model = CtrModel.create(config, 1)) {
+          try (CtrModel model = CtrTestData.model(config, 1)) {
             model.withCodeRows(new float[1][][]);
           }
         });
@@ -295,7 +296,7 @@ class CtrModelTest {
             .backbone(Backbone.AUTOINT_PLUS)
             .representation(ItemRepresentation.ADAPTER)
             .build();
-    try (CtrModel model = CtrModel.create(config, 2)) {
+    try (CtrModel model = CtrTestData.model(config, 2)) {
       model.trainStep(DATA.all());
       try (CtrModel loaded = CtrModel.fromBytes(model.toBytes())) {
         assertArrayEquals(model.predict(DATA.all()), loaded.predict(DATA.all()));
@@ -337,7 +338,7 @@ class CtrModelTest {
   }
 
   private static float[] trainAndPredict(CtrModelConfig config) {
-    try (CtrModel model = CtrModel.create(config, 1)) {
+    try (CtrModel model = CtrTestData.model(config, 1)) {
       for (int s = 0; s < 4; s++) {
         model.trainStep(DATA.batch(16 * s, 16 * s + 16));
       }
@@ -349,7 +350,7 @@ class CtrModelTest {
   void trainingAndPredictingLeaveNoArraysBehind() {
     CtrModelConfig config =
         CtrTestData.config().backbone(Backbone.AUTOINT_PLUS).fusion(Fusion.GATE).build();
-    try (CtrModel model = CtrModel.create(config, 1)) {
+    try (CtrModel model = CtrTestData.model(config, 1)) {
       model.trainStep(DATA.all()); // creates the optimiser's moments
       int live = model.liveArrays();
       for (int s = 0; s < 4; s++) {

@@ -119,6 +119,22 @@ final class CtrTestData {
     return configs;
   }
 
+  /** A fresh model of {@code config}, with random code vectors where it reads them. */
+  static CtrModel model(CtrModelConfig config, long codebookVersion) {
+    if (config.representation() != ItemRepresentation.CODE_VECTORS) {
+      return CtrModel.create(config, codebookVersion);
+    }
+    java.util.Random random = new java.util.Random(codebookVersion);
+    int width = config.denseDimension() / M;
+    float[][] vectors = new float[M][K * width];
+    for (float[] v : vectors) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextGaussian();
+      }
+    }
+    return CtrModel.create(config, codebookVersion, vectors);
+  }
+
   CtrBatch batch(int from, int to) {
     return new CtrBatch(
         Arrays.copyOfRange(fields, from, to),
