@@ -86,7 +86,8 @@ class OfflineComparisonITCase {
         1e-3f,
         false,
         100_000,
-        1000);
+        1000,
+        CtrModelConfig.ItemRepresentation.CODES);
   }
 
   private ProducerRecord<byte[], byte[]> snapshot(long version, OnlineCtrTrainer trainer)

@@ -7,10 +7,17 @@ import io.moc.avro.AvroBytes;
 import io.moc.avro.DeadLetter;
 import io.moc.avro.ImpressionEvent;
 import io.moc.avro.ModelSnapshot;
+import io.moc.codebook.ProjectedKMeansCodebook;
+import io.moc.codebook.ProjectedKMeansTrainer;
+import io.moc.common.AvroRecordSerializer;
 import io.moc.common.CodebookOptions;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.JobConfig;
 import io.moc.common.KafkaOptions;
+import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig;
+import io.moc.ctr.online.ModelArtifact;
+import io.moc.indexing.CodebookEntry;
 import io.moc.indexing.CodedItem;
 import io.moc.local.LocalFlinkCluster;
 import io.moc.local.Topics;
@@ -24,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -311,6 +319,60 @@ class TrainingJobITCase {
           metric(last, "prequential_auc") >= metric(lastBefore, "prequential_auc") - 0.05,
           "AUC fell back after the failure: " + lastBefore + " then " + last);
       assertTrue(metric(last, "examples_trained") > metric(lastBefore, "examples_trained"));
+      flink.cancel(job);
+    }
+  }
+
+  @Test
+  void shouldTrainACodeVectorsModelFromTheCodebookOnTheTopicAndPublishItsVectorsInTheArtifact()
+      throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
+        KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      Configuration config = config(kafka);
+      config.set(
+          TrainingOptions.ITEM_REPRESENTATION, CtrModelConfig.ItemRepresentation.CODE_VECTORS);
+      TrainingSettings settings = withTopics(kafka, config);
+      // The indexer's codebook of the codes' version: 2 codebooks of K codes.
+      Random random = new Random(4);
+      List<float[]> sample = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        float[] x = new float[16];
+        for (int j = 0; j < x.length; j++) {
+          x[j] = (float) random.nextGaussian();
+        }
+        sample.add(x);
+      }
+      float[][] vectors;
+      try (ProjectedKMeansCodebook codebook =
+          new ProjectedKMeansTrainer(2, CODEBOOK_SIZE, 8, 10, 4).train("m", sample)) {
+        CodebookEntry entry = CodebookEntry.of(CODEBOOK_VERSION, codebook, sample);
+        producer.send(
+            new ProducerRecord<>(
+                settings.codebooksTopic(),
+                AvroRecordSerializer.versionKey(CODEBOOK_VERSION),
+                AvroBytes.encode(entry.toAvro())));
+        vectors = CtrModel.codeVectorsOf(codebook);
+      }
+      JobID job = flink.submitTraining(config, 1, "training-code-vectors-it");
+      publishCodes(producer, settings.itemCodesTopic());
+      publishImpressions(producer, settings.impressionsTopic(), 0, 3000);
+
+      List<ModelSnapshot> published =
+          snapshots(
+              kafka.readUntil(settings.ctrModelsTopic(), TIMEOUT, r -> trainedAtLeast(r, 2500)));
+      ModelSnapshot last = published.get(published.size() - 1);
+      assertTrue(metric(last, "prequential_auc") > 0.6, last.toString());
+      // The last full one (the others are deltas on it).
+      ModelSnapshot full =
+          published.stream().filter(p -> p.getBaseVersion() < 0).reduce((a, b) -> b).orElseThrow();
+      ModelArtifact artifact =
+          ModelArtifact.fromBytes(Files.readAllBytes(Path.of(URI.create(full.getArtifactUri()))));
+      try (CtrModel model = CtrModel.fromBytes(artifact.modelBytes())) {
+        assertEquals(
+            CtrModelConfig.ItemRepresentation.CODE_VECTORS, model.config().representation());
+        assertEquals(2 * (vectors[0].length / CODEBOOK_SIZE), model.config().denseDimension());
+      }
       flink.cancel(job);
     }
   }

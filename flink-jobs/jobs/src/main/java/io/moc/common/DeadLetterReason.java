@@ -56,6 +56,11 @@ public enum DeadLetterReason {
    */
   CODES_DO_NOT_FIT_MODEL,
   /**
+   * An impression of a codebook version whose codebook is not on the codebooks topic (or fails its
+   * checksum), which a CODE_VECTORS model needs for the vectors of the codes.
+   */
+  CODEBOOK_UNAVAILABLE,
+  /**
    * An impression whose event time is before 1970: no click stream has one, and the trainer's
    * time-based windows (cold-start age, replay order) would treat it as older than everything.
    */

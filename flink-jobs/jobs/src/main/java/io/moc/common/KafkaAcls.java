@@ -37,13 +37,15 @@ public final class KafkaAcls {
   }
 
   /**
-   * The training job: reads impressions, item-codes and its own snapshots back (to number a fresh
-   * or restored start above them), writes ctr-models and dead-letters (both at-least-once).
+   * The training job: reads impressions, item-codes, codebooks (the code vectors of a CODE_VECTORS
+   * model) and its own snapshots back (to number a fresh or restored start above them), writes
+   * ctr-models and dead-letters (both at-least-once).
    */
   public static List<AclBinding> trainer(String principal, ReadableConfig config, String groupId) {
     List<AclBinding> acls = new ArrayList<>();
     topic(acls, principal, config.get(KafkaOptions.IMPRESSIONS_TOPIC), AclOperation.READ);
     topic(acls, principal, config.get(KafkaOptions.ITEM_CODES_TOPIC), AclOperation.READ);
+    topic(acls, principal, config.get(KafkaOptions.CODEBOOKS_TOPIC), AclOperation.READ);
     topic(acls, principal, config.get(KafkaOptions.CTR_MODELS_TOPIC), AclOperation.READ);
     topic(acls, principal, config.get(KafkaOptions.CTR_MODELS_TOPIC), AclOperation.WRITE);
     topic(acls, principal, config.get(KafkaOptions.DEAD_LETTERS_TOPIC), AclOperation.WRITE);

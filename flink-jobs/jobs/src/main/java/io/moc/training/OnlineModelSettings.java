@@ -28,6 +28,8 @@ import java.io.Serializable;
  * @param warmStartItems most items whose codes are kept per codebook version for warm-starting a
  *     newer version's model
  * @param averagingIntervalMillis with several trainer replicas, how often they merge their models
+ * @param itemRepresentation how the semantic model reads an item: CODES (embedded, mixed by {@code
+ *     fusion}) or CODE_VECTORS (the adapter's MLP over the codebook's vectors of its codes)
  */
 public record OnlineModelSettings(
     String modelStore,
@@ -52,7 +54,8 @@ public record OnlineModelSettings(
     float learningRate,
     boolean controlModel,
     int warmStartItems,
-    long averagingIntervalMillis)
+    long averagingIntervalMillis,
+    CtrModelConfig.ItemRepresentation itemRepresentation)
     implements Serializable {
 
   /** The codebook version the control's contract names: it never reads codes of any. */
@@ -90,7 +93,33 @@ public record OnlineModelSettings(
 
   /** The semantic model: hashed user and item ids with the codes, mixed by {@link #fusion}. */
   public CtrModelConfig model(FeatureContract contract) {
+    if (readsCodeVectors()) {
+      throw new IllegalStateException("a CODE_VECTORS model needs its code vectors' width");
+    }
     return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODES)).build();
+  }
+
+  /**
+   * The CODE_VECTORS semantic model: hashed user and item ids, and the adapter's MLP over the
+   * item's {@code contract.codebooks()} code vectors of {@code vectorWidth} values each (no fusion:
+   * the codes are not embedded).
+   */
+  public CtrModelConfig model(FeatureContract contract, int vectorWidth) {
+    return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODE_VECTORS))
+        .fusion(CtrModelConfig.Fusion.NONE)
+        .denseDimension(contract.codebooks() * vectorWidth)
+        .build();
+  }
+
+  /** Whether the semantic model reads the codebook's code vectors. */
+  public boolean readsCodeVectors() {
+    return itemRepresentation == CtrModelConfig.ItemRepresentation.CODE_VECTORS;
+  }
+
+  /** These settings with the semantic model reading items as {@code representation}. */
+  public OnlineModelSettings withItemRepresentation(
+      CtrModelConfig.ItemRepresentation representation) {
+    return edit(d -> d.itemRepresentation = representation);
   }
 
   /**
@@ -179,7 +208,8 @@ public record OnlineModelSettings(
         d.learningRate,
         d.controlModel,
         d.warmStartItems,
-        d.averagingIntervalMillis);
+        d.averagingIntervalMillis,
+        d.itemRepresentation);
   }
 
   /** The components, editable: what the {@code with} methods change before the copy is made. */
@@ -207,6 +237,7 @@ public record OnlineModelSettings(
     boolean controlModel;
     int warmStartItems;
     long averagingIntervalMillis;
+    CtrModelConfig.ItemRepresentation itemRepresentation;
 
     Draft(OnlineModelSettings s) {
       modelStore = s.modelStore;
@@ -232,6 +263,7 @@ public record OnlineModelSettings(
       controlModel = s.controlModel;
       warmStartItems = s.warmStartItems;
       averagingIntervalMillis = s.averagingIntervalMillis;
+      itemRepresentation = s.itemRepresentation;
     }
   }
 }

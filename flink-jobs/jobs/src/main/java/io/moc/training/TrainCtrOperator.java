@@ -117,8 +117,15 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
    */
   static final long RETRAIN_PAUSE_MILLIS = 5;
 
+  /** How long a codebook version found missing is not asked for again. */
+  static final long CODEBOOK_RETRY_MILLIS = 10_000;
+
   private final OnlineModelSettings settings;
   private final PublishedVersions publishedModels;
+  private final CodebookVectors codebookVectors;
+  // CODE_VECTORS: the vectors of the versions read lately, and when a missing one is asked again.
+  private transient Map<Long, float[][]> vectors;
+  private transient Map<Long, Long> vectorsMissing;
 
   // The model in use, and the one for a newer codebook version that may replace it.
   private transient OnlineCtrTrainer current;
@@ -177,8 +184,20 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
   private transient volatile long lastRoundMillis;
 
   public TrainCtrOperator(OnlineModelSettings settings, PublishedVersions publishedModels) {
+    this(settings, publishedModels, CodebookVectors.NONE);
+  }
+
+  /**
+   * @param codebookVectors where a CODE_VECTORS model ({@code moc.training.item-representation})
+   *     finds its codebook version's code vectors when it starts
+   */
+  public TrainCtrOperator(
+      OnlineModelSettings settings,
+      PublishedVersions publishedModels,
+      CodebookVectors codebookVectors) {
     this.settings = settings;
     this.publishedModels = publishedModels;
+    this.codebookVectors = codebookVectors;
   }
 
   @Override
@@ -424,6 +443,10 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     codes.put(e.codebookVersion, e.itemId, e.codes);
     if (current == null) {
       current = newTrainer(e);
+      if (current == null) {
+        codebookUnavailable(e);
+        return;
+      }
     }
     OnlineCtrTrainer target;
     if (e.codebookVersion == current.codebookVersion()) {
@@ -433,7 +456,10 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return;
     } else {
       if (candidate == null || candidate.codebookVersion() < e.codebookVersion) {
-        startCandidate(e);
+        if (!startCandidate(e)) {
+          codebookUnavailable(e);
+          return;
+        }
       } else if (candidate.codebookVersion() > e.codebookVersion) {
         stale(e, candidate.codebookVersion());
         return;
@@ -479,14 +505,115 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     return newTrainer(e.codebookVersion, e.codes.length);
   }
 
+  /** A fresh model for the version; null for CODE_VECTORS when its codebook is unavailable. */
   private OnlineCtrTrainer newTrainer(long codebookVersion, int codebooks) {
     var contract = settings.contract(codebookVersion, codebooks);
-    LOG.info("Starting a CTR model for codebook version {}", codebookVersion);
-    return OnlineCtrTrainer.create(settings.model(contract), contract, settings.trainer(replicas));
+    if (!settings.readsCodeVectors()) {
+      LOG.info("Starting a CTR model for codebook version {}", codebookVersion);
+      return OnlineCtrTrainer.create(
+          settings.model(contract), contract, settings.trainer(replicas));
+    }
+    float[][] v = codeVectors(codebookVersion, codebooks);
+    if (v == null) {
+      return null;
+    }
+    LOG.info("Starting a CODE_VECTORS CTR model for codebook version {}", codebookVersion);
+    return OnlineCtrTrainer.create(
+        settings.model(contract, v[0].length / settings.codebookSize()),
+        contract,
+        settings.trainer(replicas),
+        v);
   }
 
-  private void startCandidate(TrainingExample e) {
+  /**
+   * The code vectors of a codebook version with {@code codebooks} codebooks of the configured K;
+   * null when none is published (asked again after {@link #CODEBOOK_RETRY_MILLIS}) or it does not
+   * fit the codes.
+   */
+  private float[][] codeVectors(long version, int codebooks) {
+    if (vectors == null) {
+      vectors = new LinkedHashMap<>();
+      vectorsMissing = new HashMap<>();
+    }
+    float[][] v = vectors.get(version);
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    if (v == null) {
+      Long retry = vectorsMissing.get(version);
+      if (retry != null && now < retry) {
+        return null;
+      }
+      try {
+        v = codebookVectors.of(version);
+      } catch (Exception e) {
+        LOG.warn("Could not read codebook version {}", version, e);
+      }
+      if (v == null) {
+        vectorsMissing.put(version, now + CODEBOOK_RETRY_MILLIS);
+        return null;
+      }
+      vectorsMissing.remove(version);
+      vectors.put(version, v);
+      // The current and the candidate's versions, and one more in flight, at most.
+      while (vectors.size() > 3) {
+        vectors.remove(vectors.keySet().iterator().next());
+      }
+    }
+    int k = settings.codebookSize();
+    if (v.length != codebooks || v[0].length % k != 0) {
+      LOG.warn(
+          "Codebook version {} has {} codebooks of {} values, the codes {} codebooks of K = {}",
+          version,
+          v.length,
+          v[0].length,
+          codebooks,
+          k);
+      return null;
+    }
+    return v;
+  }
+
+  private void codebookUnavailable(TrainingExample e) {
+    deadLetter(
+        e,
+        DeadLetterReason.CODEBOOK_UNAVAILABLE,
+        "no intact codebook of version "
+            + e.codebookVersion
+            + " with "
+            + e.codes.length
+            + " codebooks of K = "
+            + settings.codebookSize()
+            + " is published, which a CODE_VECTORS model needs");
+  }
+
+  /** Starts a model for the example's newer version; false when its code vectors are missing. */
+  private boolean startCandidate(TrainingExample e) {
     long version = e.codebookVersion;
+    if (settings.readsCodeVectors()) {
+      OnlineCtrTrainer next;
+      if (e.codes.length == current.contract().codebooks()) {
+        float[][] v = codeVectors(version, e.codes.length);
+        if (v == null) {
+          return false;
+        }
+        current.flush();
+        LOG.info(
+            "Codebook version {} arrived: warm-starting a model from version {} with its code"
+                + " vectors",
+            version,
+            current.codebookVersion());
+        next = current.warmStartWithCodeVectors(version, v);
+      } else {
+        next = newTrainer(e);
+        if (next == null) {
+          return false;
+        }
+      }
+      if (candidate != null) {
+        candidate.close();
+      }
+      candidate = next;
+      return true;
+    }
     if (candidate != null) {
       candidate.close();
       candidate = null;
@@ -499,7 +626,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
           e.codes.length,
           current.contract().codebooks());
       candidate = newTrainer(e);
-      return;
+      return true;
     }
     current.flush();
     Map<String, int[]> oldCodes = codes.of(current.codebookVersion());
@@ -511,6 +638,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
         current.codebookVersion(),
         newCodes.keySet().stream().filter(oldCodes::containsKey).count());
     candidate = current.warmStartFor(version, oldCodes, newCodes);
+    return true;
   }
 
   private void maybePromote() {
@@ -609,14 +737,17 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       if (candidate != null && candidate.codebookVersion() == currentVersion) {
         promote(m.windowAuc(), Double.NaN);
       } else {
-        if (current != null) {
-          current.close();
+        OnlineCtrTrainer caughtUp = newTrainer(currentVersion, m.codebooks());
+        if (caughtUp != null) {
+          if (current != null) {
+            current.close();
+          }
+          if (candidate != null && candidate.codebookVersion() <= currentVersion) {
+            candidate.close();
+            candidate = null;
+          }
+          current = caughtUp;
         }
-        if (candidate != null && candidate.codebookVersion() <= currentVersion) {
-          candidate.close();
-          candidate = null;
-        }
-        current = newTrainer(currentVersion, m.codebooks());
       }
     }
     Map<Key, float[][]> next = new HashMap<>();
@@ -667,6 +798,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     }
     long version = m.key().codebookVersion();
     if (current == null) {
+      // Null while a CODE_VECTORS model's codebook is missing here: the next round tries again.
       current = newTrainer(version, m.codebooks());
       return current;
     }
@@ -677,10 +809,14 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
       return null;
     }
     if (candidate == null || candidate.codebookVersion() < version) {
+      OnlineCtrTrainer started = newTrainer(version, m.codebooks());
+      if (started == null) {
+        return null;
+      }
       if (candidate != null) {
         candidate.close();
       }
-      candidate = newTrainer(version, m.codebooks());
+      candidate = started;
       return candidate;
     }
     return candidate.codebookVersion() == version ? candidate : null;

@@ -61,6 +61,24 @@ public final class TrainingJob {
       DataStream<RawRecord> impressions,
       DataStream<RawRecord> itemCodes,
       Sinks sinks) {
+    return build(settings, publishedModels, CodebookVectors.NONE, impressions, itemCodes, sinks);
+  }
+
+  /**
+   * The topology, from raw impression and item-codes records to the sinks.
+   *
+   * @param publishedModels where the trainer learns, when it starts without state, the highest
+   *     model version already published
+   * @param codebookVectors where a CODE_VECTORS model finds its codebook version's vectors
+   * @return the published model snapshots (also sent to the sink)
+   */
+  public static DataStream<ModelSnapshotEntry> build(
+      TrainingSettings settings,
+      PublishedVersions publishedModels,
+      CodebookVectors codebookVectors,
+      DataStream<RawRecord> impressions,
+      DataStream<RawRecord> itemCodes,
+      Sinks sinks) {
     Joined joined = joined(settings, impressions, itemCodes);
     int replicas = settings.trainerParallelism();
     DataStream<TrainingExample> examples = joined.examples();
@@ -81,7 +99,7 @@ public final class TrainingJob {
             .transform(
                 "Train CTR model (online)",
                 TypeInformation.of(ModelSnapshotEntry.class),
-                new TrainCtrOperator(settings.model(), publishedModels))
+                new TrainCtrOperator(settings.model(), publishedModels, codebookVectors))
             .uid("train-ctr-model")
             .setParallelism(replicas)
             .setMaxParallelism(replicas > 1 ? MAX_TRAINER_REPLICAS : 1);
@@ -187,6 +205,7 @@ public final class TrainingJob {
     return build(
         settings,
         PublishedVersions.onTopic(settings.kafka(), settings.ctrModelsTopic()),
+        CodebookVectors.onTopic(settings.kafka(), settings.codebooksTopic()),
         impressions,
         itemCodes,
         sinks);

@@ -216,6 +216,18 @@ public final class TrainingOptions {
                   + " other number of replicas (the first merge makes them whole again), but not at"
                   + " 1, nor one taken at 1 with replicas: the trainer's max parallelism differs.");
 
+  public static final ConfigOption<CtrModelConfig.ItemRepresentation> ITEM_REPRESENTATION =
+      ConfigOptions.key("moc.training.item-representation")
+          .enumType(CtrModelConfig.ItemRepresentation.class)
+          .defaultValue(CtrModelConfig.ItemRepresentation.CODES)
+          .withDescription(
+              "How the online semantic model reads an item. CODES: its M codes as embedded fields,"
+                  + " mixed by moc.training.fusion. CODE_VECTORS: the adapter's MLP over the"
+                  + " codebook's vectors of its codes (the grid's moc-dense, the best code-based"
+                  + " representation on Amazon Beauty), read from the codebooks topic when a model"
+                  + " for a version starts and carried in its artifacts, so scorers need only the"
+                  + " codes; moc.training.fusion does not apply. No other value is accepted.");
+
   public static final ConfigOption<Duration> AVERAGING_INTERVAL =
       ConfigOptions.key("moc.training.averaging-interval")
           .durationType()
@@ -274,8 +286,20 @@ public final class TrainingOptions {
             inRange(config, LEARNING_RATE, Double.MIN_VALUE, 1.0).floatValue(),
             config.get(CONTROL_MODEL),
             atLeast(config, WARM_START_ITEMS, 1),
-            atLeast(config, AVERAGING_INTERVAL, Duration.ofMillis(1)).toMillis()),
+            atLeast(config, AVERAGING_INTERVAL, Duration.ofMillis(1)).toMillis(),
+            onlineRepresentation(config)),
         InputOptions.read(config),
-        inRange(config, TRAINER_PARALLELISM, 1, TrainingJob.MAX_TRAINER_REPLICAS));
+        inRange(config, TRAINER_PARALLELISM, 1, TrainingJob.MAX_TRAINER_REPLICAS),
+        config.get(KafkaOptions.CODEBOOKS_TOPIC));
+  }
+
+  private static CtrModelConfig.ItemRepresentation onlineRepresentation(ReadableConfig config) {
+    CtrModelConfig.ItemRepresentation r = config.get(ITEM_REPRESENTATION);
+    if (r != CtrModelConfig.ItemRepresentation.CODES
+        && r != CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
+      throw new IllegalArgumentException(
+          ITEM_REPRESENTATION.key() + " must be CODES or CODE_VECTORS, not " + r);
+    }
+    return r;
   }
 }

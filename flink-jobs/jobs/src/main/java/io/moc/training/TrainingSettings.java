@@ -9,6 +9,7 @@ import java.io.Serializable;
  *
  * @param trainerParallelism the CTR trainer's replicas (subtasks), each on its share of the
  *     examples
+ * @param codebooksTopic where a CODE_VECTORS model's code vectors are read from
  */
 public record TrainingSettings(
     KafkaConnection kafka,
@@ -21,7 +22,8 @@ public record TrainingSettings(
     long joinTimeoutMillis,
     OnlineModelSettings model,
     InputSettings input,
-    int trainerParallelism)
+    int trainerParallelism,
+    String codebooksTopic)
     implements Serializable {
 
   public String bootstrapServers() {

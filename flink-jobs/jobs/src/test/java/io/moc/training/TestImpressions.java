@@ -27,7 +27,8 @@ final class TestImpressions {
         joinTimeoutMillis,
         model("file:///tmp/moc-test-models"),
         io.moc.common.InputSettings.defaults(),
-        1);
+        1,
+        "codebooks");
   }
 
   /**
@@ -58,7 +59,8 @@ final class TestImpressions {
         1e-3f,
         false,
         100_000,
-        1000);
+        1000,
+        CtrModelConfig.ItemRepresentation.CODES);
   }
 
   static ImpressionEvent.Builder event(String impressionId, String userId, String itemId) {

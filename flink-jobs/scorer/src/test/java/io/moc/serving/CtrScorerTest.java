@@ -132,6 +132,48 @@ class CtrScorerTest {
   }
 
   @Test
+  void scoresACodeVectorsModelFromTheItemsCodesAloneAsItsTrainerDoes() throws IOException {
+    // The adapter over the codebook's vectors of the item's codes: the vectors travel in the
+    // artifact, nothing but the codes per item.
+    int width = 5;
+    Random random = new Random(3);
+    float[][] vectors = new float[SyntheticStream.M][SyntheticStream.K * width];
+    for (float[] v : vectors) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextGaussian();
+      }
+    }
+    try (OnlineCtrTrainer codeVectors =
+        OnlineCtrTrainer.create(
+            SyntheticStream.CONTRACT
+                .modelConfig(io.moc.ctr.model.CtrModelConfig.ItemRepresentation.CODE_VECTORS)
+                .denseDimension(SyntheticStream.M * width)
+                .embeddingDim(8)
+                .mlpSizes(16, 8)
+                .learningRate(1e-2f)
+                .seed(3)
+                .build(),
+            SyntheticStream.CONTRACT,
+            SyntheticStream.settings().build(),
+            vectors)) {
+      new SyntheticStream(21).next(1000).forEach(codeVectors::accept);
+      assertTrue(
+          codeVectors.windowAuc() > 0.7, "it learns from the vectors: " + codeVectors.windowAuc());
+      ModelSnapshotEntry entry = publish(6, codeVectors.artifact().toBytes());
+      Map<String, int[]> catalogue = catalogue();
+      byte[] read = ArtifactOpener.local().read(entry.artifactUri);
+      try (CtrScorer scorer = CtrScorer.of(entry, read, published(catalogue))) {
+        for (String item : catalogue.keySet()) {
+          assertEquals(
+              Float.floatToIntBits(codeVectors.score("user-3", item, catalogue.get(item))),
+              Float.floatToIntBits(scorer.score("user-3", item)),
+              item);
+        }
+      }
+    }
+  }
+
+  @Test
   void theLocalOpenerReadsFileUrisAndPlainPathsAndNamesTheOpenerForOtherStores()
       throws IOException {
     byte[] artifact = trainer.artifact().toBytes();
