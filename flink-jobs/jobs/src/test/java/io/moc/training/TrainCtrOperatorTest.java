@@ -84,14 +84,14 @@ class TrainCtrOperatorTest {
   }
 
   /** Item i's codes under codebook version 1; version 2 swaps the two codes. */
-  private static int[] codes(int item, long version) {
+  static int[] codes(int item, long version) {
     int a = item % 4;
     int b = (item / 4) % 4;
     return version == 1 ? new int[] {a, b} : new int[] {b, a};
   }
 
   /** Clicks follow the item's first v1 code: something a model can learn. */
-  private static TrainingExample example(int n, long version, Random random) {
+  static TrainingExample example(int n, long version, Random random) {
     int item = random.nextInt(16);
     TrainingExample e = new TrainingExample();
     e.impressionId = "i" + n;
@@ -148,7 +148,7 @@ class TrainCtrOperatorTest {
     return harness.extractOutputValues();
   }
 
-  private static ModelArtifact artifactOf(ModelSnapshotEntry entry) throws Exception {
+  static ModelArtifact artifactOf(ModelSnapshotEntry entry) throws Exception {
     byte[] bytes = Files.readAllBytes(Path.of(URI.create(entry.artifactUri)));
     assertEquals(entry.sha256, Sha256.hex(bytes), "the announced checksum is the file's");
     return ModelArtifact.fromBytes(bytes);
@@ -349,96 +349,6 @@ class TrainCtrOperatorTest {
     ModelSnapshotEntry next = published().get(0);
     assertEquals(4, next.version);
     assertEquals(148, next.metrics().get(TrainCtrOperator.IMPRESSIONS_TRAINED_METRIC), 0.0);
-  }
-
-  /** Two codebooks of K = 4 codes, M = 2, as the test model reads: version 1's and version 2's. */
-  private static float[][] codebookVectors(long seed) {
-    Random random = new Random(seed);
-    List<float[]> data = new java.util.ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      float[] x = new float[12];
-      for (int j = 0; j < x.length; j++) {
-        x[j] = (float) random.nextGaussian();
-      }
-      data.add(x);
-    }
-    try (var codebook =
-        new io.moc.codebook.ProjectedKMeansTrainer(2, 4, 6, 10, seed).train("m", data)) {
-      return CtrModel.codeVectorsOf(codebook);
-    }
-  }
-
-  private static final java.util.concurrent.atomic.AtomicInteger CODEBOOK_LOOKUPS =
-      new java.util.concurrent.atomic.AtomicInteger();
-
-  @Test
-  void shouldTrainACodeVectorsModelWhoseArtifactScoresFromTheCodesAlone() throws Exception {
-    float[][] v1 = codebookVectors(1);
-    float[][] v2 = codebookVectors(2);
-    CODEBOOK_LOOKUPS.set(0);
-    CodebookVectors lookup =
-        version -> {
-          CODEBOOK_LOOKUPS.incrementAndGet();
-          return version == 1 ? v1 : version == 2 ? v2 : null;
-        };
-    OnlineModelSettings settings =
-        TestImpressions.model(store.toUri().toString())
-            .withItemRepresentation(
-                io.moc.ctr.model.CtrModelConfig.ItemRepresentation.CODE_VECTORS);
-    harness =
-        Harnesses.started(
-            new TwoInputStreamOperatorTestHarness<>(
-                new TrainCtrOperator(settings, () -> -1, lookup)),
-            null,
-            null);
-    feed(0, 400, 1, 3);
-    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
-    assertTrue(operator.current().readsCodeVectors());
-    assertEquals(1, CODEBOOK_LOOKUPS.get(), "read once, when the model starts");
-    harness.setProcessingTime(1000);
-    ModelSnapshotEntry first = published().get(0);
-    ModelArtifact artifact = artifactOf(first);
-    try (ModelArtifact.Scorer scorer = artifact.open()) {
-      for (int item = 0; item < 16; item++) {
-        assertEquals(
-            operator.current().score("u1", "item" + item, codes(item, 1)),
-            scorer.score("u1", "item" + item, codes(item, 1)),
-            "the scorer needs only the codes");
-      }
-    }
-    assertTrue(first.metrics().get("prequential_auc") > 0.7, first.metrics().toString());
-
-    // A new version's model starts from this one with its own vectors, and takes over.
-    feed(0, 200, 2, 4);
-    assertEquals(2, operator.current().codebookVersion());
-    assertTrue(operator.current().readsCodeVectors());
-
-    // Without its codebook an example cannot be trained: a dead letter, and no lookup per example.
-    int lookups = CODEBOOK_LOOKUPS.get();
-    feed(0, 5, 3, 5);
-    assertEquals(
-        lookups + 1, CODEBOOK_LOOKUPS.get(), "a missing codebook is asked for again later");
-    List<DeadLetterRecord> letters = deadLetters();
-    assertEquals(5, letters.size());
-    for (DeadLetterRecord d : letters) {
-      assertEquals(DeadLetterReason.CODEBOOK_UNAVAILABLE.name(), d.reason);
-      assertTrue(d.error.contains("version 3"), d.error);
-    }
-    assertEquals(2, operator.current().codebookVersion(), "the model in use trains on");
-
-    // Restored, the model still carries its vectors: nothing is read again.
-    OperatorSubtaskState state = harness.snapshot(1, 1000);
-    harness.close();
-    CODEBOOK_LOOKUPS.set(0);
-    harness =
-        Harnesses.started(
-            new TwoInputStreamOperatorTestHarness<>(
-                new TrainCtrOperator(settings, () -> -1, lookup)),
-            null,
-            state);
-    feed(0, 64, 2, 6);
-    assertEquals(0, CODEBOOK_LOOKUPS.get());
-    assertTrue(((TrainCtrOperator) harness.getOperator()).current().readsCodeVectors());
   }
 
   @Test

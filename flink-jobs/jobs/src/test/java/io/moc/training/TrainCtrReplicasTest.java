@@ -349,7 +349,8 @@ class TrainCtrReplicasTest {
               allThree, TrainingJob.MAX_TRAINER_REPLICAS, 3, 2, i));
     }
     start(new JobID(), twoAgain, 2);
-    advance(INTERVAL + 50);
+    fed += feed(200, 1, 4);
+    advance(2 * (INTERVAL + 50));
     advance(1000);
     List<ModelSnapshotEntry> down = replicas.get(0).extractOutputValues();
     assertEquals(
