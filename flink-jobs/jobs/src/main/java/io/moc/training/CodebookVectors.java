@@ -1,13 +1,15 @@
 package io.moc.training;
 
+import io.moc.avro.AvroBytes;
+import io.moc.avro.CodebookVersion;
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookCodec;
 import io.moc.common.AvroRecordSerializer;
 import io.moc.ctr.model.CtrModel;
-import io.moc.indexing.CodebookEntry;
 import io.moc.kafka.KafkaConnection;
 import io.moc.kafka.TopicTail;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 
 /**
  * The code vectors of a codebook version, for a CODE_VECTORS model of that version (in the layout
@@ -46,11 +48,18 @@ public interface CodebookVectors extends Serializable {
       if (value[0] == null) {
         return null;
       }
-      CodebookEntry entry = CodebookEntry.decode(value[0]);
-      if (entry.artifact == null || !CodebookCodec.sha256(entry.artifact).equals(entry.sha256)) {
+      // The Avro record itself: the indexing job's CodebookEntry is its own.
+      CodebookVersion entry = AvroBytes.decode(CodebookVersion.class, value[0]);
+      if (entry.getArtifact() == null) {
         return null;
       }
-      try (Codebook codebook = CodebookCodec.deserialize(entry.method, entry.artifact)) {
+      ByteBuffer buffer = entry.getArtifact().duplicate();
+      byte[] artifact = new byte[buffer.remaining()];
+      buffer.get(artifact);
+      if (!CodebookCodec.sha256(artifact).equals(entry.getSha256())) {
+        return null;
+      }
+      try (Codebook codebook = CodebookCodec.deserialize(entry.getMethod(), artifact)) {
         return CtrModel.codeVectorsOf(codebook);
       }
     };
