@@ -208,6 +208,8 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     countersState = context.getOperatorStateStore().getListState(COUNTERS);
     controlState = context.getOperatorStateStore().getListState(CONTROL);
     codes = new WarmStartCodes(settings.warmStartItems());
+    vectors = new LinkedHashMap<>();
+    vectorsMissing = new HashMap<>();
     lastPublishedVersion = -1;
     restoredFrom = context.getRestoredCheckpointId().orElse(-1L);
     replicas = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
@@ -531,10 +533,6 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
    * fit the codes.
    */
   private float[][] codeVectors(long version, int codebooks) {
-    if (vectors == null) {
-      vectors = new LinkedHashMap<>();
-      vectorsMissing = new HashMap<>();
-    }
     float[][] v = vectors.get(version);
     long now = getProcessingTimeService().getCurrentProcessingTime();
     if (v == null) {

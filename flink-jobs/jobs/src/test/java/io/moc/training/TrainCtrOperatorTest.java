@@ -279,8 +279,14 @@ class TrainCtrOperatorTest {
     public void processElement2(StreamRecord<ItemCodesUpdate> element) {}
   }
 
-  @Test
-  void shouldRestoreTrainersThatACheckpointHeldAsManagedListsAndThenEmptyThem() throws Exception {
+  /** A trained trainer's snapshot, and a checkpoint that holds it in an older layout. */
+  private record LegacyCheckpoint(byte[] trainer, OperatorSubtaskState state) {}
+
+  /**
+   * Trains a model on 60 examples and writes it, with item3's codes, as a checkpoint of the managed
+   * lists (or, with {@code rawLayoutOne}, raw layout 1 with managed counters) would.
+   */
+  private LegacyCheckpoint legacyCheckpoint(boolean rawLayoutOne) throws Exception {
     harness = open(() -> -1, null);
     feed(0, 60, 1, 2);
     byte[] trainer = ((TrainCtrOperator) harness.getOperator()).current().snapshot();
@@ -289,12 +295,19 @@ class TrainCtrOperatorTest {
     held.itemId = "item3";
     held.codebookVersion = 1;
     held.codes = codes(3, 1);
+    var writer = new ManagedStateTrainer(List.of(trainer), List.of(held), rawLayoutOne);
+    var writerHarness = new TwoInputStreamOperatorTestHarness<>(writer);
+    Harnesses.started(writerHarness, null, null);
+    OperatorSubtaskState state = writerHarness.snapshot(1, 1);
+    writerHarness.close();
+    return new LegacyCheckpoint(trainer, state);
+  }
 
-    var legacy = new ManagedStateTrainer(List.of(trainer), List.of(held));
-    var legacyHarness = new TwoInputStreamOperatorTestHarness<>(legacy);
-    Harnesses.started(legacyHarness, null, null);
-    OperatorSubtaskState before = legacyHarness.snapshot(1, 1);
-    legacyHarness.close();
+  @Test
+  void shouldRestoreTrainersThatACheckpointHeldAsManagedListsAndThenEmptyThem() throws Exception {
+    LegacyCheckpoint legacy = legacyCheckpoint(false);
+    byte[] trainer = legacy.trainer();
+    OperatorSubtaskState before = legacy.state();
 
     harness = open(() -> -1, before);
     TrainCtrOperator restored = (TrainCtrOperator) harness.getOperator();
@@ -318,19 +331,9 @@ class TrainCtrOperatorTest {
 
   @Test
   void shouldRestoreRawStateOfTheFirstLayoutWithItsCountersInAManagedList() throws Exception {
-    harness = open(() -> -1, null);
-    feed(0, 60, 1, 2);
-    byte[] trainer = ((TrainCtrOperator) harness.getOperator()).current().snapshot();
-    harness.close();
-    ItemCodesUpdate held = new ItemCodesUpdate();
-    held.itemId = "item3";
-    held.codebookVersion = 1;
-    held.codes = codes(3, 1);
-    var layoutOne = new ManagedStateTrainer(List.of(trainer), List.of(held), true);
-    var layoutOneHarness = new TwoInputStreamOperatorTestHarness<>(layoutOne);
-    Harnesses.started(layoutOneHarness, null, null);
-    OperatorSubtaskState before = layoutOneHarness.snapshot(1, 1);
-    layoutOneHarness.close();
+    LegacyCheckpoint legacy = legacyCheckpoint(true);
+    byte[] trainer = legacy.trainer();
+    OperatorSubtaskState before = legacy.state();
 
     harness = open(() -> -1, before);
     TrainCtrOperator restored = (TrainCtrOperator) harness.getOperator();
