@@ -248,6 +248,11 @@ public final class SentenceEmbedder implements TextEmbedder {
   }
 
   @Override
+  public boolean batchInvariant() {
+    return options.batchInvariant();
+  }
+
+  @Override
   public int dimension() {
     return DIMENSION;
   }

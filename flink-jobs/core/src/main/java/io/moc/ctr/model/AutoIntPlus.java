@@ -13,8 +13,8 @@ import java.util.Random;
 /**
  * AutoInt+: interacting layers of multi-head self-attention across the fields, each h ← ReLU(MHA(h)
  * + h W_res) with H heads of width D / H (so every layer keeps width D), in parallel with a deep
- * MLP on the concatenated embeddings; a linear logit reads the flattened attention output and the
- * MLP output together.
+ * MLP on the concatenated embeddings; a linear logit reads the flattened attention output (its code
+ * fields fused first, when the fusion comes after the interaction) and the MLP output together.
  */
 final class AutoIntPlus extends CtrBackbone {
 
@@ -26,6 +26,7 @@ final class AutoIntPlus extends CtrBackbone {
   private final Dense head;
 
   AutoIntPlus(CtrModelConfig config, int fields, DropoutMasks dropout, Random random) {
+    super(config, random);
     int dim = config.embeddingDim();
     heads = config.attentionHeads();
     headWidth = dim / heads;
@@ -55,6 +56,7 @@ final class AutoIntPlus extends CtrBackbone {
       NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(shape);
       h = Activation.relu(attended.add(layer[3].apply(store, h, training)));
     }
+    h = fuseCodeOutputs(store, h, training);
     NDArray joined =
         NDArrays.concat(
             new NDList(flatten(h), deep.apply(store, flatten(embeddings), training)), 1);

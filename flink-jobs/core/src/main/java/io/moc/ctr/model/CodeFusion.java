@@ -1,6 +1,9 @@
 package io.moc.ctr.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
@@ -8,9 +11,9 @@ import io.moc.ctr.model.CtrModelConfig.Fusion;
 import java.util.Random;
 
 /**
- * Mixes the M code-field embeddings of an item (B × M × D in, B × M × D out) before they enter the
- * backbone's interaction, so that codes of different codebooks can exchange information; the other
- * fields pass by unchanged.
+ * Mixes the M code fields of an item (B × M × D in, B × M × D out), so that codes of different
+ * codebooks can exchange information: their embeddings before the backbone's interaction, or their
+ * outputs of it ({@link Fusion#afterInteraction()}); the other fields pass by unchanged.
  */
 abstract class CodeFusion extends UnaryBlock {
 
@@ -18,10 +21,19 @@ abstract class CodeFusion extends UnaryBlock {
   static CodeFusion create(Fusion fusion, int codes, int dim, int hidden, Random random) {
     return switch (fusion) {
       case NONE -> null;
-      case GATE -> new Gate(codes, dim, hidden, random);
-      case MLP -> new Bottleneck(codes, dim, hidden, random);
+      case GATE, GATE_AFTER -> new Gate(codes, dim, hidden, random);
+      case MLP, MLP_AFTER -> new Bottleneck(codes, dim, hidden, random);
       case ATTENTION -> new Attention(dim, random);
     };
+  }
+
+  /** {@code fields} (B × F × D) with its last {@code codes} fields passed through this module. */
+  NDArray fuseLast(ParameterStore store, NDArray fields, int codes, boolean training) {
+    long others = fields.getShape().get(1) - codes;
+    NDArray fused = apply(store, fields.get(new NDIndex(":, {}:", others)), training);
+    return others == 0
+        ? fused
+        : NDArrays.concat(new NDList(fields.get(new NDIndex(":, :{}", others)), fused), 1);
   }
 
   @Override

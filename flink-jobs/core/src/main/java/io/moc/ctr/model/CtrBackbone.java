@@ -13,6 +13,35 @@ import java.util.Random;
  */
 abstract class CtrBackbone extends CtrBlock {
 
+  private final CodeFusion outputFusion;
+  private final int codes;
+
+  /** Adds the code fields' fusion when it comes after the interaction. */
+  CtrBackbone(CtrModelConfig config, Random random) {
+    codes = config.activeCodeFields();
+    CodeFusion f =
+        config.fusion().afterInteraction()
+            ? CodeFusion.create(
+                config.fusion(), codes, config.embeddingDim(), config.fusionHidden(), random)
+            : null;
+    outputFusion = f == null ? null : addChildBlock("fusion", f);
+  }
+
+  /** Whether {@link #fuseCodeOutputs} changes anything. */
+  boolean fusesCodeOutputs() {
+    return outputFusion != null;
+  }
+
+  /**
+   * The interaction's per-field output (B × F × D) with the code fields' outputs fused, when the
+   * fusion comes after the interaction; {@code perField} itself otherwise.
+   */
+  NDArray fuseCodeOutputs(ParameterStore store, NDArray perField, boolean training) {
+    return outputFusion == null
+        ? perField
+        : outputFusion.fuseLast(store, perField, codes, training);
+  }
+
   /**
    * @param rows rows of the embedding table the indices address (for DeepFM's first-order weights)
    */

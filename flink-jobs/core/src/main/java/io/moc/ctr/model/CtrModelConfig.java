@@ -90,7 +90,10 @@ public record CtrModelConfig(
     CODE_VECTORS
   }
 
-  /** The module that mixes the code-field embeddings before the interaction. */
+  /**
+   * The module that mixes the code fields, and where: on their embeddings before the interaction
+   * (the Mixture-of-Codes placement), or on their outputs of the interaction.
+   */
   public enum Fusion {
     /** The code embeddings enter the interaction as they are (concatenation). */
     NONE,
@@ -99,7 +102,20 @@ public record CtrModelConfig(
     /** W₂ ReLU(W₁ x + b₁) + b₂ over the concatenated codes. */
     MLP,
     /** Residual single-head self-attention across the code embeddings. */
-    ATTENTION
+    ATTENTION,
+    /**
+     * GATE's module after the interaction: the code embeddings enter it as they are, and the gate
+     * rescales the code fields' per-field outputs (DCNv2's cross output, AutoInt+'s attention
+     * output, DeepFM's per-field FM terms e_f ⊙ Σ_{g≠f} e_g) before the layers that read them.
+     */
+    GATE_AFTER,
+    /** MLP's module after the interaction, on the code fields' outputs as GATE_AFTER. */
+    MLP_AFTER;
+
+    /** Whether the module reads the code fields' outputs of the interaction. */
+    public boolean afterInteraction() {
+      return this == GATE_AFTER || this == MLP_AFTER;
+    }
   }
 
   /** What a field describes; decides in which representations it is read. */

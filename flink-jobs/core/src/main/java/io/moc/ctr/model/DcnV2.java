@@ -8,7 +8,8 @@ import java.util.Random;
 
 /**
  * DCNv2, stacked: x₀ = concatenated embeddings (FD), cross layers x_{l+1} = x₀ ⊙ (W_l x_l + b_l) +
- * x_l with full-rank W_l (FD × FD), then the deep MLP on the cross output, then a linear logit.
+ * x_l with full-rank W_l (FD × FD), then the deep MLP on the cross output (its code fields' D-wide
+ * slices fused first, when the fusion comes after the interaction), then a linear logit.
  */
 final class DcnV2 extends CtrBackbone {
 
@@ -17,6 +18,7 @@ final class DcnV2 extends CtrBackbone {
   private final Dense head;
 
   DcnV2(CtrModelConfig config, int fields, DropoutMasks dropout, Random random) {
+    super(config, random);
     int width = fields * config.embeddingDim();
     for (int l = 0; l < config.crossLayers(); l++) {
       cross.add(addChildBlock("cross" + l, new Dense(width, width, true, random)));
@@ -31,6 +33,9 @@ final class DcnV2 extends CtrBackbone {
     NDArray x = x0;
     for (Dense layer : cross) {
       x = x0.mul(layer.apply(store, x, training)).add(x);
+    }
+    if (fusesCodeOutputs()) {
+      x = flatten(fuseCodeOutputs(store, x.reshape(embeddings.getShape()), training));
     }
     return head.apply(store, deep.apply(store, x, training), training).squeeze(1);
   }

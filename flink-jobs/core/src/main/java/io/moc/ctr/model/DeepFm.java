@@ -9,7 +9,9 @@ import java.util.Random;
 /**
  * DeepFM: logit = b + Σ_f w[x_f] (first order, one weight per categorical value) + ½ Σ_d ((Σ_f
  * e_fd)² − Σ_f e_fd²) (FM second order over all field embeddings, the adapter's and the fused
- * codes' included) + MLP(concatenated embeddings). The FM and the MLP share the embeddings.
+ * codes' included) + MLP(concatenated embeddings). The FM and the MLP share the embeddings. When
+ * the fusion comes after the interaction, the FM is summed from its per-field terms e_f ⊙ Σ_{g≠f}
+ * e_g, the code fields' terms fused first.
  */
 final class DeepFm extends CtrBackbone {
 
@@ -18,6 +20,7 @@ final class DeepFm extends CtrBackbone {
   private final Mlp deep;
 
   DeepFm(CtrModelConfig config, int fields, long rows, DropoutMasks dropout, Random random) {
+    super(config, random);
     bias = parameter("bias", Parameter.Type.BIAS, Initializer.ZEROS, 1);
     firstOrder = addChildBlock("linear", new FieldEmbedding("weight", rows, 1, Initializer.ZEROS));
     deep =
@@ -33,8 +36,14 @@ final class DeepFm extends CtrBackbone {
             .sum(new int[] {1, 2})
             .add(value(store, bias, indices, training));
     NDArray sum = embeddings.sum(new int[] {1});
-    NDArray fm =
-        sum.square().sub(embeddings.square().sum(new int[] {1})).sum(new int[] {1}).mul(0.5f);
+    NDArray fm;
+    if (fusesCodeOutputs()) {
+      // Field f's share of the FM term, e_f ⊙ Σ_{g≠f} e_g: the per-field output the fusion reads.
+      NDArray perField = embeddings.mul(sum.expandDims(1).sub(embeddings));
+      fm = fuseCodeOutputs(store, perField, training).sum(new int[] {1, 2}).mul(0.5f);
+    } else {
+      fm = sum.square().sub(embeddings.square().sum(new int[] {1})).sum(new int[] {1}).mul(0.5f);
+    }
     NDArray mlp = deep.apply(store, flatten(embeddings), training).squeeze(1);
     return linear.add(fm).add(mlp);
   }

@@ -3,14 +3,14 @@ package io.moc.ctr.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import java.util.Random;
 
 /**
  * One embedding set with its own interaction: field embeddings, the adapter's extra field, the
- * fusion of the code fields (the last {@code codes} active fields), then the backbone.
+ * fusion of the code fields (the last {@code codes} active fields) unless the backbone fuses them
+ * after its interaction, then the backbone.
  */
 final class Tower extends LogitsBlock {
 
@@ -33,7 +33,10 @@ final class Tower extends LogitsBlock {
                     config.denseDimension(), List.of(config.adapterHidden()), dim, dropout, random))
             : null;
     codes = config.activeCodeFields();
-    CodeFusion f = CodeFusion.create(config.fusion(), codes, dim, config.fusionHidden(), random);
+    CodeFusion f =
+        config.fusion().afterInteraction()
+            ? null
+            : CodeFusion.create(config.fusion(), codes, dim, config.fusionHidden(), random);
     fusion = f == null ? null : addChildBlock("fusion", f);
     backbone = addChildBlock("backbone", CtrBackbone.create(config, rows, dropout, random));
   }
@@ -46,12 +49,7 @@ final class Tower extends LogitsBlock {
       x = NDArrays.concat(new NDList(x, extra), 1);
     }
     if (fusion != null) {
-      long others = x.getShape().get(1) - codes;
-      NDArray fused = fusion.apply(store, x.get(new NDIndex(":, {}:", others)), training);
-      x =
-          others == 0
-              ? fused
-              : NDArrays.concat(new NDList(x.get(new NDIndex(":, :{}", others)), fused), 1);
+      x = fusion.fuseLast(store, x, codes, training);
     }
     return backbone.logits(store, x, indices, training);
   }

@@ -46,9 +46,36 @@ class CtrModelTest {
 
   @Test
   void everyBackboneRepresentationAndFusionCombinationIsCovered() {
-    // 3 backbones × (NONE, ADAPTER and CODE_VECTORS without fusion, CODES/ME/UNIFIED with any of 4
+    // 3 backbones × (NONE, ADAPTER and CODE_VECTORS without fusion, CODES/ME/UNIFIED with any of 6
     // fusions)
-    assertEquals(3 * (3 + 3 * 4), CtrTestData.validCombinations().size());
+    assertEquals(3 * (3 + 3 * 6), CtrTestData.validCombinations().size());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backbone.class)
+  void aFusionAfterTheInteractionIsTheSameModuleInsideTheBackbone(Backbone backbone) {
+    for (Fusion[] pair :
+        new Fusion[][] {{Fusion.GATE, Fusion.GATE_AFTER}, {Fusion.MLP, Fusion.MLP_AFTER}}) {
+      CtrModelConfig before = CtrTestData.config().backbone(backbone).fusion(pair[0]).build();
+      CtrModelConfig after = CtrTestData.config().backbone(backbone).fusion(pair[1]).build();
+      try (CtrModel b = CtrTestData.model(before, 1);
+          CtrModel a = CtrTestData.model(after, 1)) {
+        assertEquals(b.parameterCount(), a.parameterCount(), describe(after));
+        List<String> beforeNames = fusionParameters(b);
+        List<String> afterNames = fusionParameters(a);
+        assertFalse(beforeNames.isEmpty());
+        assertEquals(beforeNames.size(), afterNames.size());
+        assertTrue(
+            beforeNames.stream().noneMatch(n -> n.contains("backbone")), beforeNames::toString);
+        assertTrue(afterNames.stream().allMatch(n -> n.contains("backbone")), afterNames::toString);
+        // Same inputs, same initial embeddings: only where the module sits differs.
+        assertFalse(Arrays.equals(b.predict(DATA.all()), a.predict(DATA.all())), describe(after));
+      }
+    }
+  }
+
+  private static List<String> fusionParameters(CtrModel model) {
+    return model.parameterValues().keySet().stream().filter(n -> n.contains("fusion")).toList();
   }
 
   @ParameterizedTest

@@ -73,7 +73,11 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               false,
-              true));
+              true),
+          new EvalMethod(
+              "moc-after", ItemRepresentation.CODES, Fusion.GATE_AFTER, VqCodebook.MOC, true),
+          new EvalMethod(
+              "moc-mlp-after", ItemRepresentation.CODES, Fusion.MLP_AFTER, VqCodebook.MOC, true));
 
   public static EvalMethod named(String name) {
     return ALL.stream()
