@@ -248,11 +248,6 @@ public final class SentenceEmbedder implements TextEmbedder {
   }
 
   @Override
-  public boolean batchInvariant() {
-    return options.batchInvariant();
-  }
-
-  @Override
   public int dimension() {
     return DIMENSION;
   }

@@ -52,15 +52,6 @@ public interface TextEmbedder extends AutoCloseable {
     return vectors;
   }
 
-  /**
-   * Whether a text's vector depends on that text alone, not on the texts embedded with it: such an
-   * embedder runs each text as its own model call, so a caller gains nothing by waiting for more
-   * texts to batch.
-   */
-  default boolean batchInvariant() {
-    return false;
-  }
-
   /** Where the model runs; an embedder that cannot run on a GPU says CPU. */
   default ComputeDevice device() {
     return ComputeDevice.CPU;
