@@ -40,8 +40,9 @@ final class EvaluateCommand extends MocCommand {
           "none, adapter, me, pq, rqvae, moc, moc-heads, moc-concat, moc-mlp, moc-attention,"
               + " unified, moc-dense (the adapter over the chosen code vectors), moc-init and"
               + " moc-mlp-init (code rows start from the codebook vectors), moc-after and"
-              + " moc-mlp-after (the fusion on the code fields' outputs of the interaction)"
-              + " (default all).")
+              + " moc-mlp-after (the fusion on the code fields' outputs of the interaction),"
+              + " moc-mlp-dense (moc-mlp's code fields and moc-dense's field together) (default"
+              + " all).")
   List<EvalMethod> methods;
 
   @Option(

@@ -638,10 +638,11 @@ public final class CtrModel implements AutoCloseable {
     NDArray dense = null;
     if (codeVectors != null) {
       dense = step.create(codeVectorInput(batch), new Shape(b, config.denseDimension()));
-    } else if (config.representation() == CtrModelConfig.ItemRepresentation.ADAPTER) {
+    } else if (config.hasAdapter()) {
       int d = config.denseDimension();
       if (batch.dense() == null) {
-        throw new IllegalArgumentException("the ADAPTER representation needs the dense input");
+        throw new IllegalArgumentException(
+            "the " + config.representation() + " representation needs the dense input");
       }
       float[] flat = new float[b * d];
       for (int i = 0; i < b; i++) {

@@ -87,7 +87,13 @@ public record CtrModelConfig(
      * adapter knows, recovered from the M codes the item already has. The code fields are read as
      * indices into those vectors, not embedded.
      */
-    CODE_VECTORS
+    CODE_VECTORS,
+    /**
+     * CODES and ADAPTER together: the code fields embedded (and fused) as CODES reads them, and the
+     * ADAPTER's extra field over the dense input, placed before the code fields so that the fusion
+     * still reads the last fields.
+     */
+    CODES_AND_ADAPTER
   }
 
   /**
@@ -174,10 +180,12 @@ public record CtrModelConfig(
       throw new IllegalArgumentException("at most one item id and one hashed item id field");
     }
     int codes = roles.getOrDefault(FieldRole.CODE, 0);
+    // Not reads(CODE): a compact constructor runs before the record's fields are assigned.
     boolean readsCodes =
         representation == ItemRepresentation.CODES
             || representation == ItemRepresentation.MULTI_EMBEDDING
-            || representation == ItemRepresentation.UNIFIED;
+            || representation == ItemRepresentation.UNIFIED
+            || representation == ItemRepresentation.CODES_AND_ADAPTER;
     if (readsCodes && codes == 0) {
       throw new IllegalArgumentException(representation + " needs at least one CODE field");
     }
@@ -188,8 +196,11 @@ public record CtrModelConfig(
     if (denseDimension < 0 || denseDimension > MAX_WIDTH) {
       throw new IllegalArgumentException("dense dimension out of range: " + denseDimension);
     }
-    if (representation == ItemRepresentation.ADAPTER && denseDimension == 0) {
-      throw new IllegalArgumentException("ADAPTER needs a dense input (dense dimension > 0)");
+    if ((representation == ItemRepresentation.ADAPTER
+            || representation == ItemRepresentation.CODES_AND_ADAPTER)
+        && denseDimension == 0) {
+      throw new IllegalArgumentException(
+          representation + " needs a dense input (dense dimension > 0)");
     }
     if (representation == ItemRepresentation.CODE_VECTORS
         && (codes == 0 || denseDimension == 0 || denseDimension % codes != 0)) {
@@ -267,7 +278,8 @@ public record CtrModelConfig(
       case CODE ->
           representation == ItemRepresentation.CODES
               || representation == ItemRepresentation.MULTI_EMBEDDING
-              || representation == ItemRepresentation.UNIFIED;
+              || representation == ItemRepresentation.UNIFIED
+              || representation == ItemRepresentation.CODES_AND_ADAPTER;
       case ITEM_ID -> representation != ItemRepresentation.UNIFIED;
       case HASHED_ITEM_ID -> representation == ItemRepresentation.UNIFIED;
       case USER, BRAND, CATEGORY, CONTEXT -> true;
@@ -306,7 +318,8 @@ public record CtrModelConfig(
   /** Whether an MLP turns a dense input (text embedding or code vectors) into one more field. */
   public boolean hasAdapter() {
     return representation == ItemRepresentation.ADAPTER
-        || representation == ItemRepresentation.CODE_VECTORS;
+        || representation == ItemRepresentation.CODE_VECTORS
+        || representation == ItemRepresentation.CODES_AND_ADAPTER;
   }
 
   /** Builds a {@link CtrModelConfig}; defaults suit a small model (D = 16, MLP 64-32, DeepFM). */

@@ -3,6 +3,7 @@ package io.moc.ctr.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import java.util.Random;
@@ -46,7 +47,18 @@ final class Tower extends LogitsBlock {
     NDArray x = embedding.apply(store, indices, training);
     if (adapter != null) {
       NDArray extra = adapter.apply(store, dense, training).expandDims(1);
-      x = NDArrays.concat(new NDList(x, extra), 1);
+      if (codes == 0) {
+        x = NDArrays.concat(new NDList(x, extra), 1);
+      } else {
+        long others = x.getShape().get(1) - codes;
+        x =
+            NDArrays.concat(
+                new NDList(
+                    x.get(new NDIndex(":, :{}", others)),
+                    extra,
+                    x.get(new NDIndex(":, {}:", others))),
+                1);
+      }
     }
     if (fusion != null) {
       x = fusion.fuseLast(store, x, codes, training);

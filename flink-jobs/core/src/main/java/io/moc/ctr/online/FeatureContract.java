@@ -68,8 +68,10 @@ public record FeatureContract(
    * @throws IllegalArgumentException when the model's columns are not this contract's
    */
   public void check(CtrModelConfig config) {
-    if (config.representation() == ItemRepresentation.ADAPTER) {
-      throw new IllegalArgumentException("the contract carries no dense input for ADAPTER");
+    if (config.representation() == ItemRepresentation.ADAPTER
+        || config.representation() == ItemRepresentation.CODES_AND_ADAPTER) {
+      throw new IllegalArgumentException(
+          "the contract carries no dense input for " + config.representation());
     }
     List<CtrModelConfig.Field> fields = config.fields();
     boolean fits =

@@ -102,7 +102,8 @@ final class CtrTestData {
           boolean codes =
               r == ItemRepresentation.CODES
                   || r == ItemRepresentation.MULTI_EMBEDDING
-                  || r == ItemRepresentation.UNIFIED;
+                  || r == ItemRepresentation.UNIFIED
+                  || r == ItemRepresentation.CODES_AND_ADAPTER;
           if (f != Fusion.NONE && !codes) {
             continue;
           }

@@ -14,9 +14,9 @@ import java.util.List;
  * methods without a scale run at 1x only.
  *
  * @param codes the codebook method of the codes, or null when the representation reads none
- * @param denseFromCodes an ADAPTER whose dense input is the item's chosen code vectors
- *     (concatenated, as {@link io.moc.codebook.Codebook#represent} gives them) instead of its text
- *     embedding: what the adapter knows, recovered from M small integers and the codebook
+ * @param denseFromCodes the adapter (of ADAPTER or CODES_AND_ADAPTER) reads the item's chosen code
+ *     vectors (concatenated, as {@link io.moc.codebook.Codebook#represent} gives them) instead of
+ *     its text embedding: what the adapter knows, recovered from M small integers and the codebook
  * @param initFromCodebook code embedding rows start from the codebook's vectors (a fixed random
  *     projection to the field width, at the initialiser's scale) instead of at random, so that a
  *     rare code starts where its meaning is
@@ -77,7 +77,15 @@ public record EvalMethod(
           new EvalMethod(
               "moc-after", ItemRepresentation.CODES, Fusion.GATE_AFTER, VqCodebook.MOC, true),
           new EvalMethod(
-              "moc-mlp-after", ItemRepresentation.CODES, Fusion.MLP_AFTER, VqCodebook.MOC, true));
+              "moc-mlp-after", ItemRepresentation.CODES, Fusion.MLP_AFTER, VqCodebook.MOC, true),
+          new EvalMethod(
+              "moc-mlp-dense",
+              ItemRepresentation.CODES_AND_ADAPTER,
+              Fusion.MLP,
+              VqCodebook.MOC,
+              true,
+              true,
+              false));
 
   public static EvalMethod named(String name) {
     return ALL.stream()
