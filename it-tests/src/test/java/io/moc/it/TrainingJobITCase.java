@@ -44,6 +44,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The CTR training job against a real broker: impressions joined with item codes train the model,
@@ -323,15 +325,17 @@ class TrainingJobITCase {
     }
   }
 
-  @Test
-  void shouldTrainACodeVectorsModelFromTheCodebookOnTheTopicAndPublishItsVectorsInTheArtifact()
-      throws Exception {
+  @ParameterizedTest
+  @EnumSource(
+      value = CtrModelConfig.ItemRepresentation.class,
+      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  void shouldTrainACodeVectorsModelFromTheCodebookOnTheTopicAndPublishItsVectorsInTheArtifact(
+      CtrModelConfig.ItemRepresentation representation) throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0);
         KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
       Configuration config = config(kafka);
-      config.set(
-          TrainingOptions.ITEM_REPRESENTATION, CtrModelConfig.ItemRepresentation.CODE_VECTORS);
+      config.set(TrainingOptions.ITEM_REPRESENTATION, representation);
       TrainingSettings settings = withTopics(kafka, config);
       // The indexer's codebook of the codes' version: 2 codebooks of K codes.
       Random random = new Random(4);
@@ -369,8 +373,7 @@ class TrainingJobITCase {
       ModelArtifact artifact =
           ModelArtifact.fromBytes(Files.readAllBytes(Path.of(URI.create(full.getArtifactUri()))));
       try (CtrModel model = CtrModel.fromBytes(artifact.modelBytes())) {
-        assertEquals(
-            CtrModelConfig.ItemRepresentation.CODE_VECTORS, model.config().representation());
+        assertEquals(representation, model.config().representation());
         assertEquals(2 * (vectors[0].length / CODEBOOK_SIZE), model.config().denseDimension());
       }
       flink.cancel(job);

@@ -29,7 +29,8 @@ import java.io.Serializable;
  *     newer version's model
  * @param averagingIntervalMillis with several trainer replicas, how often they merge their models
  * @param itemRepresentation how the semantic model reads an item: CODES (embedded, mixed by {@code
- *     fusion}) or CODE_VECTORS (the adapter's MLP over the codebook's vectors of its codes)
+ *     fusion}), CODE_VECTORS (the adapter's MLP over the codebook's vectors of its codes) or
+ *     CODES_AND_CODE_VECTORS (both)
  */
 public record OnlineModelSettings(
     String modelStore,
@@ -94,26 +95,30 @@ public record OnlineModelSettings(
   /** The semantic model: hashed user and item ids with the codes, mixed by {@link #fusion}. */
   public CtrModelConfig model(FeatureContract contract) {
     if (readsCodeVectors()) {
-      throw new IllegalStateException("a CODE_VECTORS model needs its code vectors' width");
+      throw new IllegalStateException(
+          "a " + itemRepresentation + " model needs its code vectors' width");
     }
     return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODES)).build();
   }
 
   /**
-   * The CODE_VECTORS semantic model: hashed user and item ids, and the adapter's MLP over the
-   * item's {@code contract.codebooks()} code vectors of {@code vectorWidth} values each (no fusion:
-   * the codes are not embedded).
+   * The semantic model that reads code vectors: hashed user and item ids, and the adapter's MLP
+   * over the item's {@code contract.codebooks()} code vectors of {@code vectorWidth} values each;
+   * with CODES_AND_CODE_VECTORS also the codes, embedded and mixed by {@link #fusion} (CODE_VECTORS
+   * embeds no codes, so no fusion applies).
    */
   public CtrModelConfig model(FeatureContract contract, int vectorWidth) {
-    return configured(contract.modelConfig(CtrModelConfig.ItemRepresentation.CODE_VECTORS))
-        .fusion(CtrModelConfig.Fusion.NONE)
-        .denseDimension(contract.codebooks() * vectorWidth)
-        .build();
+    CtrModelConfig.Builder builder = configured(contract.modelConfig(itemRepresentation));
+    if (itemRepresentation == CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
+      builder.fusion(CtrModelConfig.Fusion.NONE);
+    }
+    return builder.denseDimension(contract.codebooks() * vectorWidth).build();
   }
 
   /** Whether the semantic model reads the codebook's code vectors. */
   public boolean readsCodeVectors() {
-    return itemRepresentation == CtrModelConfig.ItemRepresentation.CODE_VECTORS;
+    return itemRepresentation == CtrModelConfig.ItemRepresentation.CODE_VECTORS
+        || itemRepresentation == CtrModelConfig.ItemRepresentation.CODES_AND_CODE_VECTORS;
   }
 
   /** These settings with the semantic model reading items as {@code representation}. */

@@ -507,7 +507,7 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     return newTrainer(e.codebookVersion, e.codes.length);
   }
 
-  /** A fresh model for the version; null for CODE_VECTORS when its codebook is unavailable. */
+  /** A fresh model for the version; null, when it reads code vectors, without its codebook. */
   private OnlineCtrTrainer newTrainer(long codebookVersion, int codebooks) {
     var contract = settings.contract(codebookVersion, codebooks);
     if (!settings.readsCodeVectors()) {
@@ -519,7 +519,10 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     if (v == null) {
       return null;
     }
-    LOG.info("Starting a CODE_VECTORS CTR model for codebook version {}", codebookVersion);
+    LOG.info(
+        "Starting a {} CTR model for codebook version {}",
+        settings.itemRepresentation(),
+        codebookVersion);
     return OnlineCtrTrainer.create(
         settings.model(contract, v[0].length / settings.codebookSize()),
         contract,
@@ -580,7 +583,9 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
             + e.codes.length
             + " codebooks of K = "
             + settings.codebookSize()
-            + " is published, which a CODE_VECTORS model needs");
+            + " is published, which a "
+            + settings.itemRepresentation()
+            + " model needs");
   }
 
   /** Starts a model for the example's newer version; false when its code vectors are missing. */

@@ -10,6 +10,7 @@ import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterRecord;
 import io.moc.common.Harnesses;
 import io.moc.ctr.model.CtrModel;
+import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
 import io.moc.ctr.online.ModelArtifact;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import java.nio.file.Path;
@@ -19,10 +20,14 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The CTR trainer with {@code moc.training.item-representation: CODE_VECTORS}. */
+/**
+ * The CTR trainer with {@code moc.training.item-representation: CODE_VECTORS} or {@code
+ * CODES_AND_CODE_VECTORS}.
+ */
 class TrainCtrCodeVectorsTest {
 
   @TempDir Path store;
@@ -81,8 +86,12 @@ class TrainCtrCodeVectorsTest {
   private static final java.util.concurrent.atomic.AtomicInteger CODEBOOK_LOOKUPS =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  @Test
-  void shouldTrainACodeVectorsModelWhoseArtifactScoresFromTheCodesAlone() throws Exception {
+  @ParameterizedTest
+  @EnumSource(
+      value = ItemRepresentation.class,
+      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  void shouldTrainACodeVectorsModelWhoseArtifactScoresFromTheCodesAlone(
+      ItemRepresentation representation) throws Exception {
     float[][] v1 = codebookVectors(1);
     float[][] v2 = codebookVectors(2);
     CODEBOOK_LOOKUPS.set(0);
@@ -92,9 +101,7 @@ class TrainCtrCodeVectorsTest {
           return version == 1 ? v1 : version == 2 ? v2 : null;
         };
     OnlineModelSettings settings =
-        TestImpressions.model(store.toUri().toString())
-            .withItemRepresentation(
-                io.moc.ctr.model.CtrModelConfig.ItemRepresentation.CODE_VECTORS);
+        TestImpressions.model(store.toUri().toString()).withItemRepresentation(representation);
     harness =
         Harnesses.started(
             new TwoInputStreamOperatorTestHarness<>(

@@ -1,6 +1,8 @@
 package io.moc.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -28,5 +30,19 @@ class TrainingOptionsTest {
     assertEquals(7, s.maxPendingPerItem());
     assertEquals(90_000, s.joinTimeoutMillis());
     assertEquals("shown", s.impressionsTopic());
+  }
+
+  @Test
+  void shouldAcceptOnlyTheItemRepresentationsTheOnlineModelCanRead() {
+    for (String accepted : new String[] {"CODES", "CODE_VECTORS", "CODES_AND_CODE_VECTORS"}) {
+      Configuration c = new Configuration();
+      c.setString("moc.training.item-representation", accepted);
+      assertEquals(accepted, TrainingOptions.read(c).model().itemRepresentation().name());
+    }
+    Configuration c = new Configuration();
+    c.setString("moc.training.item-representation", "ADAPTER");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TrainingOptions.read(c));
+    assertTrue(e.getMessage().contains("CODES_AND_CODE_VECTORS"), e.getMessage());
   }
 }

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @ExtendWith(OneTorchThread.class)
 class CtrScorerTest {
@@ -131,8 +133,12 @@ class CtrScorerTest {
     }
   }
 
-  @Test
-  void scoresACodeVectorsModelFromTheItemsCodesAloneAsItsTrainerDoes() throws IOException {
+  @ParameterizedTest
+  @EnumSource(
+      value = io.moc.ctr.model.CtrModelConfig.ItemRepresentation.class,
+      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  void scoresACodeVectorsModelFromTheItemsCodesAloneAsItsTrainerDoes(
+      io.moc.ctr.model.CtrModelConfig.ItemRepresentation representation) throws IOException {
     // The adapter over the codebook's vectors of the item's codes: the vectors travel in the
     // artifact, nothing but the codes per item.
     int width = 5;
@@ -146,7 +152,7 @@ class CtrScorerTest {
     try (OnlineCtrTrainer codeVectors =
         OnlineCtrTrainer.create(
             SyntheticStream.CONTRACT
-                .modelConfig(io.moc.ctr.model.CtrModelConfig.ItemRepresentation.CODE_VECTORS)
+                .modelConfig(representation)
                 .denseDimension(SyntheticStream.M * width)
                 .embeddingDim(8)
                 .mlpSizes(16, 8)

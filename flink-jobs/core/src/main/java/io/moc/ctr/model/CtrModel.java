@@ -43,9 +43,9 @@ import java.util.Set;
  * position, from which training continues exactly as if never interrupted.
  *
  * <p>A model belongs to one codebook version: its code embeddings mean nothing under another
- * version's codes, so the version travels with every saved artifact. A CODE_VECTORS model also
- * carries that version's code vectors, fixed (never trained), in its artifact: a scorer needs
- * nothing but the item's codes.
+ * version's codes, so the version travels with every saved artifact. A CODE_VECTORS or
+ * CODES_AND_CODE_VECTORS model also carries that version's code vectors, fixed (never trained), in
+ * its artifact: a scorer needs nothing but the item's codes.
  */
 public final class CtrModel implements AutoCloseable {
 
@@ -64,7 +64,8 @@ public final class CtrModel implements AutoCloseable {
   private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
   private final NDArray[] arrays;
   private final AdamW optimizer;
-  // CODE_VECTORS only: per code field (column order), code c's vector at [c * width, (c+1) *
+  // CODE_VECTORS and CODES_AND_CODE_VECTORS only: per code field (column order), code c's vector at
+  // [c * width, (c+1) *
   // width).
   private final float[][] codeVectors;
   private final int[] codeColumns;
@@ -182,12 +183,15 @@ public final class CtrModel implements AutoCloseable {
 
   private static float[][] checkedCodeVectors(
       CtrModelConfig config, int[] codeColumns, float[][] vectors) {
-    if (config.representation() != CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
+    if (!config.carriesCodeVectors()) {
       return null;
     }
     if (vectors == null || vectors.length != codeColumns.length) {
       throw new IllegalArgumentException(
-          "CODE_VECTORS needs code vectors for each of its " + codeColumns.length + " code fields");
+          config.representation()
+              + " needs code vectors for each of its "
+              + codeColumns.length
+              + " code fields");
     }
     int width = config.denseDimension() / codeColumns.length;
     float[][] copy = new float[vectors.length][];
@@ -204,14 +208,16 @@ public final class CtrModel implements AutoCloseable {
   }
 
   /**
-   * This CODE_VECTORS model for the codes of another codebook version, with that version's code
-   * vectors: every trained parameter carries over (the adapter's MLP meets vectors of another
-   * codebook, which the candidate's training adapts it to); Adam starts afresh.
+   * This model that carries code vectors for the codes of another codebook version, with that
+   * version's code vectors: every trained parameter carries over (the adapter's MLP meets vectors
+   * of another codebook and, with CODES_AND_CODE_VECTORS, the code rows meet another version's
+   * codes, which the candidate's training adapts them to before it may be promoted); Adam starts
+   * afresh.
    */
   public CtrModel withCodeVectors(long newCodebookVersion, float[][] vectors) {
     requireOpen();
     if (codeVectors == null) {
-      throw new IllegalStateException("only a CODE_VECTORS model reads code vectors");
+      throw new IllegalStateException("only a model that carries code vectors reads them");
     }
     return new CtrModel(
         config,
@@ -291,7 +297,8 @@ public final class CtrModel implements AutoCloseable {
   public CtrModel remapCodes(long newCodebookVersion, int[][][] codeSources) {
     requireOpen();
     if (codeVectors != null) {
-      throw new IllegalStateException("a CODE_VECTORS model moves on with withCodeVectors");
+      throw new IllegalStateException(
+          "a model that carries code vectors moves on with withCodeVectors");
     }
     List<Integer> codeColumns = new ArrayList<>();
     for (int c = 0; c < config.fields().size(); c++) {

@@ -93,7 +93,13 @@ public record CtrModelConfig(
      * ADAPTER's extra field over the dense input, placed before the code fields so that the fusion
      * still reads the last fields.
      */
-    CODES_AND_ADAPTER
+    CODES_AND_ADAPTER,
+    /**
+     * CODES_AND_ADAPTER with CODE_VECTORS' dense input: the code fields embedded and fused, and the
+     * adapter's field over the item's chosen code vectors, which the model carries. The grid's
+     * moc-mlp-dense, from the codes alone.
+     */
+    CODES_AND_CODE_VECTORS
   }
 
   /**
@@ -185,7 +191,8 @@ public record CtrModelConfig(
         representation == ItemRepresentation.CODES
             || representation == ItemRepresentation.MULTI_EMBEDDING
             || representation == ItemRepresentation.UNIFIED
-            || representation == ItemRepresentation.CODES_AND_ADAPTER;
+            || representation == ItemRepresentation.CODES_AND_ADAPTER
+            || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
     if (readsCodes && codes == 0) {
       throw new IllegalArgumentException(representation + " needs at least one CODE field");
     }
@@ -202,11 +209,13 @@ public record CtrModelConfig(
       throw new IllegalArgumentException(
           representation + " needs a dense input (dense dimension > 0)");
     }
-    if (representation == ItemRepresentation.CODE_VECTORS
+    if ((representation == ItemRepresentation.CODE_VECTORS
+            || representation == ItemRepresentation.CODES_AND_CODE_VECTORS)
         && (codes == 0 || denseDimension == 0 || denseDimension % codes != 0)) {
       throw new IllegalArgumentException(
-          "CODE_VECTORS needs CODE fields and a dense dimension of the code vectors' width times"
-              + " their number");
+          representation
+              + " needs CODE fields and a dense dimension of the code vectors' width times their"
+              + " number");
     }
     if (fusion != Fusion.NONE && !readsCodes) {
       throw new IllegalArgumentException(fusion + " fusion needs a representation with codes");
@@ -279,7 +288,8 @@ public record CtrModelConfig(
           representation == ItemRepresentation.CODES
               || representation == ItemRepresentation.MULTI_EMBEDDING
               || representation == ItemRepresentation.UNIFIED
-              || representation == ItemRepresentation.CODES_AND_ADAPTER;
+              || representation == ItemRepresentation.CODES_AND_ADAPTER
+              || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
       case ITEM_ID -> representation != ItemRepresentation.UNIFIED;
       case HASHED_ITEM_ID -> representation == ItemRepresentation.UNIFIED;
       case USER, BRAND, CATEGORY, CONTEXT -> true;
@@ -319,7 +329,17 @@ public record CtrModelConfig(
   public boolean hasAdapter() {
     return representation == ItemRepresentation.ADAPTER
         || representation == ItemRepresentation.CODE_VECTORS
-        || representation == ItemRepresentation.CODES_AND_ADAPTER;
+        || representation == ItemRepresentation.CODES_AND_ADAPTER
+        || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
+  }
+
+  /**
+   * Whether the model carries its codebook version's code vectors and builds the adapter's input
+   * from the item's codes (CODE_VECTORS, CODES_AND_CODE_VECTORS).
+   */
+  public boolean carriesCodeVectors() {
+    return representation == ItemRepresentation.CODE_VECTORS
+        || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
   }
 
   /** Builds a {@link CtrModelConfig}; defaults suit a small model (D = 16, MLP 64-32, DeepFM). */

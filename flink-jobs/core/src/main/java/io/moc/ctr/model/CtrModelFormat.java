@@ -56,8 +56,8 @@ final class CtrModelFormat {
   /**
    * What an artifact holds; {@code training} is null in a published (version 1) artifact.
    *
-   * @param codeVectors the CODE_VECTORS representation's code vectors, per code field K × d, stored
-   *     after the parameters; null for every other representation
+   * @param codeVectors the code vectors of a representation that carries them, per code field K ×
+   *     d, stored after the parameters; null for every other representation
    */
   record Contents(
       CtrModelConfig config,
@@ -85,7 +85,7 @@ final class CtrModelFormat {
         }
         writeFloats(out, p.getValue().values());
       }
-      if (contents.config().representation() == ItemRepresentation.CODE_VECTORS) {
+      if (contents.config().carriesCodeVectors()) {
         out.writeInt(contents.codeVectors().length);
         for (float[] v : contents.codeVectors()) {
           out.writeInt(v.length);
@@ -140,7 +140,7 @@ final class CtrModelFormat {
         }
       }
       float[][] codeVectors = null;
-      if (config.representation() == ItemRepresentation.CODE_VECTORS) {
+      if (config.carriesCodeVectors()) {
         codeVectors = new float[bounded(in.readInt(), 64, "code fields")][];
         for (int m = 0; m < codeVectors.length; m++) {
           int length = bounded(in.readInt(), MAX_CODE_VECTOR_VALUES, "code vector values");

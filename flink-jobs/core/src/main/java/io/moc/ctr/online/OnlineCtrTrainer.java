@@ -356,8 +356,9 @@ public final class OnlineCtrTrainer implements AutoCloseable {
     if (newVersion == contract.codebookVersion()) {
       throw new IllegalArgumentException("already at codebook version " + newVersion);
     }
-    if (model.config().representation() == CtrModelConfig.ItemRepresentation.CODE_VECTORS) {
-      throw new IllegalStateException("a CODE_VECTORS model warm-starts with its new code vectors");
+    if (model.config().carriesCodeVectors()) {
+      throw new IllegalStateException(
+          "a model that carries code vectors warm-starts with its new code vectors");
     }
     int m = contract.codebooks();
     int vocabulary = contract.codebookSize() + 1;
@@ -412,7 +413,7 @@ public final class OnlineCtrTrainer implements AutoCloseable {
    * Whether the model reads the codebook's code vectors (CODE_VECTORS) rather than embeds codes.
    */
   public boolean readsCodeVectors() {
-    return model.config().representation() == CtrModelConfig.ItemRepresentation.CODE_VECTORS;
+    return model.config().carriesCodeVectors();
   }
 
   /**

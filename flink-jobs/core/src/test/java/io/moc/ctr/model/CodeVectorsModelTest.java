@@ -5,12 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.moc.ctr.model.CtrModelConfig.Fusion;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The CODE_VECTORS representation: the adapter over the item's chosen code vectors, in-model. */
+/**
+ * The representations that carry code vectors: the adapter over the item's chosen code vectors,
+ * in-model, alone (CODE_VECTORS) or beside the embedded codes (CODES_AND_CODE_VECTORS).
+ */
 class CodeVectorsModelTest {
 
   private static final int M = 2;
@@ -18,8 +25,12 @@ class CodeVectorsModelTest {
   private static final int WIDTH = 3;
 
   private static CtrModelConfig config(ItemRepresentation representation) {
+    boolean codes =
+        representation == ItemRepresentation.CODES_AND_ADAPTER
+            || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
     return CtrModelConfig.builder()
         .representation(representation)
+        .fusion(codes ? Fusion.MLP : Fusion.NONE)
         .user(11)
         .itemId(11)
         .codes(M, K)
@@ -78,13 +89,14 @@ class CodeVectorsModelTest {
     return labels;
   }
 
-  @Test
-  void shouldPredictAndTrainExactlyAsTheAdapterFedTheChosenCodeVectors() {
+  @ParameterizedTest
+  @CsvSource({"CODE_VECTORS, ADAPTER", "CODES_AND_CODE_VECTORS, CODES_AND_ADAPTER"})
+  void shouldPredictAndTrainExactlyAsTheAdapterFedTheChosenCodeVectors(
+      ItemRepresentation carrying, ItemRepresentation fed) {
     float[][] vectors = vectors(1);
     int[][] rows = rows(64, 2);
-    try (CtrModel codeVectors =
-            CtrModel.create(config(ItemRepresentation.CODE_VECTORS), 1, vectors);
-        CtrModel adapter = CtrModel.create(config(ItemRepresentation.ADAPTER), 1)) {
+    try (CtrModel codeVectors = CtrModel.create(config(carrying), 1, vectors);
+        CtrModel adapter = CtrModel.create(config(fed), 1)) {
       assertEquals(adapter.parameterCount(), codeVectors.parameterCount(), "the same network");
       CtrBatch withDense = new CtrBatch(rows, dense(rows, vectors), labels(64));
       assertArrayEquals(adapter.predict(withDense), codeVectors.predict(CtrBatch.of(rows, null)));
@@ -99,18 +111,21 @@ class CodeVectorsModelTest {
     }
   }
 
-  @Test
-  void shouldCarryItsCodeVectorsInItsArtifactAndAcrossCheckpoints() {
+  @ParameterizedTest
+  @EnumSource(
+      value = ItemRepresentation.class,
+      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  void shouldCarryItsCodeVectorsInItsArtifactAndAcrossCheckpoints(ItemRepresentation carrying) {
     float[][] vectors = vectors(1);
     int[][] rows = rows(64, 3);
-    try (CtrModel model = CtrModel.create(config(ItemRepresentation.CODE_VECTORS), 1, vectors)) {
+    try (CtrModel model = CtrModel.create(config(carrying), 1, vectors)) {
       model.trainStep(new CtrBatch(rows, null, labels(64)));
       float[] before = model.predict(CtrBatch.of(rows, null));
       try (CtrModel loaded = CtrModel.fromBytes(model.toBytes());
           CtrModel resumed = CtrModel.fromBytes(model.toBytes(true))) {
         assertArrayEquals(before, loaded.predict(CtrBatch.of(rows, null)));
         assertArrayEquals(before, resumed.predict(CtrBatch.of(rows, null)));
-        assertEquals(ItemRepresentation.CODE_VECTORS, loaded.config().representation());
+        assertEquals(carrying, loaded.config().representation());
       }
       // Vectors of another version, every trained parameter kept.
       try (CtrModel next = model.withCodeVectors(2, vectors(9))) {

@@ -46,9 +46,9 @@ class CtrModelTest {
 
   @Test
   void everyBackboneRepresentationAndFusionCombinationIsCovered() {
-    // 3 backbones × (NONE, ADAPTER and CODE_VECTORS without fusion, CODES/ME/UNIFIED and
-    // CODES_AND_ADAPTER with any of 6 fusions)
-    assertEquals(3 * (3 + 4 * 6), CtrTestData.validCombinations().size());
+    // 3 backbones × (NONE, ADAPTER and CODE_VECTORS without fusion, CODES/ME/UNIFIED,
+    // CODES_AND_ADAPTER and CODES_AND_CODE_VECTORS with any of 6 fusions)
+    assertEquals(3 * (3 + 5 * 6), CtrTestData.validCombinations().size());
   }
 
   @ParameterizedTest

@@ -103,7 +103,8 @@ final class CtrTestData {
               r == ItemRepresentation.CODES
                   || r == ItemRepresentation.MULTI_EMBEDDING
                   || r == ItemRepresentation.UNIFIED
-                  || r == ItemRepresentation.CODES_AND_ADAPTER;
+                  || r == ItemRepresentation.CODES_AND_ADAPTER
+                  || r == ItemRepresentation.CODES_AND_CODE_VECTORS;
           if (f != Fusion.NONE && !codes) {
             continue;
           }
@@ -122,7 +123,7 @@ final class CtrTestData {
 
   /** A fresh model of {@code config}, with random code vectors where it reads them. */
   static CtrModel model(CtrModelConfig config, long codebookVersion) {
-    if (config.representation() != ItemRepresentation.CODE_VECTORS) {
+    if (!config.carriesCodeVectors()) {
       return CtrModel.create(config, codebookVersion);
     }
     java.util.Random random = new java.util.Random(codebookVersion);
