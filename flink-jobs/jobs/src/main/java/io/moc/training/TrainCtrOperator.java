@@ -593,11 +593,11 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
     long version = e.codebookVersion;
     if (settings.readsCodeVectors()) {
       OnlineCtrTrainer next;
-      if (e.codes.length == current.contract().codebooks()) {
-        float[][] v = codeVectors(version, e.codes.length);
-        if (v == null) {
-          return false;
-        }
+      float[][] v = codeVectors(version, e.codes.length);
+      if (v == null) {
+        return false;
+      }
+      if (current.fitsCodeVectors(v)) {
         current.flush();
         LOG.info(
             "Codebook version {} arrived: warm-starting a model from version {} with its code"
@@ -606,6 +606,12 @@ public class TrainCtrOperator extends AbstractStreamOperator<ModelSnapshotEntry>
             current.codebookVersion());
         next = current.warmStartWithCodeVectors(version, v);
       } else {
+        // Another M, K or vector width: no parameter of the adapter fits the new vectors.
+        LOG.info(
+            "Codebook version {} has code vectors of another shape than version {}'s: starting a"
+                + " fresh model for it",
+            version,
+            current.codebookVersion());
         next = newTrainer(e);
         if (next == null) {
           return false;

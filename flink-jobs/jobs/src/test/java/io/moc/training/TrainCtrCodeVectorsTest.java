@@ -1,6 +1,7 @@
 package io.moc.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -68,6 +69,11 @@ class TrainCtrCodeVectorsTest {
 
   /** Two codebooks of K = 4 codes, M = 2, as the test model reads: version 1's and version 2's. */
   private static float[][] codebookVectors(long seed) {
+    return codebookVectors(seed, 6);
+  }
+
+  /** As {@link #codebookVectors(long)}, projected to {@code dimension} values (M of them). */
+  private static float[][] codebookVectors(long seed, int dimension) {
     Random random = new Random(seed);
     List<float[]> data = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -78,7 +84,7 @@ class TrainCtrCodeVectorsTest {
       data.add(x);
     }
     try (var codebook =
-        new io.moc.codebook.ProjectedKMeansTrainer(2, 4, 6, 10, seed).train("m", data)) {
+        new io.moc.codebook.ProjectedKMeansTrainer(2, 4, dimension, 10, seed).train("m", data)) {
       return CtrModel.codeVectorsOf(codebook);
     }
   }
@@ -156,5 +162,33 @@ class TrainCtrCodeVectorsTest {
     feed(0, 64, 2, 6);
     assertEquals(0, CODEBOOK_LOOKUPS.get());
     assertTrue(((TrainCtrOperator) harness.getOperator()).current().readsCodeVectors());
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = ItemRepresentation.class,
+      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  void shouldStartAFreshModelWhenANewVersionsCodeVectorsHaveAnotherWidth(
+      ItemRepresentation representation) throws Exception {
+    float[][] v1 = codebookVectors(1, 6);
+    float[][] v2 = codebookVectors(2, 8);
+    OnlineModelSettings settings =
+        TestImpressions.model(store.toUri().toString()).withItemRepresentation(representation);
+    harness =
+        Harnesses.started(
+            new TwoInputStreamOperatorTestHarness<>(
+                new TrainCtrOperator(
+                    settings, () -> -1, version -> version == 1 ? v1 : version == 2 ? v2 : null)),
+            null,
+            null);
+    feed(0, 400, 1, 3);
+    TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
+    assertEquals(1, operator.current().codebookVersion());
+    // Version 1's adapter reads 2 x 3 values, version 2's vectors are 2 x 4: no warm start.
+    assertFalse(operator.current().fitsCodeVectors(v2));
+    feed(0, 400, 2, 4);
+    assertEquals(2, operator.current().codebookVersion(), "the fresh model took over");
+    assertTrue(operator.current().fitsCodeVectors(v2));
+    assertTrue(deadLetters().isEmpty(), deadLetters().toString());
   }
 }

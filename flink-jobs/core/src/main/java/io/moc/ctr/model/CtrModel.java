@@ -208,6 +208,23 @@ public final class CtrModel implements AutoCloseable {
   }
 
   /**
+   * Whether {@link #withCodeVectors} takes {@code vectors}: this model carries code vectors, and
+   * they have its number of code fields, codes per field and width. A codebook version of another
+   * width needs a fresh model.
+   */
+  public boolean fitsCodeVectors(float[][] vectors) {
+    if (codeVectors == null || vectors == null || vectors.length != codeVectors.length) {
+      return false;
+    }
+    for (int m = 0; m < vectors.length; m++) {
+      if (vectors[m] == null || vectors[m].length != codeVectors[m].length) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * This model that carries code vectors for the codes of another codebook version, with that
    * version's code vectors: every trained parameter carries over (the adapter's MLP meets vectors
    * of another codebook and, with CODES_AND_CODE_VECTORS, the code rows meet another version's

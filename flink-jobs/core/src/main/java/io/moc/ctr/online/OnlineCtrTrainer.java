@@ -395,9 +395,17 @@ public final class OnlineCtrTrainer implements AutoCloseable {
   }
 
   /**
-   * A trainer of a CODE_VECTORS model for codebook version {@code newVersion} that starts from this
-   * one's model with that version's code vectors (see {@link CtrModel#withCodeVectors}); windows
-   * and counters start afresh, as for {@link #warmStartFor}.
+   * Whether {@link #warmStartWithCodeVectors} takes these vectors (see {@link
+   * CtrModel#fitsCodeVectors}).
+   */
+  public boolean fitsCodeVectors(float[][] codeVectors) {
+    return model.fitsCodeVectors(codeVectors);
+  }
+
+  /**
+   * A trainer of a model that carries code vectors for codebook version {@code newVersion} that
+   * starts from this one's model with that version's code vectors (see {@link
+   * CtrModel#withCodeVectors}); windows and counters start afresh, as for {@link #warmStartFor}.
    */
   public OnlineCtrTrainer warmStartWithCodeVectors(long newVersion, float[][] codeVectors) {
     if (newVersion == contract.codebookVersion()) {
