@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The CTR trainer with {@code moc.training.item-representation: CODE_VECTORS} or {@code
@@ -89,13 +89,16 @@ class TrainCtrCodeVectorsTest {
     }
   }
 
+  /** The online representations whose models carry their codebook's code vectors. */
+  static List<ItemRepresentation> carryingCodeVectors() {
+    return List.of(ItemRepresentation.CODE_VECTORS, ItemRepresentation.CODES_AND_CODE_VECTORS);
+  }
+
   private static final java.util.concurrent.atomic.AtomicInteger CODEBOOK_LOOKUPS =
       new java.util.concurrent.atomic.AtomicInteger();
 
   @ParameterizedTest
-  @EnumSource(
-      value = ItemRepresentation.class,
-      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  @MethodSource("carryingCodeVectors")
   void shouldTrainACodeVectorsModelWhoseArtifactScoresFromTheCodesAlone(
       ItemRepresentation representation) throws Exception {
     float[][] v1 = codebookVectors(1);
@@ -165,9 +168,7 @@ class TrainCtrCodeVectorsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(
-      value = ItemRepresentation.class,
-      names = {"CODE_VECTORS", "CODES_AND_CODE_VECTORS"})
+  @MethodSource("carryingCodeVectors")
   void shouldStartAFreshModelWhenANewVersionsCodeVectorsHaveAnotherWidth(
       ItemRepresentation representation) throws Exception {
     float[][] v1 = codebookVectors(1, 6);
