@@ -41,8 +41,8 @@ final class EvaluateCommand extends MocCommand {
               + " unified, moc-dense (the adapter over the chosen code vectors), moc-init and"
               + " moc-mlp-init (code rows start from the codebook vectors), moc-after and"
               + " moc-mlp-after (the fusion on the code fields' outputs of the interaction),"
-              + " moc-mlp-dense (moc-mlp's code fields and moc-dense's field together) (default"
-              + " all).")
+              + " moc-mlp-dense (moc-mlp's code fields and moc-dense's field together) and"
+              + " moc-mlp-dense-init (its code rows from the codebook vectors) (default all).")
   List<EvalMethod> methods;
 
   @Option(

@@ -85,7 +85,15 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               true,
-              false));
+              false),
+          new EvalMethod(
+              "moc-mlp-dense-init",
+              ItemRepresentation.CODES_AND_ADAPTER,
+              Fusion.MLP,
+              VqCodebook.MOC,
+              true,
+              true,
+              true));
 
   public static EvalMethod named(String name) {
     return ALL.stream()
