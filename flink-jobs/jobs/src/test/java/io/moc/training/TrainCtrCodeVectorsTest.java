@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.common.DeadLetterOutput;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterRecord;
@@ -14,13 +12,14 @@ import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
 import io.moc.ctr.online.ModelArtifact;
 import io.moc.ctr.online.ModelSnapshotEntry;
+import io.moc.testing.OneTorchThread;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,18 +28,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The CTR trainer with {@code moc.training.item-representation: CODE_VECTORS} or {@code
  * CODES_AND_CODE_VECTORS}.
  */
+@ExtendWith(OneTorchThread.class)
 class TrainCtrCodeVectorsTest {
 
   @TempDir Path store;
 
   private TwoInputStreamOperatorTestHarness<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
       harness;
-
-  @BeforeAll
-  static void oneThread() {
-    Engine.getEngine(CtrModel.ENGINE);
-    JniUtils.setNumThreads(1);
-  }
 
   @AfterEach
   void close() throws Exception {
@@ -57,6 +51,17 @@ class TrainCtrCodeVectorsTest {
         harness.processElement1(e, 0);
       }
     }
+  }
+
+  /** A trainer reading code vectors from {@code lookup}, fresh or from {@code state}. */
+  private static TwoInputStreamOperatorTestHarness<
+          TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
+      started(OnlineModelSettings settings, CodebookVectors lookup, OperatorSubtaskState state)
+          throws Exception {
+    return Harnesses.started(
+        new TwoInputStreamOperatorTestHarness<>(new TrainCtrOperator(settings, () -> -1, lookup)),
+        null,
+        state);
   }
 
   private List<ModelSnapshotEntry> published() {
@@ -111,12 +116,7 @@ class TrainCtrCodeVectorsTest {
         };
     OnlineModelSettings settings =
         TestImpressions.model(store.toUri().toString()).withItemRepresentation(representation);
-    harness =
-        Harnesses.started(
-            new TwoInputStreamOperatorTestHarness<>(
-                new TrainCtrOperator(settings, () -> -1, lookup)),
-            null,
-            null);
+    harness = started(settings, lookup, null);
     feed(0, 400, 1, 3);
     TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
     assertTrue(operator.current().readsCodeVectors());
@@ -156,12 +156,7 @@ class TrainCtrCodeVectorsTest {
     OperatorSubtaskState state = harness.snapshot(1, 1000);
     harness.close();
     CODEBOOK_LOOKUPS.set(0);
-    harness =
-        Harnesses.started(
-            new TwoInputStreamOperatorTestHarness<>(
-                new TrainCtrOperator(settings, () -> -1, lookup)),
-            null,
-            state);
+    harness = started(settings, lookup, state);
     feed(0, 64, 2, 6);
     assertEquals(0, CODEBOOK_LOOKUPS.get());
     assertTrue(((TrainCtrOperator) harness.getOperator()).current().readsCodeVectors());
@@ -175,13 +170,7 @@ class TrainCtrCodeVectorsTest {
     float[][] v2 = codebookVectors(2, 8);
     OnlineModelSettings settings =
         TestImpressions.model(store.toUri().toString()).withItemRepresentation(representation);
-    harness =
-        Harnesses.started(
-            new TwoInputStreamOperatorTestHarness<>(
-                new TrainCtrOperator(
-                    settings, () -> -1, version -> version == 1 ? v1 : version == 2 ? v2 : null)),
-            null,
-            null);
+    harness = started(settings, version -> version == 1 ? v1 : version == 2 ? v2 : null, null);
     feed(0, 400, 1, 3);
     TrainCtrOperator operator = (TrainCtrOperator) harness.getOperator();
     assertEquals(1, operator.current().codebookVersion());

@@ -8,20 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.common.DeadLetterOutput;
 import io.moc.common.DeadLetterReason;
 import io.moc.common.DeadLetterRecord;
 import io.moc.common.Harnesses;
 import io.moc.common.PublishedVersions;
 import io.moc.common.RawRecord;
-import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.online.ModelArtifact;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
 import io.moc.serving.ArtifactOpener;
 import io.moc.serving.ModelArtifactReader;
+import io.moc.testing.OneTorchThread;
 import io.moc.util.Sha256;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,23 +38,17 @@ import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(OneTorchThread.class)
 class TrainCtrOperatorTest {
 
   @TempDir Path store;
 
   private TwoInputStreamOperatorTestHarness<TrainingExample, ItemCodesUpdate, ModelSnapshotEntry>
       harness;
-
-  @BeforeAll
-  static void oneThread() {
-    // Bit-identical training needs the same thread count on both sides of a comparison.
-    Engine.getEngine(CtrModel.ENGINE);
-    JniUtils.setNumThreads(1);
-  }
 
   @AfterEach
   void close() throws Exception {

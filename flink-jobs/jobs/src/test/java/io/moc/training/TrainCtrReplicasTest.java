@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.moc.common.Harnesses;
-import io.moc.ctr.model.CtrModel;
 import io.moc.ctr.online.ModelSnapshotEntry;
 import io.moc.ctr.online.OnlineCtrTrainer;
+import io.moc.testing.OneTorchThread;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,11 +22,12 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two replicas of the CTR trainer, as two subtasks of one job, averaging through the store. */
+@ExtendWith(OneTorchThread.class)
 class TrainCtrReplicasTest {
 
   private static final int REPLICAS = 2;
@@ -38,12 +37,6 @@ class TrainCtrReplicasTest {
 
   private final List<Replica> replicas = new ArrayList<>();
   private long now;
-
-  @BeforeAll
-  static void oneThread() {
-    Engine.getEngine(CtrModel.ENGINE);
-    JniUtils.setNumThreads(1);
-  }
 
   @AfterEach
   void close() throws Exception {

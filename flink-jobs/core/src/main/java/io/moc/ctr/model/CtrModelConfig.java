@@ -99,7 +99,16 @@ public record CtrModelConfig(
      * adapter's field over the item's chosen code vectors, which the model carries. The grid's
      * moc-mlp-dense, from the codes alone.
      */
-    CODES_AND_CODE_VECTORS
+    CODES_AND_CODE_VECTORS;
+
+    /** Whether the representation embeds the CODE fields (and so may fuse them). */
+    public boolean embedsCodes() {
+      return this == CODES
+          || this == MULTI_EMBEDDING
+          || this == UNIFIED
+          || this == CODES_AND_ADAPTER
+          || this == CODES_AND_CODE_VECTORS;
+    }
   }
 
   /**
@@ -186,13 +195,7 @@ public record CtrModelConfig(
       throw new IllegalArgumentException("at most one item id and one hashed item id field");
     }
     int codes = roles.getOrDefault(FieldRole.CODE, 0);
-    // Not reads(CODE): a compact constructor runs before the record's fields are assigned.
-    boolean readsCodes =
-        representation == ItemRepresentation.CODES
-            || representation == ItemRepresentation.MULTI_EMBEDDING
-            || representation == ItemRepresentation.UNIFIED
-            || representation == ItemRepresentation.CODES_AND_ADAPTER
-            || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
+    boolean readsCodes = representation.embedsCodes();
     if (readsCodes && codes == 0) {
       throw new IllegalArgumentException(representation + " needs at least one CODE field");
     }
@@ -284,12 +287,7 @@ public record CtrModelConfig(
   /** Whether the representation reads a field of this role. */
   public boolean reads(FieldRole role) {
     return switch (role) {
-      case CODE ->
-          representation == ItemRepresentation.CODES
-              || representation == ItemRepresentation.MULTI_EMBEDDING
-              || representation == ItemRepresentation.UNIFIED
-              || representation == ItemRepresentation.CODES_AND_ADAPTER
-              || representation == ItemRepresentation.CODES_AND_CODE_VECTORS;
+      case CODE -> representation.embedsCodes();
       case ITEM_ID -> representation != ItemRepresentation.UNIFIED;
       case HASHED_ITEM_ID -> representation == ItemRepresentation.UNIFIED;
       case USER, BRAND, CATEGORY, CONTEXT -> true;

@@ -99,13 +99,7 @@ final class CtrTestData {
     for (Backbone b : Backbone.values()) {
       for (ItemRepresentation r : ItemRepresentation.values()) {
         for (Fusion f : Fusion.values()) {
-          boolean codes =
-              r == ItemRepresentation.CODES
-                  || r == ItemRepresentation.MULTI_EMBEDDING
-                  || r == ItemRepresentation.UNIFIED
-                  || r == ItemRepresentation.CODES_AND_ADAPTER
-                  || r == ItemRepresentation.CODES_AND_CODE_VECTORS;
-          if (f != Fusion.NONE && !codes) {
+          if (f != Fusion.NONE && !r.embedsCodes()) {
             continue;
           }
           configs.add(
