@@ -17,6 +17,10 @@ package io.moc.codebook.vq;
  * @param kmeansMaxPoints at most this many (randomly chosen) encoder outputs per codebook for the
  *     k-means initialisation
  * @param seed seeds weight initialisation, shuffling, k-means and dead-code re-seeding
+ * @param coClickWeight weight of the co-click term (0: none), an InfoNCE loss that pulls together
+ *     the latents of items one user clicked one after the other; only {@link
+ *     VqVaeTrainer#fit(String, java.util.List, int[][])} with pairs uses it
+ * @param coClickTemperature temperature of the co-click term's softmax over the batch's pairs
  */
 public record VqVaeConfig(
     int hiddenSize,
@@ -30,7 +34,9 @@ public record VqVaeConfig(
     float beta,
     int kmeansIterations,
     int kmeansMaxPoints,
-    long seed) {
+    long seed,
+    float coClickWeight,
+    float coClickTemperature) {
 
   public VqVaeConfig {
     if (hiddenSize < 1 || latentSize < 1 || numCodebooks < 1 || codebookSize < 1) {
@@ -48,14 +54,18 @@ public record VqVaeConfig(
     if (!(learningRate > 0) || !(beta >= 0) || !Float.isFinite(learningRate)) {
       throw new IllegalArgumentException("learning rate must be > 0 and beta >= 0");
     }
+    if (!(coClickWeight >= 0) || !(coClickTemperature > 0) || !Float.isFinite(coClickWeight)) {
+      throw new IllegalArgumentException(
+          "co-click weight must be >= 0 and finite, its temperature > 0");
+    }
   }
 
   /**
    * h = 256, d = 64, M = 3, K = 256, 20 epochs after 1 warm-up epoch, batch 256, lr 1e-3, beta
-   * 0.25.
+   * 0.25, no co-click term (temperature 0.1 when one is weighed in).
    */
   public static VqVaeConfig defaults() {
-    return new VqVaeConfig(256, 64, 3, 256, 20, 1, 256, 1e-3f, 0.25f, 10, 4096, 42L);
+    return new VqVaeConfig(256, 64, 3, 256, 20, 1, 256, 1e-3f, 0.25f, 10, 4096, 42L, 0f, 0.1f);
   }
 
   public VqVaeConfig withHiddenSize(int h) {
@@ -108,6 +118,14 @@ public record VqVaeConfig(
     return edit(c -> c.seed = s);
   }
 
+  public VqVaeConfig withCoClicks(float weight, float temperature) {
+    return edit(
+        c -> {
+          c.coClickWeight = weight;
+          c.coClickTemperature = temperature;
+        });
+  }
+
   /** A copy with {@code change} applied, checked as any config is. */
   private VqVaeConfig edit(java.util.function.Consumer<Draft> change) {
     Draft d = new Draft(this);
@@ -124,7 +142,9 @@ public record VqVaeConfig(
         d.beta,
         d.kmeansIterations,
         d.kmeansMaxPoints,
-        d.seed);
+        d.seed,
+        d.coClickWeight,
+        d.coClickTemperature);
   }
 
   /** The components, editable: what the {@code with} methods change before the copy is checked. */
@@ -141,6 +161,8 @@ public record VqVaeConfig(
     int kmeansIterations;
     int kmeansMaxPoints;
     long seed;
+    float coClickWeight;
+    float coClickTemperature;
 
     Draft(VqVaeConfig c) {
       hiddenSize = c.hiddenSize;
@@ -155,6 +177,8 @@ public record VqVaeConfig(
       kmeansIterations = c.kmeansIterations;
       kmeansMaxPoints = c.kmeansMaxPoints;
       seed = c.seed;
+      coClickWeight = c.coClickWeight;
+      coClickTemperature = c.coClickTemperature;
     }
   }
 }

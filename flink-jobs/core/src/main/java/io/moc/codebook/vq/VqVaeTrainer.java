@@ -32,12 +32,13 @@ import java.util.concurrent.CancellationException;
  *
  * <p>Loss: reconstruction MSE + codebook loss ||sg(t) − q||² + β · commitment ||t − sg(q)||², with
  * t = z (moc) or the level's residual (rqvae), both averaged over codebooks; straight-through
- * gradients z + sg(q̄ − z) into the encoder. Inputs are standardised with the training sample's
- * mean and standard deviation. After {@code warmupEpochs} of plain auto-encoder training, every
- * codebook is initialised by k-means on encoder outputs (for moc each codebook on its own random
- * subsample and seeding; for rqvae level by level on the residuals). After every epoch, codes that
- * no item chose in it are re-seeded to random encoder outputs (targets) of training items. Adam,
- * hand-written on NDArrays. Deterministic for a seed on a given machine and thread count.
+ * gradients z + sg(q̄ − z) into the encoder; with co-click pairs, + λ · a contrastive term on their
+ * latents (from the first epoch on). Inputs are standardised with the training sample's mean and
+ * standard deviation. After {@code warmupEpochs} of plain auto-encoder training, every codebook is
+ * initialised by k-means on encoder outputs (for moc each codebook on its own random subsample and
+ * seeding; for rqvae level by level on the residuals). After every epoch, codes that no item chose
+ * in it are re-seeded to random encoder outputs (targets) of training items. Adam, hand-written on
+ * NDArrays. Deterministic for a seed on a given machine and thread count.
  */
 public final class VqVaeTrainer implements CodebookTrainer {
 
@@ -110,23 +111,44 @@ public final class VqVaeTrainer implements CodebookTrainer {
    * in-place updates need it off outside the gradient collector.
    */
   public Result fit(String embeddingModel, List<float[]> sample) {
+    return fit(embeddingModel, sample, new int[0][]);
+  }
+
+  /**
+   * As {@link #fit(String, List)}, with the co-click term ({@link VqVaeConfig#coClickWeight()})
+   * over {@code coClicks}: every step also draws a batch of these pairs and pulls each pair's
+   * latents together against the batch's other pairs (symmetric InfoNCE on cosine similarities).
+   * The text still decides the codes of an item no one has clicked, but through an encoder that has
+   * learned which texts users click together.
+   *
+   * @param coClicks pairs {a, b} of indices into {@code sample}; ignored at weight 0
+   */
+  public Result fit(String embeddingModel, List<float[]> sample, int[][] coClicks) {
     Engine.getEngine(ENGINE);
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      return fitWithoutGrad(embeddingModel, sample);
+      return fitWithoutGrad(embeddingModel, sample, coClicks);
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  private Result fitWithoutGrad(String embeddingModel, List<float[]> sample) {
+  private Result fitWithoutGrad(String embeddingModel, List<float[]> sample, int[][] coClicks) {
     long start = System.nanoTime();
     if (sample.isEmpty()) {
       throw new IllegalArgumentException("no embeddings to train on");
     }
     int dim = sample.get(0).length;
     int n = sample.size();
+    for (int[] pair : coClicks) {
+      if (pair.length != 2 || pair[0] < 0 || pair[0] >= n || pair[1] < 0 || pair[1] >= n) {
+        throw new IllegalArgumentException("a co-click pair must be two indices into the sample");
+      }
+    }
+    int[] pairOrder =
+        config.coClickWeight() > 0 && coClicks.length > 0 ? identity(coClicks.length) : null;
+    int pairCursor = 0;
     for (float[] x : sample) {
       if (x.length != dim) {
         throw new IllegalArgumentException("embeddings have different dimensions");
@@ -171,10 +193,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
       net.set(manager, VqNetwork.V2, glorot(h, dim, random), true);
       net.set(manager, VqNetwork.C2, new float[dim], true);
       AdamW adam = new AdamW(config.learningRate(), 0f, VqNetwork.CODEBOOKS + 1);
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
+      int[] order = identity(n);
       for (int epoch = 0; epoch < epochs; epoch++) {
         boolean quantize = epoch >= config.warmupEpochs();
         if (quantize && net.params[VqNetwork.CODEBOOKS] == null) {
@@ -190,8 +209,20 @@ public final class VqVaeTrainer implements CodebookTrainer {
             throw new CancellationException("codebook training interrupted");
           }
           int to = Math.min(n, from + config.batchSize());
+          int[][] pairs = null;
+          if (pairOrder != null) {
+            // Pairs are drawn in a shuffled order of their own, reshuffled at every wrap.
+            pairs = new int[Math.min(config.batchSize(), coClicks.length)][];
+            for (int p = 0; p < pairs.length; p++) {
+              if (pairCursor == 0) {
+                shuffle(pairOrder, random);
+              }
+              pairs[p] = coClicks[pairOrder[pairCursor]];
+              pairCursor = (pairCursor + 1) % pairOrder.length;
+            }
+          }
           double[] losses =
-              step(engine, manager, net, adam, data, order, from, to, quantize, counts);
+              step(engine, manager, net, adam, data, order, from, to, quantize, counts, pairs);
           reconSum += losses[0] * (to - from);
           totalSum += losses[1] * (to - from);
         }
@@ -297,7 +328,10 @@ public final class VqVaeTrainer implements CodebookTrainer {
     return codes;
   }
 
-  /** One optimisation step on the items order[from, to); returns {reconstruction, total} loss. */
+  /**
+   * One optimisation step on the items order[from, to), and on the co-click {@code pairs} when not
+   * null; returns {reconstruction, total} loss.
+   */
   private double[] step(
       Engine engine,
       NDManager manager,
@@ -308,7 +342,8 @@ public final class VqVaeTrainer implements CodebookTrainer {
       int from,
       int to,
       boolean quantize,
-      long[][] counts) {
+      long[][] counts,
+      int[][] pairs) {
     int dim = net.dimension;
     float[] batch = new float[(to - from) * dim];
     for (int i = from; i < to; i++) {
@@ -336,6 +371,9 @@ public final class VqVaeTrainer implements CodebookTrainer {
           reconstruction = net.decode(net.pool(z)).sub(x).square().mean();
           loss = reconstruction;
         }
+        if (pairs != null) {
+          loss = loss.add(coClickLoss(step, net, data, pairs).mul(config.coClickWeight()));
+        }
         collector.backward(loss);
         recon = reconstruction.getFloat();
         total = loss.getFloat();
@@ -355,6 +393,40 @@ public final class VqVaeTrainer implements CodebookTrainer {
       }
       return new double[] {recon, total};
     }
+  }
+
+  /**
+   * Symmetric InfoNCE over a batch of co-clicked pairs: each item's (pooled, unit-length) latent
+   * should be nearer its own partner's than any other pair's partner's.
+   */
+  private NDArray coClickLoss(NDManager step, VqNetwork net, float[] data, int[][] pairs) {
+    int dim = net.dimension;
+    int p = pairs.length;
+    int[] left = new int[p];
+    int[] right = new int[p];
+    for (int i = 0; i < p; i++) {
+      left[i] = pairs[i][0];
+      right[i] = pairs[i][1];
+    }
+    NDArray a = unit(net.pool(net.encode(step.create(rows(data, left, dim), new Shape(p, dim)))));
+    NDArray b = unit(net.pool(net.encode(step.create(rows(data, right, dim), new Shape(p, dim)))));
+    NDArray logits = a.matMul(b.transpose()).div(config.coClickTemperature());
+    NDArray diagonal = step.eye(p);
+    NDArray leftToRight = logits.logSoftmax(1).mul(diagonal).sum();
+    NDArray rightToLeft = logits.logSoftmax(0).mul(diagonal).sum();
+    return leftToRight.add(rightToLeft).div(-2f * p);
+  }
+
+  private static NDArray unit(NDArray z) {
+    return z.div(z.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+  }
+
+  private static int[] identity(int n) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    return order;
   }
 
   /** Latents (or rqvae residuals, level by level) of random items, clustered by k-means. */
@@ -388,10 +460,7 @@ public final class VqVaeTrainer implements CodebookTrainer {
   }
 
   private static int[] sampleIndices(int n, int count, Random random) {
-    int[] all = new int[n];
-    for (int i = 0; i < n; i++) {
-      all[i] = i;
-    }
+    int[] all = identity(n);
     // Partial Fisher-Yates: the first count entries are a uniform sample without replacement.
     for (int i = 0; i < count; i++) {
       int j = i + random.nextInt(n - i);

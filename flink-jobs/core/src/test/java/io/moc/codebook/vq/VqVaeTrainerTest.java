@@ -319,6 +319,67 @@ class VqVaeTrainerTest {
     }
   }
 
+  /** Every item of an even cluster 2c with the next item, of cluster 2c + 1: texts apart. */
+  private static int[][] clicksAcrossClusterPairs() {
+    List<int[]> pairs = new ArrayList<>();
+    for (int i = 0; i + 1 < DATA.size(); i++) {
+      if (i % CLUSTERS % 2 == 0) {
+        pairs.add(new int[] {i, i + 1});
+      }
+    }
+    return pairs.toArray(int[][]::new);
+  }
+
+  /**
+   * Mean squared distance between the chosen code vectors of co-clicked items, over that between
+   * items of the same two clusters' unclicked neighbours (2c against 2c + 2).
+   */
+  private static double clickedOverUnclickedDistance(VqCodebook codebook, int[][] pairs) {
+    double clicked = 0;
+    double unclicked = 0;
+    for (int[] pair : pairs) {
+      float[] a = codebook.represent(DATA.get(pair[0]));
+      clicked += squaredDistance(a, codebook.represent(DATA.get(pair[1])));
+      int other = pair[0] + 2 < DATA.size() ? pair[0] + 2 : pair[0] - 2;
+      unclicked += squaredDistance(a, codebook.represent(DATA.get(other)));
+    }
+    return clicked / unclicked;
+  }
+
+  @Test
+  void shouldPullTogetherTheCodesOfItemsClickedTogether() {
+    int[][] pairs = clicksAcrossClusterPairs();
+    VqCodebook withClicks =
+        VqVaeTrainer.moc(CONFIG.withCoClicks(1f, 0.1f)).fit("model-x", DATA, pairs).codebook();
+    double without = clickedOverUnclickedDistance(TRAINED.get("moc").codebook(), pairs);
+    double with = clickedOverUnclickedDistance(withClicks, pairs);
+    System.out.printf("clicked/unclicked distance without %.4f with %.4f%n", without, with);
+    assertTrue(without > 0.8, "without the term, clicked clusters are as far as any: " + without);
+    assertTrue(with < 0.5 * without, "with co-clicks " + with + ", without " + without);
+  }
+
+  @Test
+  void shouldIgnoreCoClicksAtWeightZero() {
+    VqVaeTrainer trainer = VqVaeTrainer.moc(CONFIG.withEpochs(1, 2));
+    assertArrayEquals(
+        CodebookCodec.serialize(trainer.train("model-x", DATA)),
+        CodebookCodec.serialize(
+            trainer.fit("model-x", DATA, clicksAcrossClusterPairs()).codebook()));
+  }
+
+  @Test
+  void shouldRefuseCoClickPairsOutsideTheSample() {
+    VqVaeTrainer trainer = VqVaeTrainer.moc(CONFIG.withCoClicks(1f, 0.1f));
+    for (int[] bad : List.of(new int[] {0, DATA.size()}, new int[] {-1, 0}, new int[] {0})) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> trainer.fit("model-x", DATA, new int[][] {bad}),
+          Arrays.toString(bad));
+    }
+    assertThrows(IllegalArgumentException.class, () -> CONFIG.withCoClicks(-1f, 0.1f));
+    assertThrows(IllegalArgumentException.class, () -> CONFIG.withCoClicks(1f, 0f));
+  }
+
   @Test
   void shouldRefuseUnknownMethodsBadSamplesAndWrongDimensions() {
     assertThrows(IllegalArgumentException.class, () -> VqVaeTrainer.create("pq", CONFIG));

@@ -20,6 +20,9 @@ import java.util.List;
  * @param initFromCodebook code embedding rows start from the codebook's vectors (a fixed random
  *     projection to the field width, at the initialiser's scale) instead of at random, so that a
  *     rare code starts where its meaning is
+ * @param coClickWeight weight of the co-click term of the method's VQ-VAE codebook (0: none),
+ *     trained on pairs of items that users clicked one after the other in the training period, so
+ *     that the codes carry a signal from the clicks as well as the text
  */
 public record EvalMethod(
     String name,
@@ -28,12 +31,22 @@ public record EvalMethod(
     String codes,
     boolean scaled,
     boolean denseFromCodes,
-    boolean initFromCodebook) {
+    boolean initFromCodebook,
+    float coClickWeight) {
 
   public EvalMethod(
       String name, ItemRepresentation representation, Fusion fusion, String codes, boolean scaled) {
-    this(name, representation, fusion, codes, scaled, false, false);
+    this(name, representation, fusion, codes, scaled, false, false, 0f);
   }
+
+  public EvalMethod {
+    if (coClickWeight != 0 && (codes == null || !VqCodebook.METHODS.contains(codes))) {
+      throw new IllegalArgumentException("only VQ-VAE codebooks learn from co-clicks: " + name);
+    }
+  }
+
+  /** The co-click weight of the {@code -cc} methods; {@code -cc-strong} weighs it ten times. */
+  public static final float CO_CLICK_WEIGHT = 0.1f;
 
   /** Semantic-id length of the Multi-Embedding baseline. */
   public static final int ME_CODES = 3;
@@ -63,9 +76,17 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               true,
-              false),
+              false,
+              0f),
           new EvalMethod(
-              "moc-init", ItemRepresentation.CODES, Fusion.GATE, VqCodebook.MOC, true, false, true),
+              "moc-init",
+              ItemRepresentation.CODES,
+              Fusion.GATE,
+              VqCodebook.MOC,
+              true,
+              false,
+              true,
+              0f),
           new EvalMethod(
               "moc-mlp-init",
               ItemRepresentation.CODES,
@@ -73,7 +94,8 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               false,
-              true),
+              true,
+              0f),
           new EvalMethod(
               "moc-after", ItemRepresentation.CODES, Fusion.GATE_AFTER, VqCodebook.MOC, true),
           new EvalMethod(
@@ -85,7 +107,8 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               true,
-              false),
+              false,
+              0f),
           new EvalMethod(
               "moc-mlp-dense-init",
               ItemRepresentation.CODES_AND_ADAPTER,
@@ -93,7 +116,26 @@ public record EvalMethod(
               VqCodebook.MOC,
               true,
               true,
-              true));
+              true,
+              0f),
+          new EvalMethod(
+              "moc-mlp-dense-cc",
+              ItemRepresentation.CODES_AND_ADAPTER,
+              Fusion.MLP,
+              VqCodebook.MOC,
+              true,
+              true,
+              false,
+              CO_CLICK_WEIGHT),
+          new EvalMethod(
+              "moc-mlp-dense-cc-strong",
+              ItemRepresentation.CODES_AND_ADAPTER,
+              Fusion.MLP,
+              VqCodebook.MOC,
+              true,
+              true,
+              false,
+              10 * CO_CLICK_WEIGHT));
 
   public static EvalMethod named(String name) {
     return ALL.stream()
@@ -119,6 +161,11 @@ public record EvalMethod(
   /** Codes per item at {@code scale}. */
   public int codebooks(int scale) {
     return representation == ItemRepresentation.MULTI_EMBEDDING ? ME_CODES : scale;
+  }
+
+  /** Whether the codes learn from co-clicks as well as from the text. */
+  public boolean coClicks() {
+    return coClickWeight > 0;
   }
 
   public boolean readsText() {

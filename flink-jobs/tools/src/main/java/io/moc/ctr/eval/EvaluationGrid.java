@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.moc.codebook.CodebookTrainer;
 import io.moc.codebook.methods.CodebookMethods;
+import io.moc.codebook.vq.VqVaeTrainer;
 import io.moc.ctr.data.ColdQueries;
 import io.moc.ctr.data.CtrDataset;
 import io.moc.ctr.data.Split;
@@ -305,21 +307,27 @@ public final class EvaluationGrid {
             if (done.contains(place.key())) {
               continue;
             }
-            String codesKey = method.codes() + "@" + method.codebooks(scale);
+            String codesKey =
+                method.codes()
+                    + (method.coClicks() ? "+co-clicks" + method.coClickWeight() : "")
+                    + "@"
+                    + method.codebooks(scale);
             if (method.codes() != null && !codesByMethod.containsKey(codesKey)) {
               long start = System.nanoTime();
+              CodebookTrainer trainer =
+                  CodebookMethods.trainer(
+                      method.codes(),
+                      method.codebooks(scale),
+                      settings.codebookSize(),
+                      32,
+                      25,
+                      seed);
               codesByMethod.put(
                   codesKey,
-                  ItemFeatures.coded(
-                      data,
-                      embeddings,
-                      CodebookMethods.trainer(
-                          method.codes(),
-                          method.codebooks(scale),
-                          settings.codebookSize(),
-                          32,
-                          25,
-                          seed)));
+                  method.coClicks()
+                      ? ItemFeatures.coClickCoded(
+                          data, embeddings, coClickTrainer(trainer, method.coClickWeight()))
+                      : ItemFeatures.coded(data, embeddings, trainer));
               codeSeconds.put(codesKey, (System.nanoTime() - start) / 1e9);
             }
             ItemFeatures.Coded coded = method.codes() == null ? null : codesByMethod.get(codesKey);
@@ -345,6 +353,13 @@ public final class EvaluationGrid {
       }
     }
     return cells;
+  }
+
+  /** {@code trainer}, a VQ-VAE's, with the co-click term weighed in. */
+  private static VqVaeTrainer coClickTrainer(CodebookTrainer trainer, float weight) {
+    VqVaeTrainer vq = (VqVaeTrainer) trainer;
+    return VqVaeTrainer.create(
+        vq.method(), vq.config().withCoClicks(weight, vq.config().coClickTemperature()));
   }
 
   /** Whether the method has cells in the pass over {@code scale}. */

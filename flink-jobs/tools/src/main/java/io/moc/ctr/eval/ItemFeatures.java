@@ -2,7 +2,9 @@ package io.moc.ctr.eval;
 
 import io.moc.codebook.Codebook;
 import io.moc.codebook.CodebookTrainer;
+import io.moc.codebook.vq.VqVaeTrainer;
 import io.moc.ctr.data.CtrDataset;
+import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Vocabulary;
 import io.moc.embed.EmbeddingCache;
 import io.moc.embed.SentenceEmbedder;
@@ -11,7 +13,11 @@ import io.moc.embed.TextModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.IntConsumer;
 
 /**
@@ -65,11 +71,64 @@ public final class ItemFeatures {
 
   /** As {@link #codes}, with the chosen code vectors of every item. */
   public static Coded coded(CtrDataset data, float[][] embeddings, CodebookTrainer trainer) {
+    return coded(data, embeddings, trainer::train);
+  }
+
+  /**
+   * As {@link #coded(CtrDataset, float[][], CodebookTrainer)}, with a VQ-VAE codebook that also
+   * learns from the training period's co-clicks ({@link #coClicks}).
+   */
+  public static Coded coClickCoded(CtrDataset data, float[][] embeddings, VqVaeTrainer trainer) {
+    int[] sampleIndex = new int[embeddings.length];
+    Arrays.fill(sampleIndex, -1);
+    int next = 0;
+    for (int item : trainItems(data)) {
+      sampleIndex[item] = next++;
+    }
+    List<int[]> pairs = new ArrayList<>();
+    for (int[] pair : coClicks(data)) {
+      pairs.add(new int[] {sampleIndex[pair[0]], sampleIndex[pair[1]]});
+    }
+    int[][] coClicks = pairs.toArray(int[][]::new);
+    return coded(
+        data, embeddings, (model, sample) -> trainer.fit(model, sample, coClicks).codebook());
+  }
+
+  /**
+   * Pairs of item indices that one user clicked one after the other in the training period
+   * (distinct items, in the order clicked; a pair repeats as often as it happened).
+   */
+  static int[][] coClicks(CtrDataset data) {
+    Examples train = data.train();
+    Map<Integer, Integer> lastClicked = new HashMap<>();
+    List<int[]> pairs = new ArrayList<>();
+    for (int e = 0; e < train.size(); e++) {
+      if (train.label(e) <= 0) {
+        continue;
+      }
+      int item = train.item(e);
+      Integer previous = lastClicked.put(train.user(e), item);
+      if (previous != null && previous != item) {
+        pairs.add(new int[] {previous, item});
+      }
+    }
+    return pairs.toArray(int[][]::new);
+  }
+
+  /** The training-period items a codebook trains on, in index order. */
+  private static int[] trainItems(CtrDataset data) {
+    return data.trainItems().stream().filter(i -> i != Vocabulary.UNKNOWN).toArray();
+  }
+
+  private static Coded coded(
+      CtrDataset data,
+      float[][] embeddings,
+      BiFunction<String, List<float[]>, ? extends Codebook> train) {
     List<float[]> sample = new ArrayList<>();
-    data.trainItems().stream()
-        .filter(i -> i != Vocabulary.UNKNOWN)
-        .forEach(i -> sample.add(embeddings[i]));
-    try (Codebook codebook = trainer.train(SentenceEmbedder.MODEL_NAME, sample)) {
+    for (int item : trainItems(data)) {
+      sample.add(embeddings[item]);
+    }
+    try (Codebook codebook = train.apply(SentenceEmbedder.MODEL_NAME, sample)) {
       int[][] codes = new int[embeddings.length][];
       float[][] vectors = new float[embeddings.length][];
       codes[Vocabulary.UNKNOWN] = new int[codebook.numCodebooks()];

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.moc.codebook.ProjectedKMeansCodebook;
 import io.moc.codebook.methods.CodebookMethods;
+import io.moc.codebook.vq.VqVaeConfig;
+import io.moc.codebook.vq.VqVaeTrainer;
 import io.moc.ctr.data.CtrDataset;
+import io.moc.ctr.data.Examples;
 import io.moc.ctr.data.Vocabulary;
 import io.moc.ctr.model.CtrModelConfig.ItemRepresentation;
 import io.moc.source.TinyDatasets;
@@ -86,6 +89,66 @@ class ItemFeaturesTest {
     }
     assertTrue(rows[0][0] == null, "the unknown code keeps its row");
     assertTrue(EvalMethod.named("moc-init").initFromCodebook());
+  }
+
+  @Test
+  void shouldPairEachUsersConsecutiveTrainingClicksOnDistinctItems(@TempDir Path dir)
+      throws Exception {
+    CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 3), 1);
+    Examples train = data.train();
+    java.util.Map<Integer, java.util.List<Integer>> clicksByUser = new java.util.TreeMap<>();
+    for (int e = 0; e < train.size(); e++) {
+      if (train.label(e) > 0) {
+        clicksByUser
+            .computeIfAbsent(train.user(e), u -> new java.util.ArrayList<>())
+            .add(train.item(e));
+      }
+    }
+    java.util.Map<String, Integer> expected = new java.util.TreeMap<>();
+    for (java.util.List<Integer> clicks : clicksByUser.values()) {
+      for (int i = 1; i < clicks.size(); i++) {
+        if (!clicks.get(i).equals(clicks.get(i - 1))) {
+          expected.merge(clicks.get(i - 1) + ">" + clicks.get(i), 1, Integer::sum);
+        }
+      }
+    }
+    java.util.Map<String, Integer> actual = new java.util.TreeMap<>();
+    for (int[] pair : ItemFeatures.coClicks(data)) {
+      assertTrue(data.inTrain(pair[0]) && data.inTrain(pair[1]), "training items only");
+      actual.merge(pair[0] + ">" + pair[1], 1, Integer::sum);
+    }
+    assertFalse(expected.isEmpty(), "the tiny dataset has users with several clicks");
+    assertEquals(expected, actual);
+  }
+
+  @Test
+  void shouldCodeEveryItemWithACodebookThatLearnedFromCoClicks(@TempDir Path dir) throws Exception {
+    CtrDataset data = CtrDataset.load(TinyDatasets.amazonWithoutSideFields(dir, 40, 30, 4), 1);
+    int n = data.items().size();
+    float[][] embeddings = randomEmbeddings(n, 7);
+    VqVaeConfig config =
+        VqVaeConfig.defaults()
+            .withHiddenSize(16)
+            .withLatentSize(8)
+            .withCodebooks(2, 4)
+            .withEpochs(1, 3)
+            .withBatchSize(8)
+            .withSeed(3);
+    ItemFeatures.Coded plain = ItemFeatures.coded(data, embeddings, VqVaeTrainer.moc(config));
+    ItemFeatures.Coded weighed =
+        ItemFeatures.coClickCoded(
+            data, embeddings, VqVaeTrainer.moc(config.withCoClicks(1f, 0.1f)));
+    ItemFeatures.Coded ignored =
+        ItemFeatures.coClickCoded(data, embeddings, VqVaeTrainer.moc(config));
+    for (int i = 1; i < n; i++) {
+      assertEquals(2, weighed.codes()[i].length);
+      assertArrayEquals(plain.codes()[i], ignored.codes()[i], "weight 0: the plain codebook");
+    }
+    assertFalse(
+        java.util.Arrays.deepEquals(plain.vectors(), weighed.vectors()),
+        "the co-click term changes the codebook");
+    assertTrue(EvalMethod.named("moc-mlp-dense-cc").coClicks());
+    assertFalse(EvalMethod.named("moc-mlp-dense").coClicks());
   }
 
   @Test
